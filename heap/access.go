@@ -1,0 +1,263 @@
+package heap
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"unsafe"
+)
+
+// Object access. Every read of a persistent object goes through addrOf, which
+// checks, the first time this process touches a page, that the page is inside
+// the heap file (a page past the end would raise SIGBUS) and that its contents
+// match their checksum. A damaged page is reported as a *CorruptError panic
+// (see Catch), never used. Every store into a persistent object goes through
+// the write barrier, which marks the page dirty (so the commit logs it) and
+// remembers the object if the stored value is young.
+
+func (h *Heap) isVerified(p uint64) bool {
+	w := p >> 6
+	return w < uint64(len(h.verified)) && h.verified[w]&(1<<(p&63)) != 0
+}
+
+// touch verifies page p on first use.
+func (h *Heap) touch(p uint64) {
+	if h.isVerified(p) {
+		return
+	}
+	if p < superPages || p >= h.fileSize/PageSize {
+		panic(&CorruptError{File: h.path, Page: int64(p), Offset: int64(p * PageSize),
+			Msg: fmt.Sprintf("reference outside the heap (the file has %d pages)", h.fileSize/PageSize)})
+	}
+	if err := h.verifyPage(p); err != nil {
+		panic(err)
+	}
+	h.verified[p>>6] |= 1 << (p & 63)
+}
+
+// verifyPage compares page p, as the file holds it, with its stored checksum.
+func (h *Heap) verifyPage(p uint64) error {
+	data := h.mem[p*PageSize : (p+1)*PageSize]
+	want, err := h.storedSum(p)
+	if err != nil {
+		return err
+	}
+	if want == 0 {
+		for _, b := range data {
+			if b != 0 {
+				return &CorruptError{File: h.path, Page: int64(p), Offset: int64(p * PageSize),
+					Msg: "page was never written but is not empty"}
+			}
+		}
+		return nil
+	}
+	if got := pageSum(p, data); got != want {
+		return &CorruptError{File: h.path, Page: int64(p), Offset: int64(p * PageSize),
+			Msg: fmt.Sprintf("checksum mismatch (stored %08x, computed %08x)", uint32(want), uint32(got))}
+	}
+	return nil
+}
+
+func (h *Heap) storedSum(p uint64) (uint64, error) {
+	var b [8]byte
+	n, err := h.sums.ReadAt(b[:], int64(p)*8)
+	switch {
+	case n == 8:
+		return binary.LittleEndian.Uint64(b[:]), nil
+	case n == 0 && err == io.EOF:
+		return 0, nil // past the end of the table: the page was never written
+	case err != nil && err != io.EOF:
+		return 0, fmt.Errorf("reading checksum of page %d: %w", p, err)
+	}
+	return 0, &CorruptError{File: h.path + ".sums", Page: int64(p), Offset: int64(p) * 8, Msg: "checksum table truncated"}
+}
+
+// addrOf answers the address of byte off of object o, verifying the page.
+func (h *Heap) addrOf(o Oop, off uint64) unsafe.Pointer {
+	if o.IsYoung() {
+		return unsafe.Add(h.young.base, o.youngOff()+off)
+	}
+	a := uint64(o) + off
+	if p := a >> pageShift; !h.isVerified(p) {
+		if o&tagMask != tagOld || o == Nil {
+			panic(fmt.Sprintf("heap: %#x is not a reference", uint64(o)))
+		}
+		h.touch(p)
+	}
+	return unsafe.Add(h.base, a)
+}
+
+func (h *Heap) header(o Oop) (w0, w1 uint64) {
+	p := h.addrOf(o, 0)
+	w0 = *(*uint64)(p)
+	if uint64(o)&(PageSize-1) <= PageSize-16 || o.IsYoung() {
+		return w0, *(*uint64)(unsafe.Add(p, 8))
+	}
+	return w0, *(*uint64)(h.addrOf(o, 8))
+}
+
+// NumPtrs answers how many pointer fields o has.
+func (h *Heap) NumPtrs(o Oop) int { return int(h0Ptrs(*(*uint64)(h.addrOf(o, 0)))) }
+
+// NumBytes answers the size of o's byte part.
+func (h *Heap) NumBytes(o Oop) int { _, w1 := h.header(o); return int(h1Bytes(w1)) }
+
+// Kind answers o's VM type tag.
+func (h *Heap) Kind(o Oop) uint8 { _, w1 := h.header(o); return h1Kind(w1) }
+
+// Hash answers o's identity hash, which survives every move of the object.
+func (h *Heap) Hash(o Oop) uint32 { return h0Hash(*(*uint64)(h.addrOf(o, 0))) }
+
+// Flags answers o's user flags (FlagWeak, FlagEphemeron).
+func (h *Heap) Flags(o Oop) uint8 { return h0Flags(*(*uint64)(h.addrOf(o, 0))) & userFlags }
+
+type boundsError struct{ msg string }
+
+func (e boundsError) Error() string { return "heap: " + e.msg }
+
+func (h *Heap) checkField(o Oop, i int) {
+	if n := h0Ptrs(*(*uint64)(h.addrOf(o, 0))); uint64(i) >= n {
+		panic(boundsError{fmt.Sprintf("field %d of an object with %d fields", i, n)})
+	}
+}
+
+// Field answers pointer field i of o.
+func (h *Heap) Field(o Oop, i int) Oop {
+	h.checkField(o, i)
+	return *(*Oop)(h.addrOf(o, headerSize+uint64(i)*wordSize))
+}
+
+// SetField stores v into pointer field i of o, through the write barrier.
+func (h *Heap) SetField(o Oop, i int, v Oop) {
+	h.checkField(o, i)
+	off := headerSize + uint64(i)*wordSize
+	if o.IsYoung() {
+		*(*Oop)(h.addrOf(o, off)) = v
+		return
+	}
+	a := uint64(o) + off
+	h.markDirty(a >> pageShift)
+	*(*Oop)(unsafe.Add(h.base, a)) = v
+	if v.IsYoung() {
+		h.remember(o)
+	}
+}
+
+// remember records that persistent object o holds a young reference, so that
+// a scavenge and the commit's promotion find it.
+func (h *Heap) remember(o Oop) {
+	p := (*uint64)(h.addrOf(o, 0))
+	if h0Flags(*p)&flagRemembered != 0 {
+		return
+	}
+	h.markDirty(uint64(o) >> pageShift)
+	*p |= flagRemembered << 32
+	h.remembered = append(h.remembered, o)
+}
+
+// markDirty is the page half of the write barrier.
+func (h *Heap) markDirty(p uint64) {
+	w := p >> 6
+	if w < uint64(len(h.dirty)) && h.dirty[w]&(1<<(p&63)) != 0 {
+		return
+	}
+	h.touch(p)
+	h.dirty[w] |= 1 << (p & 63)
+	h.dirtyList = append(h.dirtyList, p)
+}
+
+// markDirtyRange marks every page of [a, a+n) dirty.
+func (h *Heap) markDirtyRange(a, n uint64) {
+	if n == 0 {
+		return
+	}
+	for p := a >> pageShift; p <= (a+n-1)>>pageShift; p++ {
+		h.markDirty(p)
+	}
+}
+
+// verifyRange verifies every page of [a, a+n) of the heap file.
+func (h *Heap) verifyRange(a, n uint64) {
+	if n == 0 {
+		return
+	}
+	for p := a >> pageShift; p <= (a+n-1)>>pageShift; p++ {
+		h.touch(p)
+	}
+}
+
+func (h *Heap) bytesStart(o Oop) (off, n uint64) {
+	w0, w1 := h.header(o)
+	return headerSize + h0Ptrs(w0)*wordSize, h1Bytes(w1)
+}
+
+// Bytes answers o's byte part. The slice aliases the heap: it is for reading
+// only (write with SetBytes), and is valid until the next allocation (which
+// may move young objects) or the end of the transaction.
+func (h *Heap) Bytes(o Oop) []byte {
+	off, n := h.bytesStart(o)
+	if n == 0 {
+		return nil
+	}
+	if !o.IsYoung() {
+		h.verifyRange(uint64(o)+off, n)
+	}
+	return unsafe.Slice((*byte)(h.addrOf(o, off)), n)
+}
+
+// ReadBytes copies bytes [at, at+len(dst)) of o's byte part into dst,
+// touching only the pages that range covers.
+func (h *Heap) ReadBytes(o Oop, at int, dst []byte) {
+	off, n := h.bytesStart(o)
+	if at < 0 || uint64(at)+uint64(len(dst)) > n {
+		panic(boundsError{fmt.Sprintf("bytes [%d,%d) of a byte part of %d", at, at+len(dst), n)})
+	}
+	if len(dst) == 0 {
+		return
+	}
+	if !o.IsYoung() {
+		h.verifyRange(uint64(o)+off+uint64(at), uint64(len(dst)))
+	}
+	copy(dst, unsafe.Slice((*byte)(h.addrOf(o, off+uint64(at))), len(dst)))
+}
+
+// SetBytes copies src into o's byte part at offset at, through the barrier.
+func (h *Heap) SetBytes(o Oop, at int, src []byte) {
+	off, n := h.bytesStart(o)
+	if at < 0 || uint64(at)+uint64(len(src)) > n {
+		panic(boundsError{fmt.Sprintf("bytes [%d,%d) of a byte part of %d", at, at+len(src), n)})
+	}
+	if len(src) == 0 {
+		return
+	}
+	if !o.IsYoung() {
+		h.markDirtyRange(uint64(o)+off+uint64(at), uint64(len(src)))
+	}
+	copy(unsafe.Slice((*byte)(h.addrOf(o, off+uint64(at))), len(src)), src)
+}
+
+// ByteAt answers byte i of o's byte part.
+func (h *Heap) ByteAt(o Oop, i int) byte {
+	off, n := h.bytesStart(o)
+	if i < 0 || uint64(i) >= n {
+		panic(boundsError{fmt.Sprintf("byte %d of a byte part of %d", i, n)})
+	}
+	return *(*byte)(h.addrOf(o, off+uint64(i)))
+}
+
+// SetByteAt stores byte i of o's byte part, through the barrier.
+func (h *Heap) SetByteAt(o Oop, i int, b byte) {
+	h.SetBytes(o, i, []byte{b})
+}
+
+// Root answers root slot i.
+func (h *Heap) Root(i int) Oop { return h.state.Roots[i] }
+
+// SetRoot sets root slot i; it is part of the transaction.
+func (h *Heap) SetRoot(i int, v Oop) { h.state.Roots[i] = v }
+
+// Aux answers the world layer's word i of the committed-with-every-transaction state.
+func (h *Heap) Aux(i int) uint64 { return h.state.Aux[i] }
+
+// SetAux sets the world layer's word i; it is part of the transaction.
+func (h *Heap) SetAux(i int, v uint64) { h.state.Aux[i] = v }

@@ -1,0 +1,94 @@
+package heap
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors a caller can test for with errors.Is.
+var (
+	// ErrLocked: another process (or another Heap in this one) has the heap open.
+	ErrLocked = errors.New("heap is in use by another process")
+	// ErrCorrupt: a checksum, header or reference is wrong; the data was not used.
+	ErrCorrupt = errors.New("heap corrupt")
+	// ErrFatal: a write or fsync failed. The open heap must be closed and
+	// reopened (recovery replays the log); a retried fsync can report success
+	// for data that never reached the disk, so it is never retried.
+	ErrFatal = errors.New("heap I/O failed")
+	// ErrNotHeap: the file is not a Psyche heap (wrong magic).
+	ErrNotHeap = errors.New("not a psyche heap file")
+	// ErrVersion: the heap was written by an incompatible format version.
+	ErrVersion = errors.New("unsupported heap format version")
+	// ErrOutOfMemory: the young space or the heap's reserved range is exhausted.
+	ErrOutOfMemory = errors.New("out of memory")
+	// ErrExists: Create found a heap already there.
+	ErrExists = errors.New("heap already exists")
+)
+
+// CorruptError names where damage was found. It matches ErrCorrupt.
+type CorruptError struct {
+	File   string // which file: the heap, its log or its checksum table
+	Page   int64  // page number, or -1
+	Offset int64  // byte offset in File, or -1
+	Msg    string
+}
+
+func (e *CorruptError) Error() string {
+	s := "heap corrupt: " + e.File
+	if e.Page >= 0 {
+		s += fmt.Sprintf(" page %d", e.Page)
+	}
+	if e.Offset >= 0 {
+		s += fmt.Sprintf(" offset %d", e.Offset)
+	}
+	return s + ": " + e.Msg
+}
+
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// fatalError wraps the I/O error that poisoned the heap.
+type fatalError struct {
+	op  string
+	err error
+}
+
+func (e *fatalError) Error() string {
+	return fmt.Sprintf("heap I/O failed (%s: %v); the heap must be reopened, and work not yet reported committed may be lost", e.op, e.err)
+}
+func (e *fatalError) Unwrap() error        { return e.err }
+func (e *fatalError) Is(target error) bool { return target == ErrFatal }
+
+// Catch runs f and turns a heap panic (corruption found while reading an
+// object, or memory exhausted while allocating) into an error. Object accessors
+// panic rather than return errors so that the interpreter's hot paths stay
+// free of error plumbing; the interpreter catches once per evaluation.
+func Catch(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := AsHeapPanic(r); ok {
+				err = e
+				return
+			}
+			panic(r)
+		}
+	}()
+	f()
+	return nil
+}
+
+// AsHeapPanic reports whether a recovered panic value is one the heap raised on
+// purpose, and answers it as an error.
+func AsHeapPanic(r any) (error, bool) {
+	switch e := r.(type) {
+	case *CorruptError:
+		return e, true
+	case *oomError:
+		return e, true
+	}
+	return nil, false
+}
+
+type oomError struct{ msg string }
+
+func (e *oomError) Error() string        { return "out of memory: " + e.msg }
+func (e *oomError) Is(target error) bool { return target == ErrOutOfMemory }

@@ -1,0 +1,429 @@
+package heap
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Options tune a heap. The zero value is good for use.
+type Options struct {
+	// Reserve is the address range mapped for the heap file, the most it can
+	// grow to without a remap. Default 1 TiB: the mapping is MAP_NORESERVE,
+	// so the reservation costs address space, not memory.
+	Reserve uint64
+	// YoungReserve is the address range of each of the two young semispaces.
+	// Default 64 GiB.
+	YoungReserve uint64
+	// YoungLimit is how full the young space may get before ScavengeWanted
+	// says so. Default 32 MiB.
+	YoungLimit uint64
+	// LogLimit is the log size past which a commit fsyncs the heap file and
+	// trims the log. Default 64 MiB.
+	LogLimit int64
+	// WrapFile, when set, wraps each file the heap opens (FileHeap, FileLog,
+	// FileSums). Tests use it to inject failing writes and fsyncs.
+	WrapFile func(which string, f File) File
+}
+
+func (o *Options) setDefaults() {
+	if o.Reserve == 0 {
+		o.Reserve = 1 << 40
+	}
+	if o.YoungReserve == 0 {
+		o.YoungReserve = 64 << 30
+	}
+	if o.YoungLimit == 0 {
+		o.YoungLimit = 32 << 20
+	}
+	if o.LogLimit == 0 {
+		o.LogLimit = 64 << 20
+	}
+}
+
+// Heap is an open persistent object heap: one file of pages mapped
+// copy-on-write, a redo log beside it (path + ".log") and a table of page
+// checksums (path + ".sums"). Only one Heap may have a file open at a time.
+//
+// A Heap is not safe for concurrent use: the interpreter that owns it runs one
+// transaction at a time.
+type Heap struct {
+	path string
+	opts Options
+
+	osFile *os.File // the heap file itself, for flock and mmap
+	file   File     // the same file, possibly wrapped
+	log    File
+	sums   File
+
+	mem      []byte         // the reserved mapping of the heap file
+	base     unsafe.Pointer // &mem[0]
+	fileSize uint64         // bytes the heap file has now (>= committed.PageCount pages)
+
+	state     state // as this transaction sees it
+	committed state // as of the last commit
+
+	verified  []uint64 // per page: checksum verified since open
+	dirty     []uint64 // per page: written by this transaction
+	dirtyList []uint64
+
+	young      youngSpace
+	remembered []Oop // persistent objects holding young references
+
+	rootScanner func(visit func(*Oop))
+
+	logEnd int64
+	recBuf []byte
+	fatal  error
+	closed bool
+	hash   uint32
+
+	Stats Stats
+}
+
+// Stats counts what the heap did; tests and benchmarks read it.
+type Stats struct {
+	Commits       uint64
+	LogBytes      uint64 // bytes appended to the log
+	HeapBytes     uint64 // bytes written to the heap file
+	PagesWritten  uint64
+	YoungBytes    uint64 // bytes allocated in the young space
+	PromotedBytes uint64 // bytes copied from the young space into the heap
+	Scavenges     uint64
+}
+
+func heapFiles(path string) (logPath, sumsPath string) { return path + ".log", path + ".sums" }
+
+// Create makes a new, empty heap at path. It fails with ErrExists if a heap is there.
+func Create(path string, opts Options) (*Heap, error) {
+	if _, err := os.Stat(path); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrExists, path)
+	}
+	logPath, sumsPath := heapFiles(path)
+	f, err := openFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return nil, err
+	}
+	st := state{PageCount: superPages + 14, Frontier: dataStart}
+	err = func() error {
+		if err := f.Truncate(int64(st.PageCount) * PageSize); err != nil {
+			return err
+		}
+		sb := encodeSuperblock(&st)
+		for i := int64(0); i < superPages; i++ {
+			if _, err := f.WriteAt(sb, i*PageSize); err != nil {
+				return err
+			}
+		}
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		for _, p := range []string{logPath, sumsPath} {
+			g, err := openFile(p, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
+			if err != nil {
+				return err
+			}
+			err = g.Sync()
+			g.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return syncDir(filepath.Dir(path))
+	}()
+	f.Close()
+	if err != nil {
+		os.Remove(path)
+		os.Remove(logPath)
+		os.Remove(sumsPath)
+		return nil, fmt.Errorf("creating heap %s: %w", path, err)
+	}
+	return Open(path, opts)
+}
+
+// Open opens the heap at path: it locks the file, reads the superblocks,
+// replays the log's complete records, and maps the file. It reads no object:
+// its cost does not depend on the heap's size.
+func Open(path string, opts Options) (_ *Heap, err error) {
+	opts.setDefaults()
+	h := &Heap{path: path, opts: opts, hash: 0x9E3779B9}
+	defer func() {
+		if err != nil {
+			h.release()
+		}
+	}()
+	h.osFile, err = openFile(path, os.O_RDWR)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(h.osFile.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	h.file = h.wrap(FileHeap, h.osFile)
+	logPath, sumsPath := heapFiles(path)
+	lf, err := openFile(logPath, os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		return nil, err
+	}
+	h.log = h.wrap(FileLog, lf)
+	sf, err := openFile(sumsPath, os.O_RDWR)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: the page checksum table is missing (%v)", ErrCorrupt, sumsPath, err)
+	}
+	h.sums = h.wrap(FileSums, sf)
+
+	if err := h.readSuperblocks(); err != nil {
+		return nil, err
+	}
+	if err := h.recover(); err != nil {
+		return nil, err
+	}
+	fi, err := h.file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	h.fileSize = uint64(fi.Size())
+	if want := h.state.PageCount * PageSize; h.fileSize < want {
+		return nil, &CorruptError{File: path, Page: int64(h.fileSize / PageSize), Offset: int64(h.fileSize),
+			Msg: fmt.Sprintf("heap file truncated: %d bytes, the heap needs %d", h.fileSize, want)}
+	}
+	if h.fileSize > opts.Reserve {
+		return nil, fmt.Errorf("%w: heap file of %d bytes exceeds the reserved range of %d", ErrOutOfMemory, h.fileSize, opts.Reserve)
+	}
+	h.mem, err = unix.Mmap(int(h.osFile.Fd()), 0, int(opts.Reserve),
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_NORESERVE)
+	if err != nil {
+		return nil, fmt.Errorf("mapping %s: %w", path, err)
+	}
+	h.base = unsafe.Pointer(&h.mem[0])
+	h.sizeBitmaps()
+	if err := h.young.init(opts.YoungReserve, opts.YoungLimit); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *Heap) wrap(which string, f File) File {
+	if h.opts.WrapFile != nil {
+		return h.opts.WrapFile(which, f)
+	}
+	return f
+}
+
+// readSuperblocks picks the valid superblock with the higher sequence number.
+func (h *Heap) readSuperblocks() error {
+	var best *state
+	var errs [superPages]error
+	buf := make([]byte, PageSize)
+	for i := 0; i < superPages; i++ {
+		n, err := h.file.ReadAt(buf, int64(i)*PageSize)
+		if err != nil && n < PageSize {
+			errs[i] = fmt.Errorf("reading superblock: %v", err)
+			continue
+		}
+		s, err := decodeSuperblock(buf)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if best == nil || s.Seq > best.Seq {
+			best = &s
+		}
+	}
+	if best == nil {
+		if errors.Is(errs[0], ErrNotHeap) && errors.Is(errs[1], ErrNotHeap) {
+			return fmt.Errorf("%w: %s", ErrNotHeap, h.path)
+		}
+		for _, e := range errs {
+			if errors.Is(e, ErrVersion) {
+				return fmt.Errorf("%s: %w", h.path, e)
+			}
+		}
+		return &CorruptError{File: h.path, Page: 0, Offset: 0,
+			Msg: fmt.Sprintf("both superblocks are damaged (%v; %v)", errs[0], errs[1])}
+	}
+	h.state = *best
+	h.committed = *best
+	return nil
+}
+
+// recover replays the log's complete records that the superblock does not
+// already cover, discards a torn tail, and leaves the log empty.
+func (h *Heap) recover() error {
+	fi, err := h.log.Stat()
+	if err != nil {
+		return err
+	}
+	logName := h.path + ".log"
+	recs, good, err := scanLog(h.log, fi.Size(), logName)
+	if err != nil {
+		return err
+	}
+	next := h.state.Seq + 1
+	replayed := false
+	for _, rec := range recs {
+		if rec.seq < next {
+			continue // already in the heap file
+		}
+		if rec.seq != next {
+			return &CorruptError{File: logName, Page: -1, Offset: -1,
+				Msg: fmt.Sprintf("log jumps from transaction %d to %d", next-1, rec.seq)}
+		}
+		if err := h.applyPages(rec.st.PageCount, rec.pages); err != nil {
+			return err
+		}
+		h.state = rec.st
+		next++
+		replayed = true
+	}
+	h.committed = h.state
+	if replayed || good != fi.Size() || fi.Size() > 0 {
+		// Make the replayed state the superblock's and start an empty log.
+		return h.checkpointLog()
+	}
+	return nil
+}
+
+// applyPages writes logged page images to the heap file and their sums to the
+// checksum table, growing the file first if the transaction grew the heap.
+func (h *Heap) applyPages(pageCount uint64, pages []loggedPage) error {
+	if err := h.ensureFileSize(pageCount * PageSize); err != nil {
+		return err
+	}
+	var sb [8]byte
+	for _, p := range pages {
+		if _, err := h.file.WriteAt(p.data, int64(p.no)*PageSize); err != nil {
+			return h.poison("writing heap page", err)
+		}
+		binary.LittleEndian.PutUint64(sb[:], p.sum)
+		if _, err := h.sums.WriteAt(sb[:], int64(p.no)*8); err != nil {
+			return h.poison("writing page checksum", err)
+		}
+		h.Stats.HeapBytes += PageSize
+		h.Stats.PagesWritten++
+	}
+	return nil
+}
+
+// ensureFileSize grows the heap file to at least size bytes. Space is
+// allocated (fallocate) so that a later pwrite of a committed page cannot
+// fail for want of disk.
+func (h *Heap) ensureFileSize(size uint64) error {
+	fi, err := h.file.Stat()
+	if err != nil {
+		return err
+	}
+	cur := uint64(fi.Size())
+	if cur >= size {
+		h.fileSize = max(h.fileSize, cur)
+		return nil
+	}
+	if err := unix.Fallocate(int(h.osFile.Fd()), 0, int64(cur), int64(size-cur)); err != nil {
+		if errors.Is(err, unix.ENOSPC) {
+			return &oomError{fmt.Sprintf("no space left on the device for the heap to grow to %d bytes", size)}
+		}
+		if !errors.Is(err, unix.EOPNOTSUPP) {
+			return fmt.Errorf("growing heap file: %w", err)
+		}
+		if err := h.file.Truncate(int64(size)); err != nil {
+			return fmt.Errorf("growing heap file: %w", err)
+		}
+	}
+	h.fileSize = size
+	return nil
+}
+
+// checkpointLog makes everything in the log durable in the heap file, writes
+// the superblock, and empties the log. Order matters: the heap file and the
+// checksum table are fsynced before the superblock claims them, and the
+// superblock is fsynced before the log that covered them goes.
+func (h *Heap) checkpointLog() error {
+	if err := h.file.Sync(); err != nil {
+		return h.poison("fsync heap file", err)
+	}
+	if err := h.sums.Sync(); err != nil {
+		return h.poison("fsync checksum table", err)
+	}
+	sb := encodeSuperblock(&h.committed)
+	slot := int64(h.committed.Seq % superPages)
+	if _, err := h.file.WriteAt(sb, slot*PageSize); err != nil {
+		return h.poison("writing superblock", err)
+	}
+	if err := h.file.Sync(); err != nil {
+		return h.poison("fsync superblock", err)
+	}
+	if err := h.log.Truncate(0); err != nil {
+		return h.poison("trimming log", err)
+	}
+	if err := h.log.Sync(); err != nil {
+		return h.poison("fsync log", err)
+	}
+	h.logEnd = 0
+	return nil
+}
+
+// poison makes the heap unusable after a failed write or fsync.
+func (h *Heap) poison(op string, err error) error {
+	if h.fatal == nil {
+		h.fatal = &fatalError{op: op, err: err}
+	}
+	return h.fatal
+}
+
+// Err answers the error that made the heap unusable, or nil.
+func (h *Heap) Err() error { return h.fatal }
+
+func (h *Heap) sizeBitmaps() {
+	words := int((h.fileSize/PageSize + 63) / 64)
+	if words > len(h.verified) {
+		h.verified = append(h.verified, make([]uint64, words-len(h.verified))...)
+		h.dirty = append(h.dirty, make([]uint64, words-len(h.dirty))...)
+	}
+}
+
+// Close aborts any transaction in progress, makes the log's contents durable
+// in the heap file, and releases the heap.
+func (h *Heap) Close() error {
+	if h.closed {
+		return nil
+	}
+	var err error
+	if h.fatal == nil {
+		h.Abort()
+		if h.logEnd > 0 {
+			err = h.checkpointLog()
+		}
+	} else {
+		err = h.fatal
+	}
+	h.release()
+	return err
+}
+
+func (h *Heap) release() {
+	h.closed = true
+	if h.mem != nil {
+		unix.Munmap(h.mem)
+		h.mem, h.base = nil, nil
+	}
+	h.young.release()
+	for _, f := range []File{h.log, h.sums} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	if h.osFile != nil {
+		h.osFile.Close() // also drops the flock
+	}
+}
+
+// Path answers the heap file's path.
+func (h *Heap) Path() string { return h.path }

@@ -1,0 +1,164 @@
+package heap
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// testOptions keep reservations small so that tests can open many heaps.
+func testOptions() Options {
+	return Options{Reserve: 4 << 30, YoungReserve: 1 << 30, YoungLimit: 1 << 20}
+}
+
+func newHeap(t testing.TB) (*Heap, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "heap")
+	h, err := Create(path, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h, path
+}
+
+func reopen(t testing.TB, h *Heap) *Heap {
+	t.Helper()
+	path := h.Path()
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h2, err := Open(path, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h2.Close() })
+	return h2
+}
+
+func mustCommit(t testing.TB, h *Heap) {
+	t.Helper()
+	if err := h.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// list builds a young linked list of n cells: field 0 = value, field 1 = next.
+func list(h *Heap, n int) Oop {
+	head := Nil
+	for i := n - 1; i >= 0; i-- {
+		c := h.Alloc(2, 0, 7, Nil)
+		h.SetField(c, 0, FromInt(int64(i)))
+		h.SetField(c, 1, head)
+		head = c
+	}
+	return head
+}
+
+func listValues(h *Heap, o Oop) []int64 {
+	var vs []int64
+	for o != Nil {
+		vs = append(vs, h.Field(o, 0).Int())
+		o = h.Field(o, 1)
+	}
+	return vs
+}
+
+func TestOopTags(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, MaxSmallInt, MinSmallInt, 12345} {
+		o := FromInt(v)
+		if !o.IsInt() || o.IsPtr() || o.Int() != v {
+			t.Errorf("FromInt(%d) = %#x: IsInt %v Int %d", v, uint64(o), o.IsInt(), o.Int())
+		}
+	}
+	if FitsSmallInt(MaxSmallInt+1) || FitsSmallInt(MinSmallInt-1) {
+		t.Error("FitsSmallInt accepts out-of-range values")
+	}
+	if Nil.IsPtr() || Nil.IsOld() || Tombstone.IsPtr() || !VMImmediate(5).IsVMImmediate() {
+		t.Error("tag predicates wrong")
+	}
+	if y := youngOop(64); !y.IsYoung() || !y.IsPtr() || y.IsOld() || y.youngOff() != 64 {
+		t.Error("young oop tags wrong")
+	}
+}
+
+func TestAllocCommitReopen(t *testing.T) {
+	h, _ := newHeap(t)
+	l := list(h, 1000)
+	bv := h.Alloc(1, 10, 9, Nil)
+	h.SetBytes(bv, 0, []byte("hello, wor"))
+	h.SetField(bv, 0, l)
+	h.SetRoot(0, bv)
+	if !h.Root(0).IsYoung() {
+		t.Fatal("new object should be young")
+	}
+	mustCommit(t, h)
+	if !h.Root(0).IsOld() {
+		t.Fatal("root should have been promoted")
+	}
+	hash := h.Hash(h.Root(0))
+	h = reopen(t, h)
+	r := h.Root(0)
+	if got := string(h.Bytes(r)); got != "hello, wor" {
+		t.Fatalf("bytes = %q", got)
+	}
+	if h.Kind(r) != 9 || h.NumPtrs(r) != 1 || h.NumBytes(r) != 10 || h.Hash(r) != hash {
+		t.Fatalf("header lost: kind %d ptrs %d bytes %d hash %x/%x", h.Kind(r), h.NumPtrs(r), h.NumBytes(r), h.Hash(r), hash)
+	}
+	vs := listValues(h, h.Field(r, 0))
+	if len(vs) != 1000 || vs[999] != 999 {
+		t.Fatalf("list = %d values", len(vs))
+	}
+}
+
+func TestAbortLeavesNoTrace(t *testing.T) {
+	h, _ := newHeap(t)
+	h.SetRoot(0, list(h, 10))
+	mustCommit(t, h)
+	before := snapshotFile(t, h)
+	st := h.state
+	r := h.Root(0)
+	h.SetField(r, 0, FromInt(99))
+	h.SetField(h.Field(r, 1), 1, list(h, 50))
+	h.SetRoot(1, list(h, 5))
+	h.SetAux(3, 42)
+	h.Abort()
+	if h.state != st {
+		t.Fatal("state not restored")
+	}
+	if vs := listValues(h, h.Root(0)); len(vs) != 10 || vs[0] != 0 {
+		t.Fatalf("after abort list = %v", vs)
+	}
+	if h.InTransaction() {
+		t.Fatal("still in a transaction after abort")
+	}
+	if after := snapshotFile(t, h); after != before {
+		t.Fatal("heap file changed by an aborted transaction")
+	}
+}
+
+func TestNothingDirtyCommitWritesNothing(t *testing.T) {
+	h, _ := newHeap(t)
+	before := h.Stats.LogBytes
+	for i := 0; i < 100; i++ {
+		list(h, 100) // garbage only
+	}
+	mustCommit(t, h)
+	if h.Stats.LogBytes != before {
+		t.Fatalf("a commit of temporaries logged %d bytes", h.Stats.LogBytes-before)
+	}
+}
+
+func TestLocked(t *testing.T) {
+	h, path := newHeap(t)
+	_, err := Open(path, testOptions())
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+	h.Close()
+	h2, err := Open(path, testOptions())
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	h2.Close()
+}

@@ -1,0 +1,191 @@
+package heap
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+)
+
+// The redo log. A transaction is durable when its record is in the log and
+// the log is fsynced; only then are its pages written to the heap file. A record
+// holds the full new image of every page the transaction dirtied, each with its
+// checksum, and the new state, so replaying a record twice is harmless.
+//
+// Record layout (little-endian):
+//
+//	magic u32 | version u16 | reserved u16 | seq u64 | npages u32 | stateLen u32 | length u64
+//	state [stateLen]
+//	npages × ( pageNo u64 | sum u64 | data [PageSize] )
+//	crc u32 (CRC-32C of everything above) | endMagic u32
+//
+// Records are appended one at a time, each followed by an fsync, so only the
+// last record can be torn by a crash. A record that fails its checks with
+// nothing valid after it is a torn tail and is discarded; one followed by more
+// data is damage in the middle of the log, reported, never skipped.
+
+const (
+	logMagic    = 0x474F4C50 // "PLOG"
+	logEndMagic = 0x504C4F47 // "GOLP"
+	logVersion  = 1
+	recHeader   = 32
+	recTrailer  = 8
+	recPageHdr  = 16
+)
+
+// record is one decoded log record.
+type record struct {
+	seq   uint64
+	st    state
+	pages []loggedPage
+	size  int64 // bytes the record occupies in the log
+}
+
+type loggedPage struct {
+	no   uint64
+	sum  uint64
+	data []byte
+}
+
+func recordSize(npages int) int64 {
+	return recHeader + stateSize + int64(npages)*(recPageHdr+PageSize) + recTrailer
+}
+
+// encodeRecord lays out a record for st and the given pages, reading each
+// page's contents with page(no).
+func encodeRecord(buf []byte, st *state, pageNos []uint64, page func(uint64) []byte) []byte {
+	n := recordSize(len(pageNos))
+	if int64(cap(buf)) < n {
+		buf = make([]byte, n)
+	}
+	b := buf[:n]
+	le := binary.LittleEndian
+	le.PutUint32(b[0:], logMagic)
+	le.PutUint16(b[4:], logVersion)
+	le.PutUint16(b[6:], 0)
+	le.PutUint64(b[8:], st.Seq)
+	le.PutUint32(b[16:], uint32(len(pageNos)))
+	le.PutUint32(b[20:], stateSize)
+	le.PutUint64(b[24:], uint64(n))
+	st.encode(b[recHeader:])
+	o := recHeader + stateSize
+	for _, no := range pageNos {
+		data := page(no)
+		le.PutUint64(b[o:], no)
+		le.PutUint64(b[o+8:], pageSum(no, data))
+		copy(b[o+recPageHdr:], data)
+		o += recPageHdr + PageSize
+	}
+	le.PutUint32(b[o:], crc32.Checksum(b[:o], castagnoli))
+	le.PutUint32(b[o+4:], logEndMagic)
+	return b
+}
+
+// errTorn marks a record that is incomplete or damaged at the end of the log.
+var errTorn = errors.New("torn log record")
+
+// readRecord decodes the record at off. It answers errTorn (wrapped) when the
+// record is incomplete or fails its checks; the caller decides whether that
+// is a torn tail or damage by looking at what follows.
+func readRecord(r io.ReaderAt, off, logSize int64) (*record, error) {
+	var hdr [recHeader]byte
+	if logSize-off < recHeader {
+		return nil, fmt.Errorf("%w: %d bytes left, a header needs %d", errTorn, logSize-off, recHeader)
+	}
+	if _, err := r.ReadAt(hdr[:], off); err != nil {
+		return nil, err
+	}
+	le := binary.LittleEndian
+	if le.Uint32(hdr[0:]) != logMagic {
+		return nil, fmt.Errorf("%w: bad magic", errTorn)
+	}
+	if v := le.Uint16(hdr[4:]); v != logVersion {
+		return nil, fmt.Errorf("%w: log record version %d", ErrVersion, v)
+	}
+	npages := int64(le.Uint32(hdr[16:]))
+	if le.Uint32(hdr[20:]) != stateSize {
+		return nil, fmt.Errorf("%w: state size %d", errTorn, le.Uint32(hdr[20:]))
+	}
+	size := int64(le.Uint64(hdr[24:]))
+	if size != recordSize(int(npages)) || size < 0 {
+		return nil, fmt.Errorf("%w: length %d does not match %d pages", errTorn, size, npages)
+	}
+	if off+size > logSize {
+		return nil, fmt.Errorf("%w: record of %d bytes runs past the end of the log", errTorn, size)
+	}
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, off); err != nil {
+		return nil, err
+	}
+	body := size - recTrailer
+	if le.Uint32(b[body+4:]) != logEndMagic || crc32.Checksum(b[:body], castagnoli) != le.Uint32(b[body:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", errTorn)
+	}
+	rec := &record{seq: le.Uint64(b[8:]), size: size}
+	rec.st.decode(b[recHeader:])
+	if err := rec.st.validate(); err != nil {
+		return nil, fmt.Errorf("log record %d: %v", rec.seq, err)
+	}
+	if rec.st.Seq != rec.seq {
+		return nil, fmt.Errorf("log record %d carries state of transaction %d", rec.seq, rec.st.Seq)
+	}
+	o := int64(recHeader + stateSize)
+	rec.pages = make([]loggedPage, npages)
+	for i := range rec.pages {
+		p := loggedPage{no: le.Uint64(b[o:]), sum: le.Uint64(b[o+8:]), data: b[o+recPageHdr : o+recPageHdr+PageSize]}
+		if p.no < superPages || p.no >= rec.st.PageCount {
+			return nil, fmt.Errorf("log record %d: page %d is outside the heap (%d pages)", rec.seq, p.no, rec.st.PageCount)
+		}
+		if pageSum(p.no, p.data) != p.sum {
+			return nil, fmt.Errorf("log record %d: page %d checksum mismatch", rec.seq, p.no)
+		}
+		rec.pages[i] = p
+		o += recPageHdr + PageSize
+	}
+	return rec, nil
+}
+
+// scanLog reads every complete record from the start of the log. It answers
+// the records, the offset just past the last good one, and an error for damage
+// that is not a torn tail.
+func scanLog(r io.ReaderAt, logSize int64, logName string) ([]*record, int64, error) {
+	var recs []*record
+	off := int64(0)
+	for off < logSize {
+		rec, err := readRecord(r, off, logSize)
+		if err == nil {
+			recs = append(recs, rec)
+			off += rec.size
+			continue
+		}
+		if !errors.Is(err, errTorn) {
+			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off, Msg: err.Error()}
+		}
+		// A torn tail, unless a good record follows somewhere after it.
+		if next := findRecordAfter(r, off+1, logSize); next >= 0 {
+			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off,
+				Msg: fmt.Sprintf("damaged record (%v) followed by a good record at offset %d", err, next)}
+		}
+		break
+	}
+	return recs, off, nil
+}
+
+// findRecordAfter looks for a valid record starting at an 8-byte boundary
+// at or after from. It answers its offset or -1.
+func findRecordAfter(r io.ReaderAt, from, logSize int64) int64 {
+	var hdr [4]byte
+	for off := (from + 7) &^ 7; off+recHeader <= logSize; off += 8 {
+		if _, err := r.ReadAt(hdr[:], off); err != nil {
+			return -1
+		}
+		if binary.LittleEndian.Uint32(hdr[:]) != logMagic {
+			continue
+		}
+		if _, err := readRecord(r, off, logSize); err == nil {
+			return off
+		}
+	}
+	return -1
+}

@@ -1,0 +1,171 @@
+package heap
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+)
+
+// The heap file starts with two superblocks, one page each, as bbolt and
+// LMDB keep two meta pages: a torn write can damage at most the one being
+// written, and the other still describes a consistent heap. The valid one with
+// the higher sequence number wins. A superblock is written only when the log is
+// trimmed, after the heap file has been fsynced, so its Seq promises that every
+// transaction up to Seq is in the heap file.
+//
+// Layout (little-endian): magic[8] version u32 pageSize u32, then the encoded
+// state, then at the end of the page a CRC-32C of everything before it.
+
+const (
+	pageShift = 12
+	PageSize  = 1 << pageShift
+
+	formatVersion = 1
+	superPages    = 2
+	dataStart     = superPages * PageSize // offset of the first object
+)
+
+var (
+	heapMagic = [8]byte{'P', 'S', 'Y', 'H', 'E', 'A', 'P', 0}
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
+)
+
+// NumRoots is the number of root slots. The VM keeps the lobby and its own
+// tables here; everything persistent must be reachable from a root.
+const NumRoots = 16
+
+// NumAux is the number of uint64 words the layer above (the world) may keep
+// in the superblock state, committed with every transaction.
+const NumAux = 16
+
+// Free-list size classes: one exact class per 8 bytes below smallLimit, then
+// one bin per power of two.
+const (
+	smallLimit   = 1024
+	smallClasses = smallLimit / wordSize
+	largeBins    = 48
+	numClasses   = smallClasses + largeBins
+)
+
+// state is everything a transaction changes besides page contents. It is
+// copied whole into every log record and into the superblock.
+type state struct {
+	Seq       uint64 // the last committed transaction
+	PageCount uint64 // the heap file's size in pages
+	Frontier  uint64 // offset past the last object; allocation beyond is bump allocation
+	Roots     [NumRoots]Oop
+	Aux       [NumAux]uint64
+	Free      [numClasses]uint64 // free-list heads (offsets of free chunks)
+}
+
+const stateSize = 3*8 + NumRoots*8 + NumAux*8 + numClasses*8
+
+func (s *state) encode(b []byte) {
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], s.Seq)
+	le.PutUint64(b[8:], s.PageCount)
+	le.PutUint64(b[16:], s.Frontier)
+	o := 24
+	for _, r := range s.Roots {
+		le.PutUint64(b[o:], uint64(r))
+		o += 8
+	}
+	for _, a := range s.Aux {
+		le.PutUint64(b[o:], a)
+		o += 8
+	}
+	for _, f := range s.Free {
+		le.PutUint64(b[o:], f)
+		o += 8
+	}
+}
+
+func (s *state) decode(b []byte) {
+	le := binary.LittleEndian
+	s.Seq = le.Uint64(b[0:])
+	s.PageCount = le.Uint64(b[8:])
+	s.Frontier = le.Uint64(b[16:])
+	o := 24
+	for i := range s.Roots {
+		s.Roots[i] = Oop(le.Uint64(b[o:]))
+		o += 8
+	}
+	for i := range s.Aux {
+		s.Aux[i] = le.Uint64(b[o:])
+		o += 8
+	}
+	for i := range s.Free {
+		s.Free[i] = le.Uint64(b[o:])
+		o += 8
+	}
+}
+
+// validate checks the invariants a decoded state must satisfy before the heap
+// trusts it: a damaged or hostile file must not lead to out-of-range accesses.
+func (s *state) validate() error {
+	if s.PageCount < superPages {
+		return fmt.Errorf("page count %d is below the minimum", s.PageCount)
+	}
+	if s.Frontier < dataStart || s.Frontier%8 != 0 || s.Frontier > s.PageCount*PageSize {
+		return fmt.Errorf("frontier %d is outside the heap (%d pages)", s.Frontier, s.PageCount)
+	}
+	for i, r := range s.Roots {
+		if r.IsYoung() || (r.IsOld() && (uint64(r) < dataStart || uint64(r) >= s.Frontier)) {
+			return fmt.Errorf("root %d (%#x) is not a valid reference", i, uint64(r))
+		}
+	}
+	for c, f := range s.Free {
+		if f != 0 && (f < dataStart || f%8 != 0 || f >= s.Frontier) {
+			return fmt.Errorf("free list %d head %#x is outside the heap", c, f)
+		}
+	}
+	return nil
+}
+
+const superHeader = 16
+
+func encodeSuperblock(s *state) []byte {
+	b := make([]byte, PageSize)
+	copy(b, heapMagic[:])
+	binary.LittleEndian.PutUint32(b[8:], formatVersion)
+	binary.LittleEndian.PutUint32(b[12:], PageSize)
+	s.encode(b[superHeader:])
+	binary.LittleEndian.PutUint32(b[PageSize-4:], crc32.Checksum(b[:PageSize-4], castagnoli))
+	return b
+}
+
+// decodeSuperblock answers the state in one superblock page, or why it cannot be used.
+func decodeSuperblock(b []byte) (state, error) {
+	var s state
+	if len(b) < PageSize {
+		return s, fmt.Errorf("short superblock (%d bytes)", len(b))
+	}
+	if [8]byte(b[:8]) != heapMagic {
+		return s, ErrNotHeap
+	}
+	if crc32.Checksum(b[:PageSize-4], castagnoli) != binary.LittleEndian.Uint32(b[PageSize-4:]) {
+		return s, fmt.Errorf("superblock checksum mismatch")
+	}
+	if v := binary.LittleEndian.Uint32(b[8:]); v != formatVersion {
+		return s, fmt.Errorf("%w: file has version %d, this program reads version %d", ErrVersion, v, formatVersion)
+	}
+	if ps := binary.LittleEndian.Uint32(b[12:]); ps != PageSize {
+		return s, fmt.Errorf("%w: page size %d, expected %d", ErrVersion, ps, PageSize)
+	}
+	s.decode(b[superHeader:])
+	if err := s.validate(); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// pageSum is the checksum kept for a heap page: CRC-32C seeded with the page
+// number (so a page written to the wrong place is caught too), with bit 32 set
+// so that 0 can mean "never written, must be all zeros".
+func pageSum(pageNo uint64, data []byte) uint64 {
+	var pn [8]byte
+	binary.LittleEndian.PutUint64(pn[:], pageNo)
+	c := crc32.Update(0, castagnoli, pn[:])
+	c = crc32.Update(c, castagnoli, data)
+	return 1<<32 | uint64(c)
+}

@@ -1,0 +1,262 @@
+package heap
+
+import (
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The young space. New objects are bump-allocated here, outside the heap
+// file, so that temporaries never reach the disk. It is two semispaces in one
+// anonymous reservation: a scavenge in the middle of a long transaction copies
+// the live young objects from one to the other (Cheney), and the commit copies
+// the young objects that persistent objects or roots reach into the heap.
+//
+// Objects move during a scavenge, so Go code must not hold young oops across
+// one: the VM calls Scavenge only at points where every oop it holds is where
+// its RootScanner can visit and update it.
+
+type youngSpace struct {
+	mem   []byte
+	base  unsafe.Pointer
+	half  uint64 // size of one semispace
+	cur   uint64 // start offset of the current semispace (0 or half)
+	top   uint64 // next free offset
+	limit uint64 // soft limit (bytes in the current semispace) that asks for a scavenge
+	min   uint64 // the configured limit
+	hash  uint32
+}
+
+func (y *youngSpace) init(reserve, limit uint64) error {
+	m, err := unix.Mmap(-1, 0, int(2*reserve), unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_NORESERVE)
+	if err != nil {
+		return fmt.Errorf("reserving young space: %w", err)
+	}
+	y.mem, y.base, y.half = m, unsafe.Pointer(&m[0]), reserve
+	y.min, y.limit = limit, limit
+	y.cur, y.top = 0, wordSize // offset 0 would make oop 4; keep it unused for clarity
+	return nil
+}
+
+func (y *youngSpace) release() {
+	if y.mem != nil {
+		unix.Munmap(y.mem)
+		y.mem, y.base = nil, nil
+	}
+}
+
+func (y *youngSpace) used() uint64 { return y.top - y.cur }
+
+// reset empties the young space, giving its memory back when it grew large.
+func (y *youngSpace) reset() {
+	if y.used() > 8<<20 {
+		unix.Madvise(y.mem[y.cur:y.top], unix.MADV_DONTNEED)
+	}
+	y.top = y.cur + wordSize
+	y.limit = y.min
+}
+
+// nextHash answers a fresh 24-bit non-zero identity hash (xorshift).
+func (h *Heap) nextHash() uint32 {
+	x := h.hash
+	x ^= x << 13
+	x ^= x >> 17
+	x ^= x << 5
+	h.hash = x
+	if v := x & hashMask; v != 0 {
+		return v
+	}
+	return 1
+}
+
+// Alloc makes a new young object with nptrs pointer fields, each set to fill,
+// and a zeroed byte part of nbytes, with the VM's type tag kind.
+func (h *Heap) Alloc(nptrs, nbytes int, kind uint8, fill Oop) Oop {
+	if nptrs < 0 || nbytes < 0 || uint64(nptrs) > maxPtrs || uint64(nbytes) > maxBytes {
+		panic(&oomError{fmt.Sprintf("object of %d fields and %d bytes is too large", nptrs, nbytes)})
+	}
+	size := objectSize(uint64(nptrs), uint64(nbytes))
+	y := &h.young
+	if y.top+size > y.cur+y.half {
+		panic(&oomError{fmt.Sprintf("young space of %d bytes is full", y.half)})
+	}
+	off := y.top
+	y.top += size
+	h.Stats.YoungBytes += size
+	p := unsafe.Add(y.base, off)
+	*(*uint64)(p) = makeHeader0(uint64(nptrs), 0, h.nextHash())
+	*(*uint64)(unsafe.Add(p, 8)) = makeHeader1(uint64(nbytes), kind)
+	fields := unsafe.Slice((*Oop)(unsafe.Add(p, headerSize)), nptrs)
+	for i := range fields {
+		fields[i] = fill
+	}
+	if nbytes > 0 {
+		clear(unsafe.Slice((*byte)(unsafe.Add(p, headerSize+uint64(nptrs)*wordSize)), align8(uint64(nbytes))))
+	}
+	return youngOop(off)
+}
+
+// SetFlags sets o's user flags (FlagWeak, FlagEphemeron). Set them right after
+// allocation, before o is stored anywhere.
+func (h *Heap) SetFlags(o Oop, flags uint8) {
+	if flags&^userFlags != 0 {
+		panic("heap: SetFlags: unknown flags")
+	}
+	p := (*uint64)(h.addrOf(o, 0))
+	if o.IsOld() {
+		h.markDirty(uint64(o) >> pageShift)
+	}
+	*p = *p&^(uint64(userFlags)<<32) | uint64(flags)<<32
+}
+
+// Clone makes a young shallow copy of o with a fresh identity hash.
+func (h *Heap) Clone(o Oop) Oop {
+	w0, w1 := h.header(o)
+	size := objectSize(h0Ptrs(w0), h1Bytes(w1))
+	if !o.IsYoung() {
+		h.verifyRange(uint64(o), size)
+	}
+	n := h.Alloc(int(h0Ptrs(w0)), int(h1Bytes(w1)), h1Kind(w1), Nil)
+	src := unsafe.Slice((*byte)(h.addrOf(o, headerSize)), size-headerSize)
+	copy(unsafe.Slice((*byte)(h.addrOf(n, headerSize)), size-headerSize), src)
+	p := (*uint64)(h.addrOf(n, 0))
+	*p |= uint64(h0Flags(w0)&userFlags) << 32
+	return n
+}
+
+// SetRootScanner installs the function through which Scavenge finds the oops
+// the VM holds outside the heap (its stack, its handles).
+func (h *Heap) SetRootScanner(scan func(visit func(*Oop))) { h.rootScanner = scan }
+
+// ScavengeWanted reports whether the young space has passed its limit; the VM
+// should call Scavenge at its next safe point.
+func (h *Heap) ScavengeWanted() bool { return h.young.used() > h.young.limit }
+
+// YoungUsed answers the bytes in use in the young space.
+func (h *Heap) YoungUsed() uint64 { return h.young.used() }
+
+// Scavenge copies the young objects reachable from the roots, the remembered
+// persistent objects and the VM's root scanner into the other semispace, and
+// frees the rest. Every young oop the VM holds must be visible to the scanner.
+func (h *Heap) Scavenge() {
+	y := &h.young
+	from, fromTop := y.cur, y.top
+	to := y.half - y.cur
+	y.cur, y.top = to, to+wordSize
+	scan := y.top
+	fwd := func(p *Oop) {
+		if p.IsYoung() {
+			*p = h.copyYoung(*p)
+		}
+	}
+	h.forEachYoungRoot(fwd)
+	if h.rootScanner != nil {
+		h.rootScanner(fwd)
+	}
+	for scan < y.top {
+		o := youngOop(scan)
+		w0, w1 := h.header(o)
+		fields := unsafe.Slice((*Oop)(unsafe.Add(y.base, scan+headerSize)), h0Ptrs(w0))
+		for i := range fields {
+			fwd(&fields[i])
+		}
+		scan += objectSize(h0Ptrs(w0), h1Bytes(w1))
+	}
+	unix.Madvise(y.mem[from:fromTop], unix.MADV_DONTNEED)
+	y.limit = max(y.min, 2*y.used())
+	h.Stats.Scavenges++
+}
+
+// forEachYoungRoot visits the roots and the fields of remembered persistent
+// objects. Those objects' pages are already dirty: the store that made them
+// remembered dirtied them.
+func (h *Heap) forEachYoungRoot(visit func(*Oop)) {
+	for i := range h.state.Roots {
+		visit(&h.state.Roots[i])
+	}
+	for _, o := range h.remembered {
+		n := h0Ptrs(*(*uint64)(h.addrOf(o, 0)))
+		for i := uint64(0); i < n; i++ {
+			a := uint64(o) + headerSize + i*wordSize
+			p := (*Oop)(unsafe.Add(h.base, a))
+			if p.IsYoung() {
+				h.markDirty(a >> pageShift)
+				visit(p)
+			}
+		}
+	}
+}
+
+// copyYoung copies young object o into the current semispace, once.
+func (h *Heap) copyYoung(o Oop) Oop {
+	y := &h.young
+	p := unsafe.Add(y.base, o.youngOff())
+	w0 := *(*uint64)(p)
+	w1 := *(*uint64)(unsafe.Add(p, 8))
+	if h0Flags(w0)&flagForwarded != 0 {
+		return Oop(w1)
+	}
+	size := objectSize(h0Ptrs(w0), h1Bytes(w1))
+	dst := y.top
+	y.top += size
+	copy(unsafe.Slice((*byte)(unsafe.Add(y.base, dst)), size), unsafe.Slice((*byte)(p), size))
+	n := youngOop(dst)
+	*(*uint64)(p) = w0 | flagForwarded<<32
+	*(*uint64)(unsafe.Add(p, 8)) = uint64(n)
+	return n
+}
+
+// promote moves every young object reachable from the roots and the
+// remembered objects into the persistent heap (the commit's scavenge), and
+// rewrites the references to them. Young objects nobody persistent reaches
+// are dropped: temporaries never reach the disk.
+func (h *Heap) promote() error {
+	var queue []Oop
+	var failed error
+	fwd := func(p *Oop) {
+		if !p.IsYoung() || failed != nil {
+			return
+		}
+		q := unsafe.Add(h.young.base, p.youngOff())
+		w0 := *(*uint64)(q)
+		w1 := *(*uint64)(unsafe.Add(q, 8))
+		if h0Flags(w0)&flagForwarded != 0 {
+			*p = Oop(w1)
+			return
+		}
+		size := objectSize(h0Ptrs(w0), h1Bytes(w1))
+		dst, err := h.allocOld(size)
+		if err != nil {
+			failed = err
+			return
+		}
+		h.markDirtyRange(dst, size)
+		copy(unsafe.Slice((*byte)(unsafe.Add(h.base, dst)), size), unsafe.Slice((*byte)(q), size))
+		h.Stats.PromotedBytes += size
+		n := Oop(dst)
+		*(*uint64)(q) = w0 | flagForwarded<<32
+		*(*uint64)(unsafe.Add(q, 8)) = uint64(n)
+		queue = append(queue, n)
+		*p = n
+	}
+	h.forEachYoungRoot(fwd)
+	for len(queue) > 0 && failed == nil {
+		o := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		n := h0Ptrs(*(*uint64)(unsafe.Add(h.base, uint64(o))))
+		fields := unsafe.Slice((*Oop)(unsafe.Add(h.base, uint64(o)+headerSize)), n)
+		for i := range fields {
+			fwd(&fields[i])
+		}
+	}
+	if failed != nil {
+		return failed
+	}
+	for _, o := range h.remembered {
+		*(*uint64)(unsafe.Add(h.base, uint64(o))) &^= flagRemembered << 32
+	}
+	h.remembered = h.remembered[:0]
+	return nil
+}
