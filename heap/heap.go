@@ -352,13 +352,17 @@ func (h *Heap) checkpointLog() error {
 	if err := h.sums.Sync(); err != nil {
 		return h.poison("fsync checksum table", err)
 	}
+	// Both copies, one after the other, each fsynced: a crash can tear only the
+	// one being written, and once both are written a damaged copy has an
+	// identical twin, so opening never falls back to an older state.
 	sb := encodeSuperblock(&h.committed)
-	slot := int64(h.committed.Seq % superPages)
-	if _, err := h.file.WriteAt(sb, slot*PageSize); err != nil {
-		return h.poison("writing superblock", err)
-	}
-	if err := h.file.Sync(); err != nil {
-		return h.poison("fsync superblock", err)
+	for slot := int64(0); slot < superPages; slot++ {
+		if _, err := h.file.WriteAt(sb, slot*PageSize); err != nil {
+			return h.poison("writing superblock", err)
+		}
+		if err := h.file.Sync(); err != nil {
+			return h.poison("fsync superblock", err)
+		}
 	}
 	if err := h.log.Truncate(0); err != nil {
 		return h.poison("trimming log", err)

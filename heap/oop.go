@@ -61,5 +61,5 @@ func (o Oop) IsVMImmediate() bool { return o&tagMask == tagVMImm }
 // VMPayload answers the payload of a VM-defined immediate.
 func (o Oop) VMPayload() uint64 { return uint64(o) >> 3 }
 
-func youngOop(off uint64) Oop { return Oop(off | tagYoung) }
+func youngOop(off uint64) Oop  { return Oop(off | tagYoung) }
 func (o Oop) youngOff() uint64 { return uint64(o) &^ tagMask }

@@ -26,7 +26,7 @@ const (
 )
 
 var (
-	heapMagic = [8]byte{'P', 'S', 'Y', 'H', 'E', 'A', 'P', 0}
+	heapMagic  = [8]byte{'P', 'S', 'Y', 'H', 'E', 'A', 'P', 0}
 	castagnoli = crc32.MakeTable(crc32.Castagnoli)
 )
 
