@@ -8,10 +8,10 @@ import (
 
 // The heap file starts with two superblocks, one page each, as bbolt and
 // LMDB keep two meta pages: a torn write can damage at most the one being
-// written, and the other still describes a consistent heap. The valid one with
-// the higher sequence number wins. A superblock is written only when the log is
-// trimmed, after the heap file has been fsynced, so its Seq promises that every
-// transaction up to Seq is in the heap file.
+// written, and the other still describes a consistent heap. Superblocks are
+// written only when the log is trimmed, both in turn, after the heap file has
+// been fsynced, so a superblock's Seq promises that every transaction up to
+// Seq is in the heap file. The valid one with the higher Seq wins.
 //
 // Layout (little-endian): magic[8] version u32 pageSize u32, then the encoded
 // state, then at the end of the page a CRC-32C of everything before it.
