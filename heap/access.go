@@ -75,6 +75,11 @@ func (h *Heap) storedSum(p uint64) (uint64, error) {
 // addrOf answers the address of byte off of object o, verifying the page.
 func (h *Heap) addrOf(o Oop, off uint64) unsafe.Pointer {
 	if o.IsYoung() {
+		// Only this transaction's objects are young; a young reference read
+		// from a damaged file points nowhere.
+		if y := o.youngOff(); y < h.young.cur || y >= h.young.top {
+			panic(&CorruptError{File: h.path, Page: -1, Offset: -1, Msg: fmt.Sprintf("dangling young-space reference %#x", uint64(o))})
+		}
 		return unsafe.Add(h.young.base, o.youngOff()+off)
 	}
 	a := uint64(o) + off

@@ -84,6 +84,8 @@ func AsHeapPanic(r any) (error, bool) {
 		return e, true
 	case *oomError:
 		return e, true
+	case boundsError:
+		return e, true
 	}
 	return nil, false
 }

@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,16 +111,18 @@ func (h *Heap) Collect() (GCStats, error) {
 
 func (h *Heap) mark(marks *bitmap, st *GCStats) {
 	var stack, weaks, ephs []Oop
-	visit := func(o Oop) {
-		if !o.IsOld() {
-			return
-		}
+	// marked answers whether o is a marked persistent object; damage that
+	// makes a reference point outside the heap is reported, not followed.
+	marked := func(o Oop) bool {
 		if uint64(o) < dataStart || uint64(o) >= h.state.Frontier {
 			panic(&CorruptError{File: h.path, Page: int64(uint64(o) >> pageShift), Offset: int64(o),
 				Msg: "reference outside the heap's objects"})
 		}
-		if i := uint64(o) / wordSize; !marks.test(i) {
-			marks.set(i)
+		return marks.test(uint64(o) / wordSize)
+	}
+	visit := func(o Oop) {
+		if o.IsOld() && !marked(o) {
+			marks.set(uint64(o) / wordSize)
 			stack = append(stack, o)
 		}
 	}
@@ -160,7 +163,7 @@ func (h *Heap) mark(marks *bitmap, st *GCStats) {
 			n := h.NumPtrs(e) &^ 1
 			for k := 0; k < n; k += 2 {
 				key, val := h.Field(e, k), h.Field(e, k+1)
-				if (!key.IsOld() || marks.test(uint64(key)/wordSize)) && val.IsOld() && !marks.test(uint64(val)/wordSize) {
+				if (!key.IsOld() || marked(key)) && val.IsOld() && !marked(val) {
 					visit(val)
 					changed = true
 				}
@@ -171,22 +174,17 @@ func (h *Heap) mark(marks *bitmap, st *GCStats) {
 	for _, e := range ephs {
 		n := h.NumPtrs(e) &^ 1
 		for k := 0; k < n; k += 2 {
-			if key := h.Field(e, k); key.IsOld() && !marks.test(uint64(key)/wordSize) {
+			if key := h.Field(e, k); key.IsOld() && !marked(key) {
 				h.SetField(e, k, Tombstone)
 				h.SetField(e, k+1, Nil)
 				st.Cleared++
 				if h.NumBytes(e) >= 8 {
 					var b [8]byte
 					h.ReadBytes(e, 0, b[:])
-					c := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-						uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-					if c > 0 {
-						c--
+					if c := binary.LittleEndian.Uint64(b[:]); c > 0 {
+						binary.LittleEndian.PutUint64(b[:], c-1)
+						h.SetBytes(e, 0, b[:])
 					}
-					for i := range b {
-						b[i] = byte(c >> (8 * i))
-					}
-					h.SetBytes(e, 0, b[:])
 				}
 			}
 		}
@@ -194,7 +192,7 @@ func (h *Heap) mark(marks *bitmap, st *GCStats) {
 	for _, w := range weaks {
 		n := h.NumPtrs(w)
 		for k := 0; k < n; k++ {
-			if v := h.Field(w, k); v.IsOld() && !marks.test(uint64(v)/wordSize) {
+			if v := h.Field(w, k); v.IsOld() && !marked(v) {
 				h.SetField(w, k, Nil)
 				st.Cleared++
 			}

@@ -103,8 +103,8 @@ func (s *state) decode(b []byte) {
 // validate checks the invariants a decoded state must satisfy before the heap
 // trusts it: a damaged or hostile file must not lead to out-of-range accesses.
 func (s *state) validate() error {
-	if s.PageCount < superPages {
-		return fmt.Errorf("page count %d is below the minimum", s.PageCount)
+	if s.PageCount < superPages || s.PageCount > maxPages {
+		return fmt.Errorf("page count %d is out of range", s.PageCount)
 	}
 	if s.Frontier < dataStart || s.Frontier%8 != 0 || s.Frontier > s.PageCount*PageSize {
 		return fmt.Errorf("frontier %d is outside the heap (%d pages)", s.Frontier, s.PageCount)
@@ -121,6 +121,9 @@ func (s *state) validate() error {
 	}
 	return nil
 }
+
+// maxPages bounds a heap at 2^48 bytes, so that page arithmetic cannot overflow.
+const maxPages = 1 << (48 - pageShift)
 
 const superHeader = 16
 
@@ -169,3 +172,5 @@ func pageSum(pageNo uint64, data []byte) uint64 {
 	c = crc32.Update(c, castagnoli, data)
 	return 1<<32 | uint64(c)
 }
+
+func crc32Checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
