@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -13,9 +14,9 @@ import (
 // record holding every dirty page and the new state; fsync the log (from here
 // on the transaction is durable); write the same pages to the heap file, so
 // that the file always shows the last committed state; drop the private
-// copies of those pages (MADV_DONTNEED), so that resident memory does not
-// grow with the number of pages ever written; and now and then fsync the heap
-// file and trim the log.
+// copies of those pages (MADV_DONTNEED, in bulk: see keepClean), so that
+// resident memory does not grow with the number of pages ever written; and
+// now and then fsync the heap file and trim the log.
 //
 // Abort: drop every private dirty page (the mapping shows the file again,
 // which holds the last committed state), forget the young space and the
@@ -42,9 +43,10 @@ func (h *Heap) Commit() (err error) {
 	}
 	h.state.Seq = h.committed.Seq + 1
 	slices.Sort(h.dirtyList)
+	h.sumBuf = slices.Grow(h.sumBuf[:0], len(h.dirtyList))[:len(h.dirtyList)]
 	h.recBuf = encodeRecord(h.recBuf, &h.state, h.dirtyList, func(p uint64) []byte {
 		return h.mem[p*PageSize : (p+1)*PageSize]
-	})
+	}, h.sumBuf)
 	if _, err := h.log.WriteAt(h.recBuf, h.logEnd); err != nil {
 		return h.poison("appending to log", err)
 	}
@@ -61,7 +63,7 @@ func (h *Heap) Commit() (err error) {
 	if err := h.writeDirtyPages(); err != nil {
 		return err
 	}
-	h.dropDirty()
+	h.keepClean()
 	h.committed = h.state
 	if h.logEnd > h.opts.LogLimit {
 		return h.checkpointLog()
@@ -69,43 +71,84 @@ func (h *Heap) Commit() (err error) {
 	return nil
 }
 
-// writeDirtyPages pwrites the dirty pages and their checksums.
+// writeDirtyPages pwrites the dirty pages and their checksums (h.sumBuf, in
+// dirtyList order), one write per run of consecutive pages.
 func (h *Heap) writeDirtyPages() error {
-	sums := make([]byte, 8)
-	for _, p := range h.dirtyList {
-		data := h.mem[p*PageSize : (p+1)*PageSize]
-		if _, err := h.file.WriteAt(data, int64(p)*PageSize); err != nil {
-			return h.poison("writing heap page", err)
+	pages := h.dirtyList
+	for i := 0; i < len(pages); {
+		j := i + 1
+		for j < len(pages) && pages[j] == pages[j-1]+1 {
+			j++
 		}
-		s := pageSum(p, data)
-		for i := range 8 {
-			sums[i] = byte(s >> (8 * i))
+		first, n := pages[i], uint64(j-i)
+		if _, err := h.file.WriteAt(h.mem[first*PageSize:(first+n)*PageSize], int64(first)*PageSize); err != nil {
+			return h.poison("writing heap pages", err)
 		}
-		if _, err := h.sums.WriteAt(sums, int64(p)*8); err != nil {
-			return h.poison("writing page checksum", err)
+		sb := slices.Grow(h.sumBytes[:0], int(n)*8)[:n*8]
+		for k, s := range h.sumBuf[i:j] {
+			binary.LittleEndian.PutUint64(sb[k*8:], s)
 		}
-		h.Stats.HeapBytes += PageSize
-		h.Stats.PagesWritten++
+		h.sumBytes = sb
+		if _, err := h.sums.WriteAt(sb, int64(first)*8); err != nil {
+			return h.poison("writing page checksums", err)
+		}
+		h.Stats.HeapBytes += n * PageSize
+		h.Stats.PagesWritten += n
+		i = j
 	}
 	return nil
 }
 
-// dropDirty discards the private copies of the dirty pages, in runs.
-func (h *Heap) dropDirty() {
-	slices.Sort(h.dirtyList)
-	for i := 0; i < len(h.dirtyList); {
+// keepClean ends the dirty state of the pages just written. Their private
+// copies now equal the file, so they need not be dropped at once: dropping
+// them costs a fault and a copy the next time the page is written, which for
+// a hot page is every transaction. They are dropped in bulk once more than
+// cleanLimit accumulate, which bounds the resident memory they take.
+func (h *Heap) keepClean() {
+	for _, p := range h.dirtyList {
+		h.dirty[p>>6] &^= 1 << (p & 63)
+	}
+	h.clean = append(h.clean, h.dirtyList...)
+	h.dirtyList = h.dirtyList[:0]
+	if len(h.clean) > cleanLimit {
+		h.dropPrivate(h.clean)
+		h.clean = h.clean[:0]
+	}
+}
+
+// cleanLimit is how many committed private pages are kept before they are
+// dropped (64 MiB).
+const cleanLimit = 16384
+
+// dropPrivate discards the private copies of the given pages, so that the
+// mapping shows the file's contents again.
+func (h *Heap) dropPrivate(pages []uint64) {
+	slices.Sort(pages)
+	for i := 0; i < len(pages); {
 		j := i + 1
-		for j < len(h.dirtyList) && h.dirtyList[j] == h.dirtyList[j-1]+1 {
+		for j < len(pages) && pages[j] <= pages[j-1]+1 {
 			j++
 		}
-		first, last := h.dirtyList[i], h.dirtyList[j-1]
+		first, last := pages[i], pages[j-1]
 		unix.Madvise(h.mem[first*PageSize:(last+1)*PageSize], unix.MADV_DONTNEED)
 		i = j
 	}
+}
+
+// dropDirty discards the dirty pages' private copies and their dirty state.
+func (h *Heap) dropDirty() {
+	h.dropPrivate(h.dirtyList)
 	for _, p := range h.dirtyList {
 		h.dirty[p>>6] &^= 1 << (p & 63)
 	}
 	h.dirtyList = h.dirtyList[:0]
+}
+
+// DropCaches gives back every private page copy; the layer above calls it
+// before it changes the heap file behind the mapping (a rollback).
+func (h *Heap) DropCaches() {
+	h.dropPrivate(h.clean)
+	h.clean = h.clean[:0]
 }
 
 // Abort undoes the transaction: every page it wrote shows the committed

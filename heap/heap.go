@@ -71,17 +71,20 @@ type Heap struct {
 	verified  []uint64 // per page: checksum verified since open
 	dirty     []uint64 // per page: written by this transaction
 	dirtyList []uint64
+	clean     []uint64 // committed pages whose private copies are still mapped
 
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
 
 	rootScanner func(visit func(*Oop))
 
-	logEnd int64
-	recBuf []byte
-	fatal  error
-	closed bool
-	hash   uint32
+	logEnd   int64
+	recBuf   []byte   // the log record being written, kept for reuse
+	sumBuf   []uint64 // the dirty pages' checksums, in dirtyList order
+	sumBytes []byte
+	fatal    error
+	closed   bool
+	hash     uint32
 
 	Stats Stats
 }

@@ -53,8 +53,8 @@ func recordSize(npages int) int64 {
 }
 
 // encodeRecord lays out a record for st and the given pages, reading each
-// page's contents with page(no).
-func encodeRecord(buf []byte, st *state, pageNos []uint64, page func(uint64) []byte) []byte {
+// page's contents with page(no), and stores each page's checksum in sums.
+func encodeRecord(buf []byte, st *state, pageNos []uint64, page func(uint64) []byte, sums []uint64) []byte {
 	n := recordSize(len(pageNos))
 	if int64(cap(buf)) < n {
 		buf = make([]byte, n)
@@ -70,10 +70,12 @@ func encodeRecord(buf []byte, st *state, pageNos []uint64, page func(uint64) []b
 	le.PutUint64(b[24:], uint64(n))
 	st.encode(b[recHeader:])
 	o := recHeader + stateSize
-	for _, no := range pageNos {
+	for i, no := range pageNos {
 		data := page(no)
+		sum := pageSum(no, data)
+		sums[i] = sum
 		le.PutUint64(b[o:], no)
-		le.PutUint64(b[o+8:], pageSum(no, data))
+		le.PutUint64(b[o+8:], sum)
 		copy(b[o+recPageHdr:], data)
 		o += recPageHdr + PageSize
 	}
