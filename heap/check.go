@@ -55,6 +55,14 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 		return r
 	}
 	st := &h.committed
+	buf := make([]byte, PageSize)
+	for i := int64(0); i < superPages; i++ {
+		if _, err := h.file.ReadAt(buf, i*PageSize); err != nil {
+			add(i*PageSize, "superblock %d cannot be read: %v", i, err)
+		} else if _, err := decodeSuperblock(buf); err != nil {
+			add(i*PageSize, "superblock %d is damaged (%v); the other copy is in use", i, err)
+		}
+	}
 	pages := st.PageCount
 	bad := make(map[uint64]bool)
 	for p := uint64(superPages); p < pages; p++ {

@@ -155,6 +155,9 @@ func TestDamagedSuperblocks(t *testing.T) {
 	if len(listValues(h, h.Root(0))) != 10 {
 		t.Fatal("the surviving superblock lost the committed state")
 	}
+	if r := h.Check(nil); len(r.Problems) != 1 || r.Problems[0].Page != 0 {
+		t.Fatalf("check should report superblock 0: %v", r.Problems)
+	}
 	h.Close()
 	flipBit(t, path, PageSize+100) // and superblock 1
 	if _, err := openT(t, path); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "both superblocks") {

@@ -1,0 +1,61 @@
+// Package heap is Psyche's object memory: a persistent, paged object space in
+// one file, mapped into memory, with transactions, a redo log, crash recovery,
+// garbage collection and weak references. It knows objects only as headers,
+// pointer fields and bytes; the VM gives them meaning (the Blue Book split).
+// It imports nothing of Psyche's.
+//
+// # Using it
+//
+//	h, err := heap.Open(path, heap.Options{})   // or heap.Create
+//	o := h.Alloc(2, 0, kind, heap.Nil)          // a young object: 2 fields, no bytes
+//	h.SetField(o, 0, heap.FromInt(42))          // every store goes through the barrier
+//	h.SetRoot(0, o)                             // persistent things hang from the roots
+//	err = h.Commit()                            // durable when this returns nil
+//	h.Abort()                                   // or: as if nothing had happened
+//
+// Object accessors (Field, Bytes, Kind, ...) panic with a *CorruptError when
+// they meet a damaged page, and allocation panics with ErrOutOfMemory; the
+// caller recovers them with Catch once per evaluation instead of checking an
+// error on every field read.
+//
+// Go code that holds young oops across a Scavenge must keep them where the
+// root scanner (SetRootScanner) visits them: a scavenge moves young objects.
+// The heap never scavenges on its own; the VM calls Scavenge at safe points
+// when ScavengeWanted says so.
+//
+// # Reading the source
+//
+//   - oop.go: the tagged reference word. object.go: the object header layout.
+//   - superblock.go: the two superblocks and the state every transaction
+//     commits (roots, allocator, size); page checksums.
+//   - heap.go: opening (lock, superblocks, recovery, mapping), growth,
+//     trimming the log, closing.
+//   - log.go: the redo log's record format, and telling a torn tail from damage.
+//   - access.go: reading objects (with lazy page verification) and the write barrier.
+//   - young.go: the young space, scavenging, and promotion at commit.
+//   - alloc.go: the persistent heap's free lists and frontier.
+//   - commit.go: Commit and Abort.
+//   - gc.go: mark-sweep collection, weak objects and ephemerons.
+//   - check.go: the full consistency check.
+//
+// # Files
+//
+// A heap at path is three files: path (superblocks, then object pages),
+// path.log (the redo log, empty when the heap is closed cleanly) and
+// path.sums (one 8-byte checksum per page). The heap file is little-endian
+// and native-layout; images, not heap files, are the portable format.
+//
+// # Invariants
+//
+//   - The heap file always holds the last committed state except for
+//     transactions whose records are still in the log; recovery replays those.
+//   - No young oop is ever in the heap file: commit promotes or drops every
+//     young object first.
+//   - Every page in the heap file matches its checksum in path.sums (or is
+//     all zeros with a zero checksum); a page is verified before its first use
+//     in a process, so damage is reported, never used.
+//   - The heap is parseable from its first object to the frontier: every
+//     object and free chunk states its size in its header.
+//   - A write or fsync error poisons the open heap (ErrFatal): an fsync that
+//     failed once may report success later for data that never reached disk.
+package heap
