@@ -130,6 +130,5 @@ func (h *Heap) grow(end uint64) error {
 		return err
 	}
 	h.state.PageCount = want / PageSize
-	h.sizeBitmaps()
 	return nil
 }

@@ -77,7 +77,7 @@ func buildHeap(b *testing.B, size uint64) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const chunk = 64 << 20
+	chunk := min(64<<20, size/4)
 	h.SetRoot(0, list(h, 10000))
 	mustCommit(b, h)
 	for done := uint64(0); done+chunk <= size; done += chunk {

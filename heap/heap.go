@@ -68,6 +68,7 @@ type Heap struct {
 	state     state // as this transaction sees it
 	committed state // as of the last commit
 
+	bitmapMem []byte   // the mapping behind verified and dirty
 	verified  []uint64 // per page: checksum verified since open
 	dirty     []uint64 // per page: written by this transaction
 	dirtyList []uint64
@@ -207,7 +208,9 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 		return nil, fmt.Errorf("mapping %s: %w", path, err)
 	}
 	h.base = unsafe.Pointer(&h.mem[0])
-	h.sizeBitmaps()
+	if err := h.mapBitmaps(); err != nil {
+		return nil, err
+	}
 	if err := h.young.init(opts.YoungReserve, opts.YoungLimit); err != nil {
 		return nil, err
 	}
@@ -388,12 +391,20 @@ func (h *Heap) poison(op string, err error) error {
 // Err answers the error that made the heap unusable, or nil.
 func (h *Heap) Err() error { return h.fatal }
 
-func (h *Heap) sizeBitmaps() {
-	words := int((h.fileSize/PageSize + 63) / 64)
-	if words > len(h.verified) {
-		h.verified = append(h.verified, make([]uint64, words-len(h.verified))...)
-		h.dirty = append(h.dirty, make([]uint64, words-len(h.dirty))...)
+// mapBitmaps makes the per-page bitmaps for the whole reserved range. They
+// are anonymous NORESERVE mappings, zero until touched, so that opening costs
+// the same whatever the heap's size and growth never reallocates them.
+func (h *Heap) mapBitmaps() error {
+	words := (h.opts.Reserve/PageSize + 63) / 64
+	m, err := unix.Mmap(-1, 0, int(2*words*8), unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_NORESERVE)
+	if err != nil {
+		return fmt.Errorf("reserving page bitmaps: %w", err)
 	}
+	h.bitmapMem = m
+	all := unsafe.Slice((*uint64)(unsafe.Pointer(&m[0])), 2*words)
+	h.verified, h.dirty = all[:words:words], all[words:]
+	return nil
 }
 
 // Close aborts any transaction in progress, makes the log's contents durable
@@ -422,6 +433,10 @@ func (h *Heap) release() {
 		h.mem, h.base = nil, nil
 	}
 	h.young.release()
+	if h.bitmapMem != nil {
+		unix.Munmap(h.bitmapMem)
+		h.bitmapMem, h.verified, h.dirty = nil, nil, nil
+	}
 	for _, f := range []File{h.log, h.sums} {
 		if f != nil {
 			f.Close()
