@@ -77,10 +77,10 @@ func buildHeap(b *testing.B, size uint64) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	chunk := min(64<<20, size/4)
+	chunk := int(min(64<<20, size/4))
 	h.SetRoot(0, list(h, 10000))
 	mustCommit(b, h)
-	for done := uint64(0); done+chunk <= size; done += chunk {
+	for done := 0; uint64(done+chunk) <= size; done += chunk {
 		o := h.Alloc(1, chunk, 2, h.Root(1))
 		h.SetRoot(1, o)
 		mustCommit(b, h)
