@@ -27,8 +27,7 @@ vet:
 
 # Benchmarks; figures are reported as ratios measured side by side in one run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./heap/ | tee bench.out
-	$(GO) test -run '^$$' -bench . -count 1 -timeout 60m $(PKGS)
+	$(GO) test -run '^$$' -bench . -count 1 -timeout 60m $(PKGS) | tee bench.out
 
 # Long crash and fault runs (1000 kill -9 rounds, longer fuzzing).
 soak:

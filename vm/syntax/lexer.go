@@ -256,7 +256,7 @@ func (lx *lexer) scanName(t *token) {
 	// operator character is a resend prefix (Self's lexical rule).
 	if i+1 < n && src[i] == '.' && is(src[i+1], cIdStart|cOp) {
 		if string(name) == "self" {
-			lx.errorAt(t, start, "'self' cannot be a parent name in a directed resend; put a space after '.' to end the statement")
+			lx.errorAt(t, i+1, "expected a space after 'self.' ('self' cannot be the parent name of a resend)")
 			return
 		}
 		t.kind = tResend

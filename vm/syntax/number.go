@@ -63,7 +63,7 @@ func (lx *lexer) scanNumber(t *token) {
 	if isFloat {
 		f, err := strconv.ParseFloat(string(src[start:i]), 64)
 		if err != nil || math.IsInf(f, 0) {
-			lx.errorAt(t, start, "number %s is out of the range of floats", src[start:i])
+			lx.errorAt(t, start, "expected a float no larger than 1.8e308, found %s", src[start:i])
 			return
 		}
 		t.kind = tFloat

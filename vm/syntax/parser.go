@@ -149,6 +149,8 @@ func (p *parser) leave() { p.nest-- }
 func (p *parser) found() string {
 	d := p.tok.describe()
 	switch p.tok.kind {
+	case tInt, tFloat:
+		d += " " + string(p.lx.src[p.tok.pos.Off:p.tok.end])
 	case tBar:
 		d += " (a lone '|' is not an operator; it delimits slot lists)"
 	case tCaret:

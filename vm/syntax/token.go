@@ -73,7 +73,7 @@ func (t *token) describe() string {
 	case tFloat:
 		return "number"
 	case tString:
-		return "string"
+		return "a string"
 	case tEq:
 		return "'='"
 	case tArrow:
