@@ -169,6 +169,11 @@
 // Slot.Priority. Psyche has neither privacy nor parent priorities: the
 // compiler may ignore or reject them.
 //
+// The parser checks only what the grammar decides. Semantic rules are
+// left to the compiler: for instance Self forbids methods in the local
+// slots of methods and blocks, and Psyche gives no meaning to privacy or
+// parent priorities.
+//
 // Statements. Empty statements ("3..4", a lone ".") are errors. In
 // ParseCode a '^' return may end the top-level code (the compiler decides
 // what it means); ParseFile rejects it. ParseFile requires '.' or a line

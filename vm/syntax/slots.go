@@ -167,10 +167,13 @@ func (p *parser) parseSlots(l *slotList, group *Annotation, closer tokKind, open
 			p.next()
 		case p.tok.kind == closer:
 			return
-		case p.tok.kind == tLBrace || p.tok.kind == tArg || l.slots[len(l.slots)-1].Kind == ArgSlot:
+		case p.tok.kind == tLBrace || p.tok.kind == tArg ||
+			l.slots[len(l.slots)-1].Kind == ArgSlot && (p.tok.kind == tName || p.tok.kind == tKeyword):
 			// The '.' is not needed to tell a slot from a following
 			// group (Self's own Self-written parser accepts that), nor
 			// around an argument slot (old code has [| :a :b t | ...]).
+		case l.slots[len(l.slots)-1].Kind == ArgSlot && (p.tok.kind == tEq || p.tok.kind == tArrow):
+			p.fail(p.tok.pos, "expected '.' or '%s' after argument slot ':%s', found %s (arguments have no initial value)", closerText, name, p.found())
 		default:
 			p.fail(p.tok.pos, "expected '.' or '%s' after slot '%s', found %s", closerText, name, p.found())
 		}
@@ -237,6 +240,9 @@ func (p *parser) parseSlot(l *slotList, group *Annotation, closerText, what stri
 		s.Kind = ArgSlot
 		p.next()
 	case tResend:
+		if t.text == "resend" {
+			p.fail(t.pos, "expected a slot name, found 'resend' (a reserved word)")
+		}
 		p.checkSlotName(t.text, t.pos)
 		s.Kind = DataSlot
 		sep = true
