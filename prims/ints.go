@@ -1,0 +1,131 @@
+package prims
+
+import (
+	"math"
+	"math/big"
+	"strings"
+
+	"psyche/heap"
+	"psyche/vm/object"
+)
+
+// Integer primitives. Small integers take a fast path; anything that could
+// overflow 63 bits goes through math/big, and results are normalised back to
+// small integers when they fit.
+
+func init() {
+	arith := func(name string, small func(a, b int64) (int64, bool), bigOp func(z, a, b *big.Int) error) {
+		register(name, func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+			a := args[0]
+			if !e.M.IsInteger(rcv) || !e.M.IsInteger(a) {
+				return 0, errBadType
+			}
+			if rcv.IsInt() && a.IsInt() {
+				if r, ok := small(rcv.Int(), a.Int()); ok {
+					return e.M.Int64(r), nil
+				}
+			}
+			z := new(big.Int)
+			if err := bigOp(z, e.M.BigOf(rcv), e.M.BigOf(a)); err != nil {
+				return 0, err
+			}
+			return e.M.Int(z), nil
+		})
+	}
+	arith("_IntAdd:", func(a, b int64) (int64, bool) { return a + b, true },
+		func(z, a, b *big.Int) error { z.Add(a, b); return nil })
+	arith("_IntSub:", func(a, b int64) (int64, bool) { return a - b, true },
+		func(z, a, b *big.Int) error { z.Sub(a, b); return nil })
+	arith("_IntMul:", func(a, b int64) (int64, bool) {
+		if a > math.MinInt32 && a <= math.MaxInt32 && b > math.MinInt32 && b <= math.MaxInt32 {
+			return a * b, true
+		}
+		return 0, false
+	}, func(z, a, b *big.Int) error { z.Mul(a, b); return nil })
+	arith("_IntDiv:", func(a, b int64) (int64, bool) {
+		if b == 0 {
+			return 0, false
+		}
+		return a / b, true
+	}, func(z, a, b *big.Int) error {
+		if b.Sign() == 0 {
+			return errDivZero
+		}
+		z.Quo(a, b)
+		return nil
+	})
+	arith("_IntMod:", func(a, b int64) (int64, bool) {
+		if b == 0 {
+			return 0, false
+		}
+		return a % b, true
+	}, func(z, a, b *big.Int) error {
+		if b.Sign() == 0 {
+			return errDivZero
+		}
+		z.Rem(a, b)
+		return nil
+	})
+
+	compare := func(name string, test func(c int) bool) {
+		register(name, func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+			a := args[0]
+			if rcv.IsInt() && a.IsInt() {
+				x, y := rcv.Int(), a.Int()
+				c := 0
+				if x < y {
+					c = -1
+				} else if x > y {
+					c = 1
+				}
+				return e.M.Bool(test(c)), nil
+			}
+			if !e.M.IsInteger(rcv) || !e.M.IsInteger(a) {
+				return 0, errBadType
+			}
+			return e.M.Bool(test(e.M.BigOf(rcv).Cmp(e.M.BigOf(a)))), nil
+		})
+	}
+	compare("_IntLT:", func(c int) bool { return c < 0 })
+	compare("_IntLE:", func(c int) bool { return c <= 0 })
+	compare("_IntGT:", func(c int) bool { return c > 0 })
+	compare("_IntGE:", func(c int) bool { return c >= 0 })
+	compare("_IntEQ:", func(c int) bool { return c == 0 })
+	compare("_IntNE:", func(c int) bool { return c != 0 })
+
+	register("_IntAsFloat", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		if rcv.IsInt() {
+			return e.M.NewFloat(float64(rcv.Int())), nil
+		}
+		if !e.M.IsInteger(rcv) {
+			return 0, errBadType
+		}
+		f, _ := new(big.Float).SetInt(e.M.BigOf(rcv)).Float64()
+		return e.M.NewFloat(f), nil
+	})
+	register("_IntPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		if !e.M.IsInteger(rcv) {
+			return 0, errBadType
+		}
+		return e.str(e.M.BigOf(rcv).String()), nil
+	})
+	register("_IntPrintStringBase:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		if !e.M.IsInteger(rcv) || !args[0].IsInt() {
+			return 0, errBadType
+		}
+		b := args[0].Int()
+		if b < 2 || b > 36 {
+			return 0, errBadIndex
+		}
+		return e.str(strings.ToLower(e.M.BigOf(rcv).Text(int(b)))), nil
+	})
+	register("_IntHash", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		if rcv.IsInt() {
+			return heap.FromInt(rcv.Int() & (1<<40 - 1)), nil
+		}
+		if !e.M.IsInteger(rcv) {
+			return 0, errBadType
+		}
+		return heap.FromInt(int64(object.StringHash(e.M.H.Bytes(rcv)))), nil
+	})
+}

@@ -1,0 +1,117 @@
+// Package prims is the primitive table: the operations Self code reaches
+// with selectors that begin with '_' (_IntAdd:, _Clone, _AddSlots:, ...).
+// A primitive works on heap objects through the object model; it never runs
+// Self code. The few operations that must (perform, restart) are the
+// interpreter's own. docs/vm.md lists every primitive and its failures.
+package prims
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"psyche/heap"
+	"psyche/vm/object"
+)
+
+// Env is what a primitive may use.
+type Env struct {
+	M   *object.Model
+	Out io.Writer
+	// SlotsChanged is called after a primitive changes an object's slots, so
+	// that the interpreter can drop lookup caches.
+	SlotsChanged func()
+}
+
+// Fn is a primitive's implementation. args excludes the receiver and the
+// IfFail: block.
+type Fn func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error)
+
+// Prim is one entry of the table.
+type Prim struct {
+	Name  string // the selector without IfFail:, e.g. "_IntAdd:"
+	Arity int
+	Fn    Fn
+}
+
+// Failure is a primitive's ordinary failure: IfFail: blocks receive Name.
+type Failure struct{ Name string }
+
+func (f *Failure) Error() string { return f.Name }
+
+// Abort stops the whole evaluation with a message (_Error:).
+type Abort struct{ Msg string }
+
+func (a *Abort) Error() string { return a.Msg }
+
+// The failure names of docs/vm.md.
+var (
+	errBadType   = &Failure{"badTypeError"}
+	errBadIndex  = &Failure{"badIndexError"}
+	errDivZero   = &Failure{"divisionByZeroError"}
+	errImmutable = &Failure{"immutableError"}
+	errBadSize   = &Failure{"badSizeError"}
+	errNotFound  = &Failure{"notFoundError"}
+	errPresent   = &Failure{"alreadyPresentError"}
+	errOverflow  = &Failure{"overflowError"}
+)
+
+var table = map[string]*Prim{}
+
+func register(name string, fn Fn) {
+	if _, dup := table[name]; dup {
+		panic("prims: duplicate " + name)
+	}
+	table[name] = &Prim{Name: name, Arity: strings.Count(name, ":"), Fn: fn}
+}
+
+// Lookup finds the primitive for a selector. A selector ending in IfFail:
+// names the primitive without that part; ifFail reports whether it did.
+func Lookup(sel string) (p *Prim, ifFail bool, ok bool) {
+	if p, ok := table[sel]; ok {
+		return p, false, true
+	}
+	if base, found := strings.CutSuffix(sel, "IfFail:"); found {
+		if p, ok := table[base]; ok {
+			return p, true, true
+		}
+	}
+	return nil, false, false
+}
+
+// Names lists every primitive, sorted.
+func Names() []string {
+	var n []string
+	for k := range table {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// StripIfFail answers a primitive selector without a trailing IfFail: part.
+func StripIfFail(sel string) string {
+	if base, ok := strings.CutSuffix(sel, "IfFail:"); ok && base != "" && base != "_" {
+		return base
+	}
+	return sel
+}
+
+func (e *Env) str(s string) heap.Oop { return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), []byte(s)) }
+
+func (e *Env) isKind(o heap.Oop, k object.Kind) bool { return o.IsPtr() && e.M.H.Kind(o) == k }
+
+// index checks that o is a small integer in [0, n).
+func index(o heap.Oop, n int) (int, error) {
+	if !o.IsInt() {
+		return 0, errBadType
+	}
+	i := o.Int()
+	if i < 0 || i >= int64(n) {
+		return 0, errBadIndex
+	}
+	return int(i), nil
+}
+
+func abortf(format string, args ...any) error { return &Abort{fmt.Sprintf(format, args...)} }

@@ -1,0 +1,257 @@
+package prims
+
+import (
+	"bytes"
+	"math/big"
+	"strings"
+
+	"psyche/heap"
+	"psyche/vm/object"
+)
+
+// String and byteVector primitives. Strings hold bytes; indexing is 0-based.
+// A literal (KindString) is immutable; copyMutable gives a KindMutableString.
+
+func (e *Env) bytesOf(o heap.Oop) ([]byte, bool) {
+	if !o.IsPtr() || !object.IsBytes(e.M.H.Kind(o)) {
+		return nil, false
+	}
+	return e.M.H.Bytes(o), true
+}
+
+func (e *Env) stringArg(o heap.Oop) ([]byte, bool) {
+	if !e.M.IsString(o) {
+		return nil, false
+	}
+	return e.M.H.Bytes(o), true
+}
+
+// sameKindString answers a new string with the mutability of like.
+func (e *Env) sameKindString(like heap.Oop, b []byte) heap.Oop {
+	if e.M.H.Kind(like) == object.KindMutableString {
+		return e.M.NewMutableString(b)
+	}
+	return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), b)
+}
+
+func asciiMap(b []byte, f func(byte) byte) []byte {
+	r := make([]byte, len(b))
+	for i, c := range b {
+		r[i] = f(c)
+	}
+	return r
+}
+
+func init() {
+	register("_ByteSize", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		if b, ok := e.bytesOf(rcv); ok {
+			return heap.FromInt(int64(len(b))), nil
+		}
+		return 0, errBadType
+	})
+	register("_ByteAt:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		b, ok := e.bytesOf(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		i, err := index(args[0], len(b))
+		if err != nil {
+			return 0, err
+		}
+		return heap.FromInt(int64(b[i])), nil
+	})
+	register("_ByteAt:Put:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		b, ok := e.bytesOf(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		if e.M.H.Kind(rcv) == object.KindString {
+			return 0, errImmutable
+		}
+		i, err := index(args[0], len(b))
+		if err != nil {
+			return 0, err
+		}
+		v := args[1]
+		if !v.IsInt() || v.Int() < 0 || v.Int() > 255 {
+			return 0, errBadType
+		}
+		e.M.H.SetByteAt(rcv, i, byte(v.Int()))
+		return rcv, nil
+	})
+	register("_StringAt:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		b, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		i, err := index(args[0], len(b))
+		if err != nil {
+			return 0, err
+		}
+		return e.M.InternBytes([]byte{b[i]}), nil
+	})
+	register("_StringAt:Put:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		b, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		if e.M.H.Kind(rcv) == object.KindString {
+			return 0, errImmutable
+		}
+		i, err := index(args[0], len(b))
+		if err != nil {
+			return 0, err
+		}
+		c, ok := e.stringArg(args[1])
+		if !ok || len(c) != 1 {
+			return 0, errBadType
+		}
+		e.M.H.SetByteAt(rcv, i, c[0])
+		return rcv, nil
+	})
+	register("_StringConcat:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		a, ok1 := e.stringArg(rcv)
+		b, ok2 := e.stringArg(args[0])
+		if !ok1 || !ok2 {
+			return 0, errBadType
+		}
+		r := make([]byte, 0, len(a)+len(b))
+		return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), append(append(r, a...), b...)), nil
+	})
+	register("_StringEQ:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		b, ok := e.stringArg(args[0])
+		return e.M.Bool(ok && bytes.Equal(a, b)), nil
+	})
+	register("_StringLT:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		a, ok1 := e.stringArg(rcv)
+		b, ok2 := e.stringArg(args[0])
+		if !ok1 || !ok2 {
+			return 0, errBadType
+		}
+		return e.M.Bool(bytes.Compare(a, b) < 0), nil
+	})
+	register("_StringHash", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		return heap.FromInt(int64(object.StringHash(a))), nil
+	})
+	register("_StringCopyMutable", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		return e.M.NewMutableString(a), nil
+	})
+	register("_StringCanonical", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		return e.M.InternBytes(append([]byte(nil), a...)), nil
+	})
+	register("_StringAsUppercase", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		return e.sameKindString(rcv, asciiMap(a, func(c byte) byte {
+			if c >= 'a' && c <= 'z' {
+				return c - 32
+			}
+			return c
+		})), nil
+	})
+	register("_StringAsLowercase", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		return e.sameKindString(rcv, asciiMap(a, func(c byte) byte {
+			if c >= 'A' && c <= 'Z' {
+				return c + 32
+			}
+			return c
+		})), nil
+	})
+	register("_StringCopyFrom:UpTo:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok || !args[0].IsInt() || !args[1].IsInt() {
+			return 0, errBadType
+		}
+		i, j := args[0].Int(), args[1].Int()
+		if i < 0 || j < i || j > int64(len(a)) {
+			return 0, errBadIndex
+		}
+		return e.sameKindString(rcv, append([]byte(nil), a[i:j]...)), nil
+	})
+	register("_StringIncludesSubstring:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		a, ok1 := e.stringArg(rcv)
+		b, ok2 := e.stringArg(args[0])
+		if !ok1 || !ok2 {
+			return 0, errBadType
+		}
+		return e.M.Bool(bytes.Contains(a, b)), nil
+	})
+	register("_StringAsInteger", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		v, ok := new(big.Int).SetString(strings.TrimSpace(string(a)), 10)
+		if !ok {
+			return 0, errBadType
+		}
+		return e.M.Int(v), nil
+	})
+	register("_StringPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		return e.str(object.Quote(string(a))), nil
+	})
+	register("_StringAsByteVector", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		return e.M.NewByteVector(a), nil
+	})
+	register("_ByteVectorAsString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		if !e.isKind(rcv, object.KindByteVector) {
+			return 0, errBadType
+		}
+		return e.str(string(e.M.H.Bytes(rcv))), nil
+	})
+	register("_ByteVectorCopySize:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		if !e.isKind(rcv, object.KindByteVector) {
+			return 0, errBadType
+		}
+		if !args[0].IsInt() {
+			return 0, errBadType
+		}
+		n := args[0].Int()
+		if n < 0 || n > 1<<40 {
+			return 0, errBadSize
+		}
+		o := e.M.H.Alloc(2, int(n), object.KindByteVector, heap.Nil)
+		e.M.H.SetField(o, object.FieldMap, e.M.H.Field(rcv, object.FieldMap))
+		return o, nil
+	})
+	register("_Print", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		b, ok := e.bytesOf(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		if _, err := e.Out.Write(b); err != nil {
+			return 0, &Failure{"ioError"}
+		}
+		return rcv, nil
+	})
+}

@@ -1,0 +1,54 @@
+package vm
+
+// The instruction set. A method's code is a byte object; operands follow
+// their opcode, little-endian. Literal operands index the method's literal
+// vector. The stack holds oops; each frame's part of it starts empty.
+const (
+	opPushSelf   = iota + 1 // push self
+	opPushLit               // u16 lit: push literal
+	opPushLocal             // u8 depth, u16 index: push a local of the activation depth levels out
+	opStoreLocal            // u8 depth, u16 index: pop into a local
+	opSend                  // u16 selector lit, u8 argc: receiver and arguments are on the stack
+	opResend                // u16 selector lit, u8 argc, u16 parent-name lit (0xffff: undirected)
+	opPrim                  // u16 selector lit, u8 argc (IfFail: block included), u8 1 if IfFail:
+	opPushBlock             // u16 block-map lit: push a closure over this activation
+	opInner                 // u16 method lit: run an inner method with this self and scope
+	opPop                   // drop the top
+	opReturn                // return the top from this activation
+	opNonLocalReturn        // return the top from the home method of this block
+	opRestart               // start this activation's code again (_Restart)
+)
+
+const undirected = 0xffff
+
+// Method objects (object.KindMethod, no map):
+const (
+	methCode     = 1 // bytecodes (object.KindCode)
+	methLits     = 2 // literals (raw vector)
+	methSelector = 3 // canonical string, or Nil for top-level code
+	methInfo     = 4 // small integer: nargs | nlocals << 16 | flags << 32
+	methNames    = 5 // raw vector of canonical strings: arguments, then locals
+	methInits    = 6 // raw vector: each local's initial value
+	methSource   = 7 // the source text (string) or Nil
+	methFields   = 8
+)
+
+// Method flags.
+const (
+	methBlock = 1 // the body of a block literal
+	methInner = 2 // an inner method (object literal with code in expression position)
+)
+
+// Activation objects (object.KindActivation, no map):
+const (
+	actMethod = 1
+	actSelf   = 2
+	actLex    = 3 // lexically enclosing activation, for blocks and inner methods
+	actHome   = 4 // the method activation a ^ returns from (itself for a method)
+	actLive   = 5 // small integer: frame index while running; Nil once returned
+	actHolder = 6 // the object the method was found in, for resends
+	actVars   = 7 // arguments, then locals
+)
+
+// Block objects (object.KindBlock): map, ext, then the activation they close over.
+const blockAct = 2

@@ -1,0 +1,415 @@
+package vm
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/big"
+
+	"psyche/heap"
+	"psyche/prims"
+	"psyche/vm/object"
+	"psyche/vm/syntax"
+)
+
+// The compiler turns syntax trees into heap-resident methods: bytecodes in a
+// code object, literals in a raw vector, both held by the method, which a
+// map's method slot holds. So code persists with the objects it belongs to.
+//
+// Object literals are built when the code holding them is compiled, as in
+// Self: their slot initializers run then, in the lobby's context. Local
+// variables and arguments are resolved here, to (depth, index) pairs; every
+// other name is a message to self.
+
+// CompileError is a compile-time error with a source position.
+type CompileError struct {
+	File string
+	Pos  syntax.Pos
+	Msg  string
+}
+
+func (e *CompileError) Error() string {
+	if e.File != "" {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
+	}
+	return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+}
+
+// scope is one activation's variables, as the compiler sees them.
+type scope struct {
+	names    []string
+	readOnly []bool
+	parent   *scope // lexically enclosing activation (blocks, inner methods)
+	isBlock  bool
+}
+
+func (s *scope) resolve(name string) (depth, index int, readOnly, ok bool) {
+	for d := 0; s != nil; d, s = d+1, s.parent {
+		for i := len(s.names) - 1; i >= 0; i-- {
+			if s.names[i] == name {
+				return d, i, s.readOnly[i], true
+			}
+		}
+	}
+	return 0, 0, false, false
+}
+
+// methodBuilder collects one method's code and literals.
+type methodBuilder struct {
+	code []byte
+	lits []heap.Oop
+	sc   *scope
+}
+
+func (b *methodBuilder) op(o byte)    { b.code = append(b.code, o) }
+func (b *methodBuilder) u8(v int)     { b.code = append(b.code, byte(v)) }
+func (b *methodBuilder) u16(v int)    { b.code = binary.LittleEndian.AppendUint16(b.code, uint16(v)) }
+func (b *methodBuilder) lit(o heap.Oop) int {
+	for i, l := range b.lits {
+		if l == o {
+			return i
+		}
+	}
+	b.lits = append(b.lits, o)
+	return len(b.lits) - 1
+}
+
+type compiler struct {
+	vm   *VM
+	file string
+	src  []byte
+}
+
+func (c *compiler) errorf(p syntax.Pos, format string, args ...any) {
+	panic(&CompileError{File: c.file, Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+// compileTop compiles top-level code (a REPL input, a script, a world file)
+// into a method with no arguments.
+func (c *compiler) compileTop(code *syntax.Code) heap.Oop {
+	b := &methodBuilder{sc: &scope{}}
+	c.body(b, code, false, true)
+	return c.finish(b, heap.Nil, 0, nil, 0, nil)
+}
+
+// body compiles statements; the last one's value is returned. An empty body
+// answers self in a method and nil in a block.
+func (c *compiler) body(b *methodBuilder, code *syntax.Code, inBlock, top bool) {
+	if len(code.Stmts) == 0 {
+		if inBlock {
+			b.op(opPushLit)
+			b.u16(b.lit(c.vm.m.Nil))
+		} else {
+			b.op(opPushSelf)
+		}
+		b.op(opReturn)
+		return
+	}
+	for i, st := range code.Stmts {
+		last := i == len(code.Stmts)-1
+		if r, ok := st.(*syntax.Return); ok {
+			c.expr(b, r.X)
+			if inBlock {
+				b.op(opNonLocalReturn)
+			} else {
+				b.op(opReturn)
+			}
+			if !last {
+				c.errorf(code.Stmts[i+1].Pos(), "statement after a return")
+			}
+			return
+		}
+		c.expr(b, st)
+		if last {
+			b.op(opReturn)
+		} else {
+			b.op(opPop)
+		}
+	}
+}
+
+// finish makes the method object.
+func (c *compiler) finish(b *methodBuilder, selector heap.Oop, nargs int, locals []heap.Oop, flags int, source []byte) heap.Oop {
+	m, h := c.vm.m, c.vm.h
+	code := h.Alloc(0, len(b.code), object.KindCode, heap.Nil)
+	h.SetBytes(code, 0, b.code)
+	lits := m.RawVector(len(b.lits), heap.Nil)
+	for i, l := range b.lits {
+		h.SetField(lits, i, l)
+	}
+	names := m.RawVector(len(b.sc.names), heap.Nil)
+	for i, n := range b.sc.names {
+		h.SetField(names, i, m.Intern(n))
+	}
+	inits := m.RawVector(len(locals), heap.Nil)
+	for i, v := range locals {
+		h.SetField(inits, i, v)
+	}
+	meth := h.Alloc(methFields, 0, object.KindMethod, heap.Nil)
+	h.SetField(meth, methCode, code)
+	h.SetField(meth, methLits, lits)
+	h.SetField(meth, methSelector, selector)
+	h.SetField(meth, methInfo, heap.FromInt(int64(nargs)|int64(len(locals))<<16|int64(flags)<<32))
+	h.SetField(meth, methNames, names)
+	h.SetField(meth, methInits, inits)
+	if source != nil {
+		h.SetField(meth, methSource, m.NewBytes(object.KindString, m.Special(object.SpStringMap), source))
+	}
+	return meth
+}
+
+func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
+	m := c.vm.m
+	switch x := e.(type) {
+	case *syntax.Self:
+		b.op(opPushSelf)
+	case *syntax.IntLit:
+		var v heap.Oop
+		if x.Big != nil {
+			v = m.Int(new(big.Int).Set(x.Big))
+		} else {
+			v = m.Int64(x.Value)
+		}
+		b.op(opPushLit)
+		b.u16(b.lit(v))
+	case *syntax.FloatLit:
+		b.op(opPushLit)
+		b.u16(b.lit(m.NewFloat(x.Value)))
+	case *syntax.StringLit:
+		b.op(opPushLit)
+		b.u16(b.lit(m.Intern(x.Value)))
+	case *syntax.Paren:
+		c.expr(b, x.X)
+	case *syntax.Object:
+		b.op(opPushLit)
+		b.u16(b.lit(c.object(x.Slots, x.Annotation)))
+	case *syntax.Method:
+		meth := c.method(x, "", b.sc, methInner)
+		b.op(opInner)
+		b.u16(b.lit(meth))
+	case *syntax.Block:
+		b.op(opPushBlock)
+		b.u16(b.lit(c.block(x, b.sc)))
+	case *syntax.Send:
+		c.send(b, x)
+	case *syntax.Return:
+		c.errorf(x.Caret, "'^' can only begin the last statement of a body")
+	default:
+		c.errorf(e.Pos(), "cannot compile %T", e)
+	}
+	if len(b.lits) > 0xfffe {
+		c.errorf(e.Pos(), "too many literals in one method")
+	}
+}
+
+func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
+	sel := string(x.Sel)
+	if x.Resend != "" {
+		if x.Recv != nil {
+			c.errorf(x.SelPos, "a resend has no receiver")
+		}
+		b.op(opPushSelf)
+		for _, a := range x.Args {
+			c.expr(b, a)
+		}
+		b.op(opResend)
+		b.u16(b.lit(c.vm.m.Intern(sel)))
+		b.u8(len(x.Args))
+		if x.Resend == "resend" {
+			b.u16(undirected)
+		} else {
+			b.u16(b.lit(c.vm.m.Intern(x.Resend)))
+		}
+		return
+	}
+	if x.Recv == nil {
+		// A local variable, or an assignment to one?
+		if x.IsIdent() {
+			if d, i, _, ok := b.sc.resolve(sel); ok {
+				b.op(opPushLocal)
+				b.u8(d)
+				b.u16(i)
+				return
+			}
+		}
+		if len(x.Args) == 1 && x.Sel.Kind() == syntax.Keyword && x.Sel.Arity() == 1 {
+			if d, i, ro, ok := b.sc.resolve(sel[:len(sel)-1]); ok {
+				if ro {
+					c.errorf(x.SelPos, "%s is a constant and cannot be assigned", sel[:len(sel)-1])
+				}
+				c.expr(b, x.Args[0])
+				b.op(opStoreLocal)
+				b.u8(d)
+				b.u16(i)
+				b.op(opPushSelf) // an assignment answers the receiver
+				return
+			}
+		}
+		if sel == "_Restart" {
+			b.op(opRestart)
+			b.op(opPushSelf) // never reached; keeps the stack discipline simple
+			return
+		}
+		b.op(opPushSelf)
+	} else {
+		c.expr(b, x.Recv)
+	}
+	for _, a := range x.Args {
+		c.expr(b, a)
+	}
+	if x.Sel.IsPrimitive() {
+		_, ifFail, known := prims.Lookup(sel)
+		if !known && !isVMPrim(prims.StripIfFail(sel)) {
+			// Unknown primitives fail at run time, so that code naming a
+			// primitive from a newer VM still compiles.
+			ifFail = prims.StripIfFail(sel) != sel
+		}
+		b.op(opPrim)
+		b.u16(b.lit(c.vm.m.Intern(sel)))
+		b.u8(len(x.Args))
+		if ifFail {
+			b.u8(1)
+		} else {
+			b.u8(0)
+		}
+		return
+	}
+	b.op(opSend)
+	b.u16(b.lit(c.vm.m.Intern(sel)))
+	b.u8(len(x.Args))
+}
+
+// object builds a data object literal now, evaluating its slots' initializers.
+func (c *compiler) object(slots []*syntax.Slot, ann *syntax.Annotation) heap.Oop {
+	m := c.vm.m
+	var ms []object.Slot
+	var data []heap.Oop
+	seen := map[string]bool{}
+	for _, s := range slots {
+		name := string(s.Name)
+		if seen[name] {
+			c.errorf(s.NamePos, "slot %s is defined twice", name)
+		}
+		seen[name] = true
+		switch s.Kind {
+		case syntax.ArgSlot:
+			c.errorf(s.NamePos, "argument slot :%s outside a method or block", name)
+		case syntax.DataSlot:
+			v := m.Nil
+			if s.Value != nil {
+				v = c.eval(s.Value)
+			}
+			idx := len(data)
+			data = append(data, v)
+			ms = append(ms, object.Slot{Name: m.Intern(name), Kind: object.SlotData, Parent: s.Parent, Index: idx},
+				object.Slot{Name: m.Intern(name + ":"), Kind: object.SlotAssign, Index: idx})
+		case syntax.ConstSlot:
+			ms = append(ms, object.Slot{Name: m.Intern(name), Kind: object.SlotConst, Parent: s.Parent, Value: c.eval(s.Value)})
+		case syntax.MethodSlot:
+			meth, ok := s.Value.(*syntax.Method)
+			if !ok {
+				c.errorf(s.NamePos, "method slot %s has no method body", name)
+			}
+			ms = append(ms, object.Slot{Name: m.Intern(name), Kind: object.SlotMethod, Value: c.method(meth, name, nil, 0)})
+		}
+	}
+	annOop := heap.Nil
+	if ann != nil {
+		annOop = m.Intern(ann.Text)
+	}
+	mp := m.NewMap(ms, len(data), 0, annOop)
+	return m.NewSlotsObject(mp, data)
+}
+
+// method compiles a method body: its argument slots (named in the selector
+// or written as :x) and its locals.
+func (c *compiler) method(x *syntax.Method, selector string, lexical *scope, flags int) heap.Oop {
+	return c.code(x.Slots, x.Body, selector, lexical, flags, x.Open, x.Close)
+}
+
+func (c *compiler) code(slots []*syntax.Slot, body *syntax.Code, selector string, lexical *scope, flags int, open, close syntax.Pos) heap.Oop {
+	m := c.vm.m
+	sc := &scope{parent: lexical, isBlock: flags&methBlock != 0}
+	b := &methodBuilder{sc: sc}
+	nargs := 0
+	var locals []heap.Oop
+	for _, s := range slots {
+		name := string(s.Name)
+		for _, n := range sc.names {
+			if n == name {
+				c.errorf(s.NamePos, "%s is defined twice", name)
+			}
+		}
+		switch s.Kind {
+		case syntax.ArgSlot:
+			if len(locals) > 0 {
+				c.errorf(s.NamePos, "argument :%s must come before the locals", name)
+			}
+			nargs++
+			sc.names = append(sc.names, name)
+			sc.readOnly = append(sc.readOnly, true)
+		case syntax.DataSlot, syntax.ConstSlot:
+			v := m.Nil
+			if s.Value != nil {
+				v = c.eval(s.Value)
+			}
+			locals = append(locals, v)
+			sc.names = append(sc.names, name)
+			sc.readOnly = append(sc.readOnly, s.Kind == syntax.ConstSlot)
+		case syntax.MethodSlot:
+			c.errorf(s.NamePos, "a method's slot list cannot hold the method %s", name)
+		}
+		if s.Parent {
+			c.errorf(s.NamePos, "a method cannot have the parent slot %s", name)
+		}
+	}
+	if want := syntax.Selector(selector).Arity(); selector != "" && flags&methBlock == 0 && nargs != want {
+		c.errorf(open, "method %s takes %d arguments but declares %d", selector, want, nargs)
+	}
+	c.body(b, body, flags&methBlock != 0, false)
+	var src []byte
+	if open.IsValid() && close.IsValid() && int(close.Off) < len(c.src) && open.Off <= close.Off {
+		src = c.src[open.Off : close.Off+1]
+	}
+	selOop := heap.Nil
+	if selector != "" {
+		selOop = m.Intern(selector)
+	}
+	return c.finish(b, selOop, nargs, locals, flags, src)
+}
+
+// block compiles a block literal into its map: parent* = traits block and
+// one method slot, value / value: / value:With: ..., holding the block's code.
+func (c *compiler) block(x *syntax.Block, lexical *scope) heap.Oop {
+	m := c.vm.m
+	nargs := 0
+	for _, s := range x.Slots {
+		if s.Kind == syntax.ArgSlot {
+			nargs++
+		}
+	}
+	sel := "value"
+	if nargs > 0 {
+		sel = "value:"
+		for i := 1; i < nargs; i++ {
+			sel += "With:"
+		}
+	}
+	meth := c.code(x.Slots, x.Body, sel, lexical, methBlock, x.Open, x.Close)
+	return m.NewMap([]object.Slot{
+		{Name: m.Intern("parent"), Kind: object.SlotConst, Parent: true, Value: m.Special(object.SpTraitsBlock)},
+		{Name: m.Intern(sel), Kind: object.SlotMethod, Value: meth},
+	}, 0, object.MapBlock, heap.Nil)
+}
+
+// eval evaluates an initializer now, in the lobby's context.
+func (c *compiler) eval(e syntax.Expr) heap.Oop {
+	b := &methodBuilder{sc: &scope{}}
+	c.expr(b, e)
+	b.op(opReturn)
+	meth := c.finish(b, heap.Nil, 0, nil, 0, nil)
+	v, err := c.vm.run(meth, c.vm.m.Lobby)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

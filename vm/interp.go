@@ -1,0 +1,372 @@
+package vm
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"psyche/heap"
+	"psyche/prims"
+	"psyche/vm/object"
+)
+
+// The interpreter loop. Frames are a slice and sends push onto it, so Self
+// recursion never recurses in Go. Every activation is a heap object (young,
+// so cheap) that holds the arguments and locals: blocks close over it, and a
+// block that outlives its method keeps it alive.
+//
+// Safe points: before every send the loop may scavenge the young space. Then
+// every oop the VM holds is on the value stack or in a frame, both of which
+// the root scanner visits, and the loop reloads its cached code and literals.
+
+func u16(code []byte, pc int) int { return int(binary.LittleEndian.Uint16(code[pc:])) }
+
+func (vm *VM) push(o heap.Oop) {
+	if vm.sp == len(vm.stack) {
+		vm.stack = append(vm.stack, make([]heap.Oop, len(vm.stack))...)
+	}
+	vm.stack[vm.sp] = o
+	vm.sp++
+}
+
+func (vm *VM) pop() heap.Oop {
+	vm.sp--
+	return vm.stack[vm.sp]
+}
+
+// newActivation makes an activation of meth. home Nil makes it its own home
+// (a method); locals start at their compile-time initial values.
+func (vm *VM) newActivation(meth, self, lex, home, holder heap.Oop) heap.Oop {
+	h := vm.h
+	info := h.Field(meth, methInfo).Int()
+	nargs, nlocals := int(info&0xffff), int(info>>16&0xffff)
+	act := h.Alloc(actVars+nargs+nlocals, 0, object.KindActivation, heap.Nil)
+	h.SetField(act, actMethod, meth)
+	h.SetField(act, actSelf, self)
+	h.SetField(act, actLex, lex)
+	if home == heap.Nil {
+		home = act
+	}
+	h.SetField(act, actHome, home)
+	h.SetField(act, actHolder, holder)
+	if nlocals > 0 {
+		inits := h.Field(meth, methInits)
+		for i := 0; i < nlocals; i++ {
+			h.SetField(act, actVars+nargs+i, h.Field(inits, i))
+		}
+	}
+	return act
+}
+
+func (vm *VM) pushFrame(act, meth heap.Oop, barrier bool) {
+	if len(vm.frames) >= MaxDepth {
+		panic(vm.errorf("stack overflow"))
+	}
+	if vm.h.Field(act, actHome) == act {
+		vm.h.SetField(act, actLive, heap.FromInt(int64(len(vm.frames))))
+	}
+	vm.frames = append(vm.frames, frame{act: act, method: meth, base: vm.sp, barrier: barrier})
+}
+
+func (vm *VM) popFrame() {
+	f := &vm.frames[len(vm.frames)-1]
+	if vm.h.Field(f.act, actHome) == f.act {
+		vm.h.SetField(f.act, actLive, heap.Nil)
+	}
+	vm.sp = f.base
+	vm.frames = vm.frames[:len(vm.frames)-1]
+}
+
+// interpret runs until the frame at index base returns, and answers its result.
+func (vm *VM) interpret(base int) (heap.Oop, error) {
+	h := vm.h
+	var (
+		f    *frame
+		code []byte
+		lits heap.Oop
+		pc   int
+	)
+	load := func() {
+		f = &vm.frames[len(vm.frames)-1]
+		code = h.Bytes(h.Field(f.method, methCode))
+		lits = h.Field(f.method, methLits)
+		pc = f.pc
+	}
+	load()
+	for {
+		op := code[pc]
+		pc++
+		switch op {
+		case opPushSelf:
+			vm.push(h.Field(f.act, actSelf))
+		case opPushLit:
+			vm.push(h.Field(lits, u16(code, pc)))
+			pc += 2
+		case opPushLocal, opStoreLocal:
+			a := f.act
+			for d := code[pc]; d > 0; d-- {
+				a = h.Field(a, actLex)
+			}
+			i := actVars + u16(code, pc+1)
+			pc += 3
+			if op == opPushLocal {
+				vm.push(h.Field(a, i))
+			} else {
+				h.SetField(a, i, vm.pop())
+			}
+		case opPop:
+			vm.sp--
+		case opSend, opResend, opPrim:
+			if vm.safepoint() {
+				f.pc = pc - 1
+				load()
+				continue
+			}
+			sel := h.Field(lits, u16(code, pc))
+			argc := int(code[pc+2])
+			switch op {
+			case opSend:
+				pc += 3
+				f.pc = pc
+				vm.send(sel, argc)
+			case opResend:
+				parent := heap.Nil
+				if p := u16(code, pc+3); p != undirected {
+					parent = h.Field(lits, p)
+				}
+				pc += 5
+				f.pc = pc
+				vm.resend(f.act, sel, argc, parent)
+			case opPrim:
+				ifFail := code[pc+3] != 0
+				pc += 4
+				f.pc = pc
+				vm.primitive(sel, argc, ifFail)
+			}
+			load()
+		case opPushBlock:
+			b := h.Alloc(3, 0, object.KindBlock, heap.Nil)
+			h.SetField(b, object.FieldMap, h.Field(lits, u16(code, pc)))
+			h.SetField(b, blockAct, f.act)
+			pc += 2
+			vm.push(b)
+		case opInner:
+			meth := h.Field(lits, u16(code, pc))
+			pc += 2
+			f.pc = pc
+			act := vm.newActivation(meth, h.Field(f.act, actSelf), f.act, heap.Nil, h.Field(f.act, actHolder))
+			vm.pushFrame(act, meth, false)
+			load()
+		case opReturn:
+			result := vm.pop()
+			vm.popFrame()
+			if len(vm.frames) == base {
+				return result, nil
+			}
+			load()
+			vm.push(result)
+		case opNonLocalReturn:
+			result := vm.pop()
+			home := h.Field(f.act, actHome)
+			live := h.Field(home, actLive)
+			if !live.IsInt() || int(live.Int()) >= len(vm.frames) || vm.frames[live.Int()].act != home {
+				panic(vm.errorf("nonLifoReturn: the method that made the block has returned"))
+			}
+			target := int(live.Int())
+			if target < base {
+				panic(vm.errorf("nonLifoReturn: the block's method is outside this evaluation"))
+			}
+			for len(vm.frames) > target {
+				vm.popFrame()
+			}
+			if len(vm.frames) == base {
+				return result, nil
+			}
+			load()
+			vm.push(result)
+		case opRestart:
+			if vm.interrupted.Load() {
+				panic(vm.errorf("interrupted"))
+			}
+			pc = 0
+			vm.sp = f.base
+		default:
+			panic(vm.errorf("bad instruction %d at %d", op, pc-1))
+		}
+	}
+}
+
+// safepoint runs the checks due before a send, and scavenges when the young
+// space asks for it. It reports whether it scavenged (so oops moved).
+func (vm *VM) safepoint() bool {
+	if vm.interrupted.Load() {
+		panic(vm.errorf("interrupted"))
+	}
+	if vm.StepLimit > 0 {
+		if vm.steps++; vm.steps > vm.StepLimit {
+			panic(vm.errorf("step limit exceeded"))
+		}
+	}
+	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
+		vm.h.Scavenge()
+		vm.FlushCaches()
+		return true
+	}
+	return false
+}
+
+// send sends sel to the receiver under argc arguments on the stack.
+func (vm *VM) send(sel heap.Oop, argc int) {
+	rcv := vm.stack[vm.sp-argc-1]
+	res, st := vm.lookup(rcv, sel)
+	vm.dispatch(rcv, sel, argc, res, st)
+}
+
+func (vm *VM) resend(act, sel heap.Oop, argc int, parent heap.Oop) {
+	rcv := vm.stack[vm.sp-argc-1]
+	res, st := vm.lookupParents(vm.h.Field(act, actHolder), sel, parent)
+	if st == notFound && parent != heap.Nil {
+		panic(vm.errorf("undefinedSelector: %s.%s: no parent slot %s has it", vm.m.StringOf(parent), vm.m.StringOf(sel), vm.m.StringOf(parent)))
+	}
+	vm.dispatch(rcv, sel, argc, res, st)
+}
+
+func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupStatus) {
+	switch st {
+	case notFound:
+		panic(vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
+	case ambiguous:
+		panic(vm.errorf("ambiguousSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
+	}
+	holder := res.holder
+	if holder == heap.Nil {
+		holder = rcv
+	}
+	switch res.kind {
+	case object.SlotConst:
+		vm.sp -= argc + 1
+		vm.push(res.value)
+	case object.SlotData:
+		vm.sp -= argc + 1
+		vm.push(vm.m.DataAt(holder, res.index))
+	case object.SlotAssign:
+		vm.m.DataAtPut(holder, res.index, vm.stack[vm.sp-1])
+		vm.sp -= argc + 1
+		vm.push(rcv)
+	case object.SlotMethod:
+		vm.activate(res.value, rcv, holder, argc)
+	default:
+		panic(vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
+	}
+}
+
+// activate runs method meth for rcv, with argc arguments on the stack.
+func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
+	h := vm.h
+	info := h.Field(meth, methInfo).Int()
+	if int(info&0xffff) != argc {
+		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), info&0xffff, argc))
+	}
+	var act heap.Oop
+	if (info>>32)&methBlock != 0 {
+		lex := h.Field(rcv, blockAct)
+		act = vm.newActivation(meth, h.Field(lex, actSelf), lex, h.Field(lex, actHome), h.Field(lex, actHolder))
+	} else {
+		act = vm.newActivation(meth, rcv, heap.Nil, heap.Nil, holder)
+	}
+	for i := 0; i < argc; i++ {
+		h.SetField(act, actVars+i, vm.stack[vm.sp-argc+i])
+	}
+	vm.sp -= argc + 1
+	vm.pushFrame(act, meth, false)
+}
+
+type primEntry struct {
+	p    *prims.Prim
+	name string
+}
+
+// vmPrims are the primitives the interpreter implements itself, because
+// they send messages.
+var vmPrims = map[string]int{"_Perform:": 1, "_Perform:With:": 2, "_Perform:With:With:": 3, "_Perform:With:With:With:": 4}
+
+func isVMPrim(name string) bool { _, ok := vmPrims[name]; return ok || name == "_Restart" }
+
+// primitive runs the primitive named by sel with argc arguments (the IfFail:
+// block, if any, last) under the receiver on the stack.
+func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
+	h := vm.h
+	e, ok := vm.primCache[sel]
+	if !ok {
+		name := vm.m.StringOf(sel)
+		p, _, _ := prims.Lookup(name)
+		e = primEntry{p: p, name: prims.StripIfFail(name)}
+		if vm.primCache == nil {
+			vm.primCache = map[heap.Oop]primEntry{}
+		}
+		vm.primCache[sel] = e
+	}
+	nargs := argc
+	if ifFail {
+		nargs--
+	}
+	rcv := vm.stack[vm.sp-argc-1]
+	if n, ok := vmPrims[e.name]; ok && n == nargs {
+		s := vm.stack[vm.sp-argc]
+		if !vm.m.IsString(s) {
+			vm.primFailed(rcv, e.name, "badTypeError", argc, ifFail)
+			return
+		}
+		// Drop the selector argument (and IfFail: block), then send.
+		copy(vm.stack[vm.sp-argc:], vm.stack[vm.sp-argc+1:vm.sp])
+		vm.sp--
+		if ifFail {
+			vm.sp--
+		}
+		vm.send(vm.m.InternBytes(append([]byte(nil), h.Bytes(s)...)), nargs-1)
+		return
+	}
+	if e.p == nil {
+		panic(vm.errorf("unknown primitive %s", e.name))
+	}
+	args := vm.stack[vm.sp-argc : vm.sp-argc+nargs]
+	result, err := e.p.Fn(&vm.env, rcv, args)
+	if err == nil {
+		vm.sp -= argc + 1
+		vm.push(result)
+		return
+	}
+	var fail *prims.Failure
+	var abort *prims.Abort
+	switch {
+	case errors.As(err, &fail):
+		vm.primFailed(rcv, e.name, fail.Name, argc, ifFail)
+	case errors.As(err, &abort):
+		panic(vm.errorf("%s", abort.Msg))
+	default:
+		panic(vm.errorf("primitive %s: %v", e.name, err))
+	}
+}
+
+// primFailed answers the IfFail: block's value, or sends
+// primitiveFailedError:Name: to the receiver (an error if it has none).
+func (vm *VM) primFailed(rcv heap.Oop, name, errName string, argc int, ifFail bool) {
+	m := vm.m
+	if ifFail {
+		block := vm.stack[vm.sp-1]
+		vm.sp -= argc + 1
+		vm.push(block)
+		vm.push(m.Intern(errName))
+		vm.push(m.Intern(name))
+		vm.send(m.Intern("value:With:"), 2)
+		return
+	}
+	sel := m.Intern("primitiveFailedError:Name:")
+	if _, st := vm.lookup(rcv, sel); st != found {
+		panic(vm.errorf("primitive %s failed: %s", name, errName))
+	}
+	vm.sp -= argc + 1
+	vm.push(rcv)
+	vm.push(m.Intern(errName))
+	vm.push(m.Intern(name))
+	vm.send(sel, 2)
+}

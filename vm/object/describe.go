@@ -1,0 +1,143 @@
+package object
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"psyche/heap"
+)
+
+// Describe answers a short description of o for error messages and stack
+// traces. It runs no Self code, so it is safe to use while reporting an
+// error raised by Self code (a broken printString, say).
+func (m *Model) Describe(o heap.Oop) string {
+	switch {
+	case o.IsInt():
+		return strconv.FormatInt(o.Int(), 10)
+	case !o.IsPtr():
+		return "?"
+	case o == m.Nil:
+		return "nil"
+	case o == m.True:
+		return "true"
+	case o == m.False:
+		return "false"
+	case o == m.Lobby:
+		return "lobby"
+	}
+	switch m.H.Kind(o) {
+	case KindBigInt:
+		s := m.BigOf(o).String()
+		if len(s) > 40 {
+			s = s[:20] + "..." + s[len(s)-10:]
+		}
+		return s
+	case KindFloat:
+		return FormatFloat(m.FloatOf(o))
+	case KindString, KindMutableString:
+		s := m.StringOf(o)
+		if len(s) > 40 {
+			s = s[:37] + "..."
+		}
+		return Quote(s)
+	case KindByteVector:
+		return "a byteVector"
+	case KindVector:
+		return "a vector"
+	case KindBlock:
+		return "a block"
+	case KindMirror:
+		return "a mirror"
+	case KindWeakStore:
+		return "a weakStore"
+	case KindSlots:
+		return m.SlotNamesForm(o)
+	}
+	return "an object"
+}
+
+// SlotNamesForm is the default print form of a plain object: its slot
+// names (parents starred, methods and assignment slots left out), at most 8.
+func (m *Model) SlotNamesForm(o heap.Oop) string {
+	var b strings.Builder
+	b.WriteString("(|")
+	n := 0
+	for _, s := range m.MapSlots(m.MapOf(o)) {
+		if s.Kind == SlotMethod || s.Kind == SlotAssign || s.Kind == SlotArg {
+			continue
+		}
+		if n == 8 {
+			b.WriteString(" ...")
+			break
+		}
+		if n > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(" ")
+		b.WriteString(m.StringOf(s.Name))
+		if s.Parent {
+			b.WriteString("*")
+		}
+		n++
+	}
+	b.WriteString(" |)")
+	return b.String()
+}
+
+// FormatFloat prints a float as Psyche does: the shortest decimal that reads
+// back to the same double, always with a '.' or an exponent; plain digits
+// from 1e-4 up to 1e16, an exponent outside that range.
+func FormatFloat(f float64) string {
+	var s string
+	if a := math.Abs(f); a == 0 || (a >= 1e-4 && a < 1e16) {
+		s = strconv.FormatFloat(f, 'f', -1, 64)
+	} else {
+		s = strconv.FormatFloat(f, 'e', -1, 64)
+	}
+	switch s {
+	case "+Inf":
+		return "inf"
+	case "-Inf":
+		return "-inf"
+	case "NaN":
+		return "nan"
+	}
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
+}
+
+// Quote answers the printString form of a string: quoted, with escapes.
+func Quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\'':
+			b.WriteString(`\'`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		case 0:
+			b.WriteString(`\0`)
+		default:
+			if c < 32 || c == 127 {
+				b.WriteString(`\x`)
+				b.WriteByte("0123456789abcdef"[c>>4])
+				b.WriteByte("0123456789abcdef"[c&15])
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}

@@ -1,0 +1,86 @@
+package object
+
+import (
+	"hash/fnv"
+
+	"psyche/heap"
+)
+
+// Canonical strings. String literals and selectors are canonical: equal
+// contents, same object. The table lives in the heap (an open-addressing
+// raw vector at SpSymbols, its count at SpSymbolCount), so canonical strings
+// persist with the code that uses them and identity comparison of selectors
+// stays valid across sessions.
+
+// StringHash is the hash of a string's contents, used by the table and by `hash`.
+func StringHash(b []byte) uint32 {
+	h := fnv.New32a()
+	h.Write(b)
+	return h.Sum32()
+}
+
+// Intern answers the canonical string with contents s.
+func (m *Model) Intern(s string) heap.Oop {
+	return m.InternBytes([]byte(s))
+}
+
+// InternBytes answers the canonical string with contents b, making it if needed.
+func (m *Model) InternBytes(b []byte) heap.Oop {
+	table := m.Special(SpSymbols)
+	if table == heap.Nil {
+		table = m.RawVector(256, heap.Nil)
+		m.SetSpecial(SpSymbols, table)
+		m.SetSpecial(SpSymbolCount, heap.FromInt(0))
+	}
+	size := m.H.NumPtrs(table)
+	i := int(StringHash(b)) & (size - 1)
+	for {
+		e := m.H.Field(table, i)
+		if e == heap.Nil {
+			break
+		}
+		if string(m.H.Bytes(e)) == string(b) {
+			return e
+		}
+		i = (i + 1) & (size - 1)
+	}
+	s := m.NewBytes(KindString, m.Special(SpStringMap), b)
+	m.H.SetField(table, i, s)
+	count := m.Special(SpSymbolCount).Int() + 1
+	m.SetSpecial(SpSymbolCount, heap.FromInt(count))
+	if int(count)*2 > size {
+		m.growSymbols(table, size*2)
+	}
+	return s
+}
+
+// LookupInterned answers the canonical string with contents b, or Nil if there is none.
+func (m *Model) LookupInterned(b []byte) heap.Oop {
+	table := m.Special(SpSymbols)
+	if table == heap.Nil {
+		return heap.Nil
+	}
+	size := m.H.NumPtrs(table)
+	for i := int(StringHash(b)) & (size - 1); ; i = (i + 1) & (size - 1) {
+		e := m.H.Field(table, i)
+		if e == heap.Nil || string(m.H.Bytes(e)) == string(b) {
+			return e
+		}
+	}
+}
+
+func (m *Model) growSymbols(old heap.Oop, size int) {
+	table := m.RawVector(size, heap.Nil)
+	for j := 0; j < m.H.NumPtrs(old); j++ {
+		e := m.H.Field(old, j)
+		if e == heap.Nil {
+			continue
+		}
+		i := int(StringHash(m.H.Bytes(e))) & (size - 1)
+		for m.H.Field(table, i) != heap.Nil {
+			i = (i + 1) & (size - 1)
+		}
+		m.H.SetField(table, i, e)
+	}
+	m.SetSpecial(SpSymbols, table)
+}

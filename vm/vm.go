@@ -1,0 +1,275 @@
+// Package vm is Psyche's interpreter: it compiles Self syntax trees into
+// heap-resident methods and runs them. Message lookup goes through the
+// receiver's map and its parents, with a cache keyed by map and selector.
+// Sends do not recurse in Go: frames live in a slice, so a deep Self recursion
+// ends in a "stack overflow" error, never a Go stack overflow.
+//
+// Reading order: bytecode.go (instructions and layouts), compile.go (syntax
+// to methods), lookup.go (finding slots), interp.go (the loop), vm.go (this
+// file: the VM, evaluation and errors), boot.go (the skeleton of a new world).
+package vm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"psyche/heap"
+	"psyche/prims"
+	"psyche/vm/object"
+	"psyche/vm/syntax"
+)
+
+// MaxDepth is how many activations may be on the stack at once.
+const MaxDepth = 100000
+
+// VM runs Self code in one heap. It is not safe for concurrent use.
+type VM struct {
+	h   *heap.Heap
+	m   *object.Model
+	env prims.Env
+
+	stack  []heap.Oop
+	sp     int
+	frames []frame
+
+	cache     [cacheSize]cacheEntry
+	primCache map[heap.Oop]primEntry
+
+	noScavenge  int   // > 0 while Go code holds young oops the scanner cannot see
+	interrupted atomic.Bool
+	// StepLimit, when > 0, bounds the number of sends of one evaluation (for fuzzing).
+	StepLimit int
+	steps     int
+}
+
+type frame struct {
+	act     heap.Oop
+	method  heap.Oop
+	pc      int
+	base    int  // stack index where this frame's part starts
+	barrier bool // a Go caller (run) waits for this frame to return
+}
+
+// New makes a VM on an open heap. out receives what Self code prints.
+func New(h *heap.Heap, out io.Writer) *VM {
+	if out == nil {
+		out = os.Stdout
+	}
+	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024)}
+	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches}
+	h.SetRootScanner(vm.scanRoots)
+	return vm
+}
+
+// Model answers the VM's object model.
+func (vm *VM) Model() *object.Model { return vm.m }
+
+// Heap answers the VM's heap.
+func (vm *VM) Heap() *heap.Heap { return vm.h }
+
+// SetOutput changes where Self code prints.
+func (vm *VM) SetOutput(w io.Writer) { vm.env.Out = w }
+
+// Interrupt asks the running evaluation to stop with an "interrupted" error.
+// It is safe to call from another goroutine (a signal handler).
+func (vm *VM) Interrupt() { vm.interrupted.Store(true) }
+
+// FlushCaches drops everything cached from the heap's contents. The world
+// calls it after a commit, an abort or a rollback; the VM itself after a
+// scavenge and after a slot change.
+func (vm *VM) FlushCaches() {
+	vm.cache = [cacheSize]cacheEntry{}
+	vm.primCache = nil
+	vm.m.Refresh()
+}
+
+func (vm *VM) scanRoots(visit func(*heap.Oop)) {
+	for i := 0; i < vm.sp; i++ {
+		visit(&vm.stack[i])
+	}
+	for i := range vm.frames {
+		visit(&vm.frames[i].act)
+		visit(&vm.frames[i].method)
+	}
+}
+
+// Error is a Self error that aborted an evaluation: its message and the
+// Self stack at the time, most recent activation first.
+type Error struct {
+	Msg   string
+	Stack []string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// StackTrace answers the stack, one activation per line.
+func (e *Error) StackTrace() string {
+	var b strings.Builder
+	for _, s := range e.Stack {
+		b.WriteString("  ")
+		b.WriteString(s)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Compile parses and compiles top-level code into a method.
+func (vm *VM) Compile(filename string, src []byte, file bool) (meth heap.Oop, err error) {
+	var code *syntax.Code
+	if file {
+		code, err = syntax.ParseFile(filename, src)
+	} else {
+		code, err = syntax.ParseCode(filename, src)
+	}
+	if err != nil {
+		return heap.Nil, err
+	}
+	return vm.compileCode(filename, src, code)
+}
+
+func (vm *VM) compileCode(filename string, src []byte, code *syntax.Code) (meth heap.Oop, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			switch e := r.(type) {
+			case *CompileError:
+				err = e
+			case *Error:
+				err = e
+			default:
+				if he, ok := heap.AsHeapPanic(r); ok {
+					err = he
+					return
+				}
+				panic(r)
+			}
+		}
+	}()
+	vm.noScavenge++
+	defer func() { vm.noScavenge-- }()
+	c := &compiler{vm: vm, file: filename, src: src}
+	return c.compileTop(code), nil
+}
+
+// Eval compiles and runs top-level code with the lobby as self. It does not
+// commit or abort: the caller owns the transaction.
+func (vm *VM) Eval(filename string, src []byte, file bool) (heap.Oop, error) {
+	vm.interrupted.Store(false)
+	vm.steps = 0
+	meth, err := vm.Compile(filename, src, file)
+	if err != nil {
+		return heap.Nil, err
+	}
+	return vm.run(meth, vm.m.Lobby)
+}
+
+// PrintString sends printString to o and answers the characters.
+func (vm *VM) PrintString(o heap.Oop) (string, error) {
+	return vm.sendForString(o, "printString")
+}
+
+func (vm *VM) sendForString(o heap.Oop, sel string) (string, error) {
+	r, err := vm.Send(o, sel)
+	if err != nil {
+		return "", err
+	}
+	if !vm.m.IsString(r) && !(r.IsPtr() && vm.h.Kind(r) == object.KindByteVector) {
+		return "", &Error{Msg: fmt.Sprintf("%s did not answer a string but %s", sel, vm.m.Describe(r))}
+	}
+	return string(bytes.Clone(vm.h.Bytes(r))), nil
+}
+
+// Send sends a unary or keyword message to o from Go.
+func (vm *VM) Send(o heap.Oop, sel string, args ...heap.Oop) (heap.Oop, error) {
+	m := vm.m
+	b := &methodBuilder{sc: &scope{}}
+	b.op(opPushLit)
+	b.u16(b.lit(o))
+	for _, a := range args {
+		b.op(opPushLit)
+		b.u16(b.lit(a))
+	}
+	b.op(opSend)
+	b.u16(b.lit(m.Intern(sel)))
+	b.u8(len(args))
+	b.op(opReturn)
+	c := &compiler{vm: vm}
+	vm.noScavenge++
+	meth := c.finish(b, heap.Nil, 0, nil, 0, nil)
+	vm.noScavenge--
+	return vm.run(meth, m.Lobby)
+}
+
+// run runs method meth with self, on top of whatever is running, and answers
+// its result. Errors abort everything: the caller aborts the transaction.
+func (vm *VM) run(meth, self heap.Oop) (result heap.Oop, err error) {
+	base := len(vm.frames)
+	sp := vm.sp
+	defer func() {
+		if r := recover(); r != nil {
+			err = vm.panicToError(r)
+		}
+		if err != nil {
+			vm.frames = vm.frames[:base]
+			vm.sp = sp
+		}
+	}()
+	act := vm.newActivation(meth, self, heap.Nil, heap.Nil, vm.m.Lobby)
+	vm.pushFrame(act, meth, true)
+	return vm.interpret(base)
+}
+
+
+func (vm *VM) panicToError(r any) error {
+	switch e := r.(type) {
+	case *Error:
+		return e
+	case *CompileError:
+		return e
+	}
+	if he, ok := heap.AsHeapPanic(r); ok {
+		return vm.errorf("%v", he)
+	}
+	panic(r)
+}
+
+// errorf makes a Self error carrying the current stack.
+func (vm *VM) errorf(format string, args ...any) *Error {
+	e := &Error{Msg: fmt.Sprintf(format, args...)}
+	for i := len(vm.frames) - 1; i >= 0 && len(e.Stack) < 50; i-- {
+		e.Stack = append(e.Stack, vm.describeFrame(&vm.frames[i]))
+	}
+	if n := len(vm.frames); n > 50 {
+		e.Stack = append(e.Stack, fmt.Sprintf("... %d more", n-50))
+	}
+	return e
+}
+
+func (vm *VM) describeFrame(f *frame) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "(an activation that cannot be described)"
+		}
+	}()
+	sel := vm.h.Field(f.method, methSelector)
+	name := "<top level>"
+	if sel != heap.Nil {
+		name = vm.m.StringOf(sel)
+	}
+	info := vm.h.Field(f.method, methInfo).Int()
+	if (info>>32)&methBlock != 0 {
+		name = "[] in block " + name
+	}
+	return fmt.Sprintf("%s (receiver: %s)", name, vm.m.Describe(vm.h.Field(f.act, actSelf)))
+}
+
+// IsSelfError reports whether err is an error of the evaluated program (as
+// opposed to a syntax error or a heap failure).
+func IsSelfError(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
