@@ -98,7 +98,9 @@ func StripIfFail(sel string) string {
 	return sel
 }
 
-func (e *Env) str(s string) heap.Oop { return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), []byte(s)) }
+func (e *Env) str(s string) heap.Oop {
+	return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), []byte(s))
+}
 
 func (e *Env) isKind(o heap.Oop, k object.Kind) bool { return o.IsPtr() && e.M.H.Kind(o) == k }
 

@@ -4,19 +4,19 @@ package vm
 // their opcode, little-endian. Literal operands index the method's literal
 // vector. The stack holds oops; each frame's part of it starts empty.
 const (
-	opPushSelf   = iota + 1 // push self
-	opPushLit               // u16 lit: push literal
-	opPushLocal             // u8 depth, u16 index: push a local of the activation depth levels out
-	opStoreLocal            // u8 depth, u16 index: pop into a local
-	opSend                  // u16 selector lit, u8 argc: receiver and arguments are on the stack
-	opResend                // u16 selector lit, u8 argc, u16 parent-name lit (0xffff: undirected)
-	opPrim                  // u16 selector lit, u8 argc (IfFail: block included), u8 1 if IfFail:
-	opPushBlock             // u16 block-map lit: push a closure over this activation
-	opInner                 // u16 method lit: run an inner method with this self and scope
-	opPop                   // drop the top
-	opReturn                // return the top from this activation
-	opNonLocalReturn        // return the top from the home method of this block
-	opRestart               // start this activation's code again (_Restart)
+	opPushSelf       = iota + 1 // push self
+	opPushLit                   // u16 lit: push literal
+	opPushLocal                 // u8 depth, u16 index: push a local of the activation depth levels out
+	opStoreLocal                // u8 depth, u16 index: pop into a local
+	opSend                      // u16 selector lit, u8 argc: receiver and arguments are on the stack
+	opResend                    // u16 selector lit, u8 argc, u16 parent-name lit (0xffff: undirected)
+	opPrim                      // u16 selector lit, u8 argc (IfFail: block included), u8 1 if IfFail:
+	opPushBlock                 // u16 block-map lit: push a closure over this activation
+	opInner                     // u16 method lit: run an inner method with this self and scope
+	opPop                       // drop the top
+	opReturn                    // return the top from this activation
+	opNonLocalReturn            // return the top from the home method of this block
+	opRestart                   // start this activation's code again (_Restart)
 )
 
 const undirected = 0xffff

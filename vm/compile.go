@@ -60,9 +60,9 @@ type methodBuilder struct {
 	sc   *scope
 }
 
-func (b *methodBuilder) op(o byte)    { b.code = append(b.code, o) }
-func (b *methodBuilder) u8(v int)     { b.code = append(b.code, byte(v)) }
-func (b *methodBuilder) u16(v int)    { b.code = binary.LittleEndian.AppendUint16(b.code, uint16(v)) }
+func (b *methodBuilder) op(o byte) { b.code = append(b.code, o) }
+func (b *methodBuilder) u8(v int)  { b.code = append(b.code, byte(v)) }
+func (b *methodBuilder) u16(v int) { b.code = binary.LittleEndian.AppendUint16(b.code, uint16(v)) }
 func (b *methodBuilder) lit(o heap.Oop) int {
 	for i, l := range b.lits {
 		if l == o {

@@ -40,7 +40,7 @@ type VM struct {
 	cache     [cacheSize]cacheEntry
 	primCache map[heap.Oop]primEntry
 
-	noScavenge  int   // > 0 while Go code holds young oops the scanner cannot see
+	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool
 	// StepLimit, when > 0, bounds the number of sends of one evaluation (for fuzzing).
 	StepLimit int
@@ -222,7 +222,6 @@ func (vm *VM) run(meth, self heap.Oop) (result heap.Oop, err error) {
 	vm.pushFrame(act, meth, true)
 	return vm.interpret(base)
 }
-
 
 func (vm *VM) panicToError(r any) error {
 	switch e := r.(type) {

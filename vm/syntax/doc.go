@@ -56,7 +56,7 @@
 //	item     = slot
 //	         | "{" "}" "=" string                         object annotation
 //	         | "{" string slots "}"                       annotation group
-//	slot     = [privacy] ":" name                         argument (no privacy)
+//	slot     = ":" name                                   argument
 //	         | [privacy] name [stars] [ ("=" | "<-") expr ]   data, constant or unary method
 //	         | [privacy] op [name] "=" "(" body ")"       binary method
 //	         | [privacy] kw [name { Kw name }] "=" "(" body ")"   keyword method

@@ -32,6 +32,7 @@ type parser struct {
 	depth    int // open (, [ and { (file mode ends statements at depth 0)
 	nest     int // recursion depth, bounded by maxNest
 	err      *Error
+	scratch  []byte // for building keyword selectors
 }
 
 type bailout struct{}
@@ -282,16 +283,27 @@ func (p *parser) parseKeywordSend(recv Expr, resend string) Expr {
 	args := []Expr{p.parseArg(first.text)}
 	sel := first.text
 	if p.tok.kind == tCapKeyword {
-		buf := []byte(sel)
+		// Arguments may hold keyword sends too: collect the parts first.
+		parts := []string{sel}
 		for p.tok.kind == tCapKeyword {
 			kw := p.tok.text
-			buf = append(buf, kw...)
+			parts = append(parts, kw)
 			p.next()
 			args = append(args, p.parseArg(kw))
 		}
-		sel = p.lx.intern(buf)
+		sel = p.selector(parts)
 	}
 	return &Send{Recv: recv, Sel: Selector(sel), SelPos: first.pos, Args: args, Resend: resend}
+}
+
+// selector returns the interned concatenation of keyword parts.
+func (p *parser) selector(parts []string) string {
+	b := p.scratch[:0]
+	for _, part := range parts {
+		b = append(b, part...)
+	}
+	p.scratch = b
+	return p.lx.intern(b)
 }
 
 func (p *parser) parseArg(kw string) Expr {

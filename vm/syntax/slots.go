@@ -360,14 +360,14 @@ func (p *parser) parseNamedSlot(s *Slot) {
 // first keyword kw1: either "i Put: v = (...)" (arguments named in the
 // selector) or "Put: = ( | :i. :v | ...)". It returns the selector.
 func (p *parser) parseKeywordSlot(s *Slot, kw1 string, group *Annotation) string {
-	buf := []byte(kw1)
+	parts := []string{kw1}
 	var args []*Slot
 	nargs := 1
 	if p.tok.kind == tName {
 		args = append(args, p.argInSelector(group))
 		for p.tok.kind == tCapKeyword {
 			kw := p.tok.text
-			buf = append(buf, kw...)
+			parts = append(parts, kw)
 			p.next()
 			if p.tok.kind != tName {
 				p.fail(p.tok.pos, "expected an argument name after '%s' in the selector of a method slot, found %s", kw, p.found())
@@ -377,12 +377,12 @@ func (p *parser) parseKeywordSlot(s *Slot, kw1 string, group *Annotation) string
 		nargs = len(args)
 	} else {
 		for p.tok.kind == tCapKeyword {
-			buf = append(buf, p.tok.text...)
+			parts = append(parts, p.tok.text)
 			nargs++
 			p.next()
 		}
 	}
-	sel := p.lx.intern(buf)
+	sel := p.selector(parts)
 	if p.tok.kind == tKeyword {
 		p.fail(p.tok.pos, "expected a capitalized keyword to continue selector '%s', found '%s'", sel, p.tok.text)
 	}
