@@ -1,0 +1,65 @@
+"Psyche core world, part 0: the behavior every object has.
+
+ traits defaults is the top of every object's lookup (docs/vm.md), so
+ the messages of the 'every object' row of LANGUAGE.md section 3 live
+ here. traits clonable (its child) adds nothing of its own yet: it is
+ the parent to give to objects meant to be copied."
+
+traits defaults _AddSlots: ( |
+    "Methods see the lobby's slots (nil, true, false, traits, and through
+     globals the prototypes vector, list, ...) as in Self, where every
+     object inherits from the lobby. Harmless if Go already links them."
+    lobbyParent* = lobby.
+
+    "identity and equality: = defaults to identity, hash to identityHash"
+    == x = ( _Eq: x ).
+    !== x = ( (_Eq: x) not ).
+    = x = ( _Eq: x ).
+    != x = ( (self = x) not ).
+    identityHash = ( _IdentityHash ).
+    hash = ( _IdentityHash ).
+
+    "copying: clone is the primitive shallow copy; copy is what a user
+     calls, and collections redefine it to copy their storage too"
+    clone = ( _Clone ).
+    copy = ( clone ).
+
+    "printing"
+    printString = ( _ObjectPrintString ).
+    print = ( printString _Print. self ).
+    printLine = ( printString _Print. '\n' _Print. self ).
+
+    "nil tests; traits nil redefines all of them"
+    isNil = false.
+    notNil = true.
+    ifNil: nilBlock = ( self ).
+    ifNotNil: notNilBlock = ( notNilBlock value: self ).
+    ifNil: nilBlock IfNotNil: notNilBlock = ( notNilBlock value: self ).
+    ifNotNil: notNilBlock IfNil: nilBlock = ( notNilBlock value: self ).
+
+    "kind tests, answered true by the traits of each kind"
+    isInteger = false.
+    isFloat = false.
+    isNumber = false.
+    isString = false.
+    isVector = false.
+    isByteVector = false.
+    isMirror = false.
+
+    "an object is its own value, so a plain object can stand where a
+     block is expected (true && false, x ifTrue: 1 False: 2)"
+    value = ( self ).
+
+    "errors"
+    error: message = ( _Error: message IfFail: [|:e. :p| _Error: message printString] ).
+    primitiveFailedError: errorName Name: primitiveName = (
+        _Error: ((('primitive ' _StringConcat: primitiveName IfFail: [|:e. :p| '?'])
+                    _StringConcat: ' failed: ')
+                    _StringConcat: errorName IfFail: [|:e. :p| '?']) ).
+
+    "reflection"
+    reflect: anObject = ( anObject _Mirror ).
+    perform: selector = ( _Perform: selector ).
+    perform: selector With: a = ( _Perform: selector With: a ).
+    perform: selector With: a With: b = ( _Perform: selector With: a With: b ).
+| ).

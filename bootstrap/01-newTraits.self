@@ -1,0 +1,17 @@
+"Psyche core world, part 1: the traits objects that Go does not create,
+ first level (parents that already exist).
+
+ The new traits are made in three files, 01 to 03, one level of the
+ hierarchy per file, because an object literal's slot initializers
+ (parent* = traits collection) are evaluated when the code holding the
+ literal is compiled: a literal must not depend on an earlier statement
+ of the same file.
+
+   traits clonable
+     traits collection      list, set and dictionary behavior (02, 03)
+     traits weakStore       the persistent weak store"
+
+traits _AddSlots: ( |
+    collection = ( | parent* = traits clonable | ).
+    weakStore = ( | parent* = traits clonable | ).
+| ).

@@ -1,0 +1,149 @@
+"Psyche core world: integers (small and big alike: the _Int primitives
+ take both and overflow into big integers by themselves).
+
+ Mixed arithmetic: when the argument is a float the primitive fails, and
+ the receiver, converted to a float, does the work (3 + 0.5 = 3.5,
+ 3 < 3.5). Any other failure is the primitive's own error, as if there
+ were no IfFail: (3 + nil: primitive _IntAdd: failed: badTypeError;
+ 1 / 0: primitive _IntDiv: failed: divisionByZeroError).
+
+ Every IfFail: block takes the two arguments a failing primitive passes
+ (error name, primitive name).
+
+ Loops (to:Do: and friends) restart a block with _Restart, so they run in
+ constant stack however many times they go round."
+
+traits integer _AddSlots: ( |
+    "arithmetic"
+    + n = ( _IntAdd: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat + n] False: [primitiveFailedError: e Name: p]] ).
+    - n = ( _IntSub: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat - n] False: [primitiveFailedError: e Name: p]] ).
+    * n = ( _IntMul: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat * n] False: [primitiveFailedError: e Name: p]] ).
+    "truncated toward zero"
+    / n = ( _IntDiv: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat / n] False: [primitiveFailedError: e Name: p]] ).
+    "the remainder of /, with the receiver's sign"
+    % n = ( _IntMod: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat % n] False: [primitiveFailedError: e Name: p]] ).
+
+    "comparing; = and != answer false / true for a non-number"
+    < n = ( _IntLT: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat < n] False: [primitiveFailedError: e Name: p]] ).
+    <= n = ( _IntLE: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat <= n] False: [primitiveFailedError: e Name: p]] ).
+    > n = ( _IntGT: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat > n] False: [primitiveFailedError: e Name: p]] ).
+    >= n = ( _IntGE: n IfFail: [|:e. :p|
+                n isFloat ifTrue: [asFloat >= n] False: [primitiveFailedError: e Name: p]] ).
+    = n = ( _IntEQ: n IfFail: [|:e. :p| n isFloat && [asFloat = n]] ).
+    != n = ( _IntNE: n IfFail: [|:e. :p| (n isFloat && [asFloat = n]) not] ).
+    hash = ( _IntHash ).
+    isInteger = true.
+    isNumber = true.
+    between: low And: high = ( (low <= self) && [self <= high] ).
+    max: n = ( (self < n) ifTrue: [n] False: [self] ).
+    min: n = ( (n < self) ifTrue: [n] False: [self] ).
+
+    "integers are values: copying answers the receiver"
+    clone = ( self ).
+    copy = ( self ).
+
+    negate = ( 0 _IntSub: self ).
+    abs = ( (_IntLT: 0) ifTrue: [0 _IntSub: self] False: [self] ).
+    succ = ( _IntAdd: 1 ).
+    pred = ( _IntSub: 1 ).
+    even = ( (_IntMod: 2) _IntEQ: 0 ).
+    odd = ( ((_IntMod: 2) _IntEQ: 0) not ).
+
+    "self raised to an integer power, by repeated squaring. A negative
+     exponent answers a float: 2 power: -1 is 0.5."
+    power: exponent = ( | result. base. e |
+        (exponent _IntLT: 0 IfFail: [|:x. :y|
+                ^ error: 'power: needs an integer exponent, not ', exponent printString])
+            ifTrue: [^ 1.0 / (power: exponent negate)].
+        result: 1.
+        base: self.
+        e: exponent.
+        [e _IntGT: 0] whileTrue: [
+            e odd ifTrue: [result: result * base].
+            e: e _IntDiv: 2.
+            (e _IntGT: 0) ifTrue: [base: base * base]].
+        result ).
+
+    "the greatest common divisor (Euclid), never negative; 0 gcd: 0 is 0"
+    gcd: n = ( | a. b. t |
+        a: abs.
+        b: n abs.
+        [b = 0] whileFalse: [
+            t: a % b.
+            a: b.
+            b: t].
+        a ).
+
+    "iterative, so 10000 factorial does not use the stack"
+    factorial = ( | r |
+        (_IntLT: 0) ifTrue: [^ error: 'factorial of a negative number: ', printString].
+        r: 1.
+        2 to: self Do: [|:k| r: r _IntMul: k].
+        r ).
+
+    sqrt = ( asFloat sqrt ).
+    asFloat = ( _IntAsFloat ).
+    asInteger = ( self ).
+    floor = ( self ).
+    ceil = ( self ).
+    round = ( self ).
+    truncate = ( self ).
+
+    "(the IfFail: is for traits integer itself, which is not an integer)"
+    printString = ( _IntPrintStringBase: 10 IfFail: [|:e. :p| _ObjectPrintString] ).
+    printStringBase: base = ( _IntPrintStringBase: base ).
+    asString = ( _IntPrintString ).
+
+    "iteration. The bound may be a float: 1 to: 2.5 Do: runs 1 and 2."
+    to: last Do: block = ( | i. stop |
+        stop: (last _IntAdd: 0 IfFail: [|:e. :p| last floor]).
+        i: self.
+        [ (i _IntLE: stop) ifFalse: [^ self].
+          block value: i.
+          i: i _IntAdd: 1.
+          _Restart ] value ).
+
+    "self, self + 1, ... while below last"
+    upTo: last Do: block = (
+        to: (last _IntSub: 1 IfFail: [|:e. :p| last ceil - 1]) Do: block ).
+
+    "self, self - 1, ... down to last"
+    downTo: last Do: block = ( | i. stop |
+        stop: (last _IntAdd: 0 IfFail: [|:e. :p| last ceil]).
+        i: self.
+        [ (i _IntGE: stop) ifFalse: [^ self].
+          block value: i.
+          i: i _IntSub: 1.
+          _Restart ] value ).
+
+    "any step but 0, which is an error; a negative step counts down"
+    to: last By: step Do: block = ( | i |
+        (step = 0) ifTrue: [^ error: 'to:By:Do: with a step of 0'].
+        i: self.
+        (step > 0)
+            ifTrue: [
+                [ (i <= last) ifFalse: [^ self].
+                  block value: i.
+                  i: i + step.
+                  _Restart ] value ]
+            False: [
+                [ (i >= last) ifFalse: [^ self].
+                  block value: i.
+                  i: i + step.
+                  _Restart ] value ] ).
+
+    timesRepeat: block = ( | n |
+        n: self.
+        [ (n _IntGT: 0) ifFalse: [^ self].
+          block value.
+          n: n _IntSub: 1.
+          _Restart ] value ).
+| ).

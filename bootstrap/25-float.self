@@ -1,0 +1,64 @@
+"Psyche core world: floats (IEEE 754 doubles).
+
+ The arithmetic primitives take an integer argument as well. The
+ comparisons are written to work whether or not the float comparison
+ primitives do: an integer argument that makes one fail is converted
+ with asFloat and compared again; any other failure is the primitive's
+ error. = answers false for a non-number.
+
+ An integral float is = to the equal integer (3.0 = 3), so it hashes
+ like that integer: dictionaries and sets treat them as one key."
+
+traits float _AddSlots: ( |
+    + n = ( _FloatAdd: n ).
+    - n = ( _FloatSub: n ).
+    * n = ( _FloatMul: n ).
+    / n = ( _FloatDiv: n ).
+    "the remainder of a truncated division, with the receiver's sign"
+    % n = ( self - (n * (self / n) truncate) ).
+
+    < n = ( _FloatLT: n IfFail: [|:e. :p|
+                n isInteger ifTrue: [_FloatLT: n asFloat] False: [primitiveFailedError: e Name: p]] ).
+    <= n = ( _FloatLE: n IfFail: [|:e. :p|
+                n isInteger ifTrue: [_FloatLE: n asFloat] False: [primitiveFailedError: e Name: p]] ).
+    > n = ( _FloatGT: n IfFail: [|:e. :p|
+                n isInteger ifTrue: [_FloatGT: n asFloat] False: [primitiveFailedError: e Name: p]] ).
+    >= n = ( _FloatGE: n IfFail: [|:e. :p|
+                n isInteger ifTrue: [_FloatGE: n asFloat] False: [primitiveFailedError: e Name: p]] ).
+    = n = ( _FloatEQ: n IfFail: [|:e. :p| n isInteger && [_FloatEQ: n asFloat]] ).
+    != n = ( (self = n) not ).
+    hash = ( | t |
+        "inf and nan: x - x is not 0"
+        ((_FloatSub: self) _FloatEQ: 0.0) ifFalse: [^ _FloatHash].
+        t: _FloatTruncate.
+        (_FloatEQ: t _IntAsFloat)
+            ifTrue: [t _IntHash]
+            False: [_FloatHash] ).
+    isFloat = true.
+    isNumber = true.
+    between: low And: high = ( (low <= self) && [self <= high] ).
+    max: n = ( (self < n) ifTrue: [n] False: [self] ).
+    min: n = ( (n < self) ifTrue: [n] False: [self] ).
+
+    "floats are values: copying answers the receiver"
+    clone = ( self ).
+    copy = ( self ).
+
+    negate = ( _FloatMul: -1 ).
+    abs = ( (self < 0) ifTrue: [negate] False: [self] ).
+
+    "to integers: floor, ceil, round (half away from zero), truncate"
+    floor = ( _FloatFloor ).
+    ceil = ( _FloatCeil ).
+    round = ( _FloatRound ).
+    truncate = ( _FloatTruncate ).
+    asInteger = ( _FloatTruncate ).
+    asFloat = ( self ).
+    sqrt = ( _FloatSqrt ).
+
+    printString = (
+        "(the type test is for traits float itself, which is not a float)"
+        _FloatEQ: 0.0 IfFail: [|:e. :p| ^ _ObjectPrintString].
+        _FloatPrintString ).
+    asString = ( _FloatPrintString ).
+| ).

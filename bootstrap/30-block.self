@@ -1,0 +1,49 @@
+"Psyche core world: blocks.
+
+ value, value:, value:With: ... are the VM's: a block answers the one
+ that matches its number of arguments. The loops below restart their own
+ activation with _Restart, so they run in constant stack; they answer
+ nil, as in Self."
+
+traits block _AddSlots: ( |
+    "run the receiver forever (leave it with ^)"
+    loop = ( value. _Restart ).
+
+    "while the receiver answers true, run body"
+    whileTrue: body = (
+        value ifFalse: [^ nil].
+        body value.
+        _Restart ).
+    "while the receiver answers false, run body"
+    whileFalse: body = (
+        value ifTrue: [^ nil].
+        body value.
+        _Restart ).
+    whileTrue = (
+        value ifFalse: [^ nil].
+        _Restart ).
+    whileFalse = (
+        value ifTrue: [^ nil].
+        _Restart ).
+
+    "run the receiver, then condition; stop when the condition is true"
+    untilTrue: condition = (
+        value.
+        condition value ifTrue: [^ nil].
+        _Restart ).
+    untilFalse: condition = (
+        value.
+        condition value ifFalse: [^ nil].
+        _Restart ).
+
+    "run the receiver, then cleanup (a block of no arguments), and answer
+     the receiver's value. The VM has no unwinding primitive, so cleanup
+     runs when the receiver returns normally, not when a ^ inside it
+     leaves it or an error aborts the evaluation."
+    onReturn: cleanup = ( | result |
+        result: value.
+        cleanup value.
+        result ).
+
+    printString = ( 'a block' ).
+| ).

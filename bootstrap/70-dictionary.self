@@ -1,0 +1,113 @@
+"Psyche core world: dictionaries, hash tables from keys to values (see
+ 65-hashTable.self). Keys are compared with = and hash. do: runs over the
+ values, keysDo: over the keys, keysAndValuesDo: over both; the order is
+ the table's, unspecified.
+
+ A dictionary's slots: parent* = traits dictionary, keyTable, valueTable,
+ size. clone shares the tables; copy does not.
+
+ Errors: at: and removeKey: of an absent key: 'key not found: 3' (the
+ key's printString)."
+
+traits dictionary _AddSlots: ( |
+    collectionName = ( 'dictionary' ).
+    initStorage: capacity = (
+        keyTable: (vector _VectorCopySize: capacity FillingWith: emptyMarker).
+        valueTable: (vector _VectorCopySize: capacity).
+        self ).
+    copy = ( (clone keyTable: keyTable copy) valueTable: valueTable copy ).
+    moveFrom: j To: i = (
+        keyTable _VectorAt: i Put: (keyTable _VectorAt: j).
+        valueTable _VectorAt: i Put: (valueTable _VectorAt: j).
+        self ).
+    clearAt: i = (
+        keyTable _VectorAt: i Put: emptyMarker.
+        valueTable _VectorAt: i Put: nil.
+        self ).
+    grow = ( | oldKeys. oldValues |
+        oldKeys: keyTable.
+        oldValues: valueTable.
+        initStorage: (oldKeys _VectorSize _IntMul: 2).
+        0 upTo: oldKeys _VectorSize Do: [| :j. k. i |
+            k: oldKeys _VectorAt: j.
+            (k _Eq: emptyMarker) ifFalse: [
+                i: freeSlotFor: k.
+                keyTable _VectorAt: i Put: k.
+                valueTable _VectorAt: i Put: (oldValues _VectorAt: j)]].
+        self ).
+
+    "accessing"
+    at: k = ( | i |
+        i: slotFor: k.
+        ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [
+            ^ error: 'key not found: ', k printString].
+        valueTable _VectorAt: i ).
+    at: k IfAbsent: block = ( | i |
+        i: slotFor: k.
+        ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [^ block value].
+        valueTable _VectorAt: i ).
+    "answers the receiver"
+    at: k Put: v = ( | i |
+        i: slotFor: k.
+        ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [
+            isFull ifTrue: [
+                grow.
+                i: freeSlotFor: k].
+            keyTable _VectorAt: i Put: k.
+            size: size _IntAdd: 1].
+        valueTable _VectorAt: i Put: v.
+        self ).
+    "the value at k; if k is absent, put block value there first"
+    at: k IfAbsentPut: block = (
+        at: k IfAbsent: [| v |
+            v: block value.
+            at: k Put: v.
+            ^ v] ).
+    "removing; answers the receiver"
+    removeKey: k = ( removeKey: k IfAbsent: [error: 'key not found: ', k printString] ).
+    removeKey: k IfAbsent: block = ( | i |
+        i: slotFor: k.
+        ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [^ block value].
+        size: size _IntSub: 1.
+        closeGapAt: i.
+        self ).
+
+    "iterating"
+    do: block = ( | keys. capacity. i |
+        keys: keyTable.
+        capacity: keys _VectorSize.
+        i: 0.
+        [ (i _IntLT: capacity) ifFalse: [^ self].
+          ((keys _VectorAt: i) _Eq: emptyMarker) ifFalse: [
+              block value: (valueTable _VectorAt: i)].
+          i: i _IntAdd: 1.
+          _Restart ] value ).
+    keysAndValuesDo: block = ( | keys. capacity. i. k |
+        keys: keyTable.
+        capacity: keys _VectorSize.
+        i: 0.
+        [ (i _IntLT: capacity) ifFalse: [^ self].
+          k: keys _VectorAt: i.
+          (k _Eq: emptyMarker) ifFalse: [
+              block value: k With: (valueTable _VectorAt: i)].
+          i: i _IntAdd: 1.
+          _Restart ] value ).
+    "vectors of the keys and of the values, in the same order"
+    keys = ( | r. n |
+        r: vector _VectorCopySize: size.
+        n: 0.
+        keysDo: [|:k|
+            r _VectorAt: n Put: k.
+            n: n + 1].
+        r ).
+    values = ( asVector ).
+
+    "dictionary(1 -> 'a', 2 -> 'b')"
+    elementPrintStrings = ( | r. n |
+        r: vector _VectorCopySize: size.
+        n: 0.
+        keysAndValuesDo: [|:k. :v|
+            r _VectorAt: n Put: (k printString , ' -> ' , v printString).
+            n: n + 1].
+        r ).
+| ).
