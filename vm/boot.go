@@ -105,6 +105,18 @@ func (vm *VM) BuildSkeleton() {
 		{Name: m.Intern("world"), Kind: object.SlotConst, Value: world},
 	}
 	h.SetField(lobby, object.FieldMap, m.NewMap(lobbySlots, 0, 0, heap.Nil))
+	// As in Self, every object's lookup ends at the lobby, so that methods
+	// anywhere can name nil, true, vector and the other globals. Lookup visits
+	// each object once, so the cycle lobby -> globals -> defaults is harmless.
+	h.SetField(defaults, object.FieldMap, parentMap(lobby))
+
+	// The names interned before the string map existed get it now.
+	table := m.Special(object.SpSymbols)
+	for i := 0; i < h.NumPtrs(table); i++ {
+		if s := h.Field(table, i); s != heap.Nil && h.Field(s, object.FieldMap) == heap.Nil {
+			h.SetField(s, object.FieldMap, strMap)
+		}
+	}
 	vm.FlushCaches()
 }
 

@@ -158,12 +158,21 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 			load()
 		case opReturn:
 			result := vm.pop()
+			ensure := f.ensure
 			vm.popFrame()
 			if len(vm.frames) == base {
+				if ensure != heap.Nil {
+					vm.push(result)
+					vm.runEnsure(ensure)
+					result = vm.pop()
+				}
 				return result, nil
 			}
-			load()
 			vm.push(result)
+			if ensure != heap.Nil {
+				vm.runEnsure(ensure)
+			}
+			load()
 		case opNonLocalReturn:
 			result := vm.pop()
 			home := h.Field(f.act, actHome)
@@ -176,7 +185,13 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 				panic(vm.errorf("nonLifoReturn: the block's method is outside this evaluation"))
 			}
 			for len(vm.frames) > target {
+				ensure := vm.frames[len(vm.frames)-1].ensure
 				vm.popFrame()
+				if ensure != heap.Nil {
+					vm.push(result) // where a scavenge in the block can update it
+					vm.runEnsure(ensure)
+					result = vm.pop()
+				}
 			}
 			if len(vm.frames) == base {
 				return result, nil
@@ -184,9 +199,7 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 			load()
 			vm.push(result)
 		case opRestart:
-			if vm.interrupted.Load() {
-				panic(vm.errorf("interrupted"))
-			}
+			vm.checkStep()
 			pc = 0
 			vm.sp = f.base
 		default:
@@ -198,6 +211,17 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 // safepoint runs the checks due before a send, and scavenges when the young
 // space asks for it. It reports whether it scavenged (so oops moved).
 func (vm *VM) safepoint() bool {
+	vm.checkStep()
+	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
+		vm.h.Scavenge()
+		vm.FlushCaches()
+		return true
+	}
+	return false
+}
+
+// checkStep stops the evaluation when it was interrupted or ran out of steps.
+func (vm *VM) checkStep() {
 	if vm.interrupted.Load() {
 		panic(vm.errorf("interrupted"))
 	}
@@ -206,12 +230,6 @@ func (vm *VM) safepoint() bool {
 			panic(vm.errorf("step limit exceeded"))
 		}
 	}
-	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
-		vm.h.Scavenge()
-		vm.FlushCaches()
-		return true
-	}
-	return false
 }
 
 // send sends sel to the receiver under argc arguments on the stack.
@@ -225,7 +243,7 @@ func (vm *VM) resend(act, sel heap.Oop, argc int, parent heap.Oop) {
 	rcv := vm.stack[vm.sp-argc-1]
 	res, st := vm.lookupParents(vm.h.Field(act, actHolder), sel, parent)
 	if st == notFound && parent != heap.Nil {
-		panic(vm.errorf("undefinedSelector: %s.%s: no parent slot %s has it", vm.m.StringOf(parent), vm.m.StringOf(sel), vm.m.StringOf(parent)))
+		panic(vm.errorf("undefinedSelector: %s sent to %s through parent %s", vm.m.StringOf(sel), vm.m.Describe(rcv), vm.m.StringOf(parent)))
 	}
 	vm.dispatch(rcv, sel, argc, res, st)
 }
@@ -280,6 +298,26 @@ func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
 	vm.pushFrame(act, meth, false)
 }
 
+// runEnsure runs an onReturn: block to completion, on top of the stack.
+func (vm *VM) runEnsure(block heap.Oop) {
+	if vm.ensureMeth == heap.Nil {
+		// A method of one argument that sends it value: (:b | b value).
+		b := &methodBuilder{sc: &scope{names: []string{"b"}, readOnly: []bool{true}}}
+		b.op(opPushLocal)
+		b.u8(0)
+		b.u16(0)
+		b.op(opSend)
+		b.u16(b.lit(vm.m.Intern("value")))
+		b.u8(0)
+		b.op(opReturn)
+		vm.ensureMeth = (&compiler{vm: vm}).finish(b, heap.Nil, 1, nil, 0, nil)
+	}
+	act := vm.newActivation(vm.ensureMeth, vm.m.Lobby, heap.Nil, heap.Nil, vm.m.Lobby)
+	vm.h.SetField(act, actVars, block)
+	vm.pushFrame(act, vm.ensureMeth, true)
+	vm.interpret(len(vm.frames) - 1)
+}
+
 type primEntry struct {
 	p    *prims.Prim
 	name string
@@ -289,7 +327,24 @@ type primEntry struct {
 // they send messages.
 var vmPrims = map[string]int{"_Perform:": 1, "_Perform:With:": 2, "_Perform:With:With:": 3, "_Perform:With:With:With:": 4}
 
-func isVMPrim(name string) bool { _, ok := vmPrims[name]; return ok || name == "_Restart" }
+func isVMPrim(name string) bool {
+	_, ok := vmPrims[name]
+	return ok || name == "_Restart" || name == "_OnReturn:"
+}
+
+// onReturn sends value to rcv and arranges for cleanup to run when that
+// activation ends, whether it returns or a non-local return unwinds it.
+func (vm *VM) onReturn(rcv, cleanup heap.Oop, argc int) {
+	vm.sp -= argc + 1
+	vm.push(rcv)
+	depth := len(vm.frames)
+	vm.send(vm.m.Intern("value"), 0)
+	if len(vm.frames) > depth {
+		vm.frames[len(vm.frames)-1].ensure = cleanup
+		return
+	}
+	vm.runEnsure(cleanup) // value answered at once: the activation is already over
+}
 
 // primitive runs the primitive named by sel with argc arguments (the IfFail:
 // block, if any, last) under the receiver on the stack.
@@ -323,6 +378,10 @@ func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
 			vm.sp--
 		}
 		vm.send(vm.m.InternBytes(append([]byte(nil), h.Bytes(s)...)), nargs-1)
+		return
+	}
+	if e.name == "_OnReturn:" && nargs == 1 {
+		vm.onReturn(rcv, vm.stack[vm.sp-argc], argc)
 		return
 	}
 	if e.p == nil {

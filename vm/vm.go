@@ -37,8 +37,9 @@ type VM struct {
 	sp     int
 	frames []frame
 
-	cache     [cacheSize]cacheEntry
-	primCache map[heap.Oop]primEntry
+	cache      [cacheSize]cacheEntry
+	primCache  map[heap.Oop]primEntry
+	ensureMeth heap.Oop // the method runEnsure uses, made on first use
 
 	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool
@@ -51,8 +52,9 @@ type frame struct {
 	act     heap.Oop
 	method  heap.Oop
 	pc      int
-	base    int  // stack index where this frame's part starts
-	barrier bool // a Go caller (run) waits for this frame to return
+	base    int      // stack index where this frame's part starts
+	barrier bool     // a Go caller (run) waits for this frame to return
+	ensure  heap.Oop // a block to run when this frame returns or is unwound (onReturn:), or Nil
 }
 
 // New makes a VM on an open heap. out receives what Self code prints.
@@ -85,6 +87,7 @@ func (vm *VM) Interrupt() { vm.interrupted.Store(true) }
 func (vm *VM) FlushCaches() {
 	vm.cache = [cacheSize]cacheEntry{}
 	vm.primCache = nil
+	vm.ensureMeth = heap.Nil
 	vm.m.Refresh()
 }
 
@@ -95,7 +98,9 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 	for i := range vm.frames {
 		visit(&vm.frames[i].act)
 		visit(&vm.frames[i].method)
+		visit(&vm.frames[i].ensure)
 	}
+	visit(&vm.ensureMeth)
 }
 
 // Error is a Self error that aborted an evaluation: its message and the

@@ -24,7 +24,7 @@
 // message saying what was expected there, as in
 // "3:14: expected ')' to close '(' opened at 2:5". Parsing stops at the
 // first error. No input makes the parser panic (see FuzzParse), and
-// nesting deeper than about a thousand levels is an error, not a stack
+// nesting deeper than several hundred levels is an error, not a stack
 // overflow.
 //
 // Positions: lines and columns are 1-based, and columns count bytes, not
