@@ -1,0 +1,55 @@
+// Package bootstrap holds the core world in Self source (the *.self files
+// beside this one, loaded in name order) and builds a new world from it: the
+// VM makes the skeleton of well-known objects, then each file runs as a
+// top-level evaluation in the lobby, committed one by one.
+package bootstrap
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+
+	"psyche/vm"
+)
+
+//go:embed *.self
+var sources embed.FS
+
+// Files answers the core world's source files, in load order.
+func Files() []string {
+	names, _ := fs.Glob(sources, "*.self")
+	sort.Strings(names)
+	return names
+}
+
+// Source answers the text of one core-world file.
+func Source(name string) ([]byte, error) { return sources.ReadFile(name) }
+
+// Build fills an empty heap with the core world.
+func Build(v *vm.VM) error {
+	v.BuildSkeleton()
+	if err := v.Heap().Commit(); err != nil {
+		return err
+	}
+	v.FlushCaches()
+	for _, name := range Files() {
+		src, err := sources.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := v.Eval(name, src, true); err != nil {
+			v.Heap().Abort()
+			v.FlushCaches()
+			if se, ok := err.(*vm.Error); ok {
+				return fmt.Errorf("%s: %v\n%s", name, err, se.StackTrace())
+			}
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := v.Heap().Commit(); err != nil {
+			return err
+		}
+		v.FlushCaches()
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+// Command psyche is the command line of a Psyche world: the REPL, one-shot
+// evaluation, scripts, and the tools that create, check and move worlds.
+// LANGUAGE.md section 5 is its contract.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"psyche/bootstrap"
+	"psyche/vm"
+	"psyche/vm/syntax"
+	"psyche/world"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type command struct {
+	name, usage, help string
+	run               func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"new", "psyche new DIR", "Create a world in DIR, built from the core world.\n\nExample:\n  psyche new ~/worlds/w1", cmdNew},
+		{"eval", "psyche eval [-w DIR] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\n\nExample:\n  psyche eval '3 + 4'", cmdEval},
+		{"run", "psyche run [-w DIR] FILE", "Evaluate the statements of FILE (separated by '.') as one top-level evaluation.\n\nExample:\n  psyche run setup.self", cmdRun},
+		{"parse", "psyche parse FILE...", "Check the syntax of Self source files; report FILE:LINE:COL errors and exit 1 if any.\n\nExample:\n  psyche parse *.self", cmdParse},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "error: the REPL is not built yet; use psyche eval or psyche run")
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "error: unknown command %q (psyche help lists them)\n", args[0])
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "psyche: a persistent Self world\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %s\n", c.usage)
+	}
+	fmt.Fprintln(w, "\npsyche CMD -h explains a command.")
+}
+
+// flags makes a command's flag set, with -h printing its help.
+func flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		for _, c := range commands {
+			if c.name == name {
+				fmt.Fprintf(stderr, "usage: %s\n\n%s\n", c.usage, c.help)
+			}
+		}
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// defaultWorld is $PSYCHE_WORLD, else $XDG_DATA_HOME/psyche/default.world.
+func defaultWorld() string {
+	if d := os.Getenv("PSYCHE_WORLD"); d != "" {
+		return d
+	}
+	data := os.Getenv("XDG_DATA_HOME")
+	if data == "" {
+		home, _ := os.UserHomeDir()
+		data = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(data, "psyche", "default.world")
+}
+
+// openOrCreate opens the world in dir, creating it from the core world if it is missing.
+func openOrCreate(dir string, out io.Writer) (*world.World, error) {
+	if !world.Exists(dir) {
+		return world.Create(dir, bootstrap.Build, out)
+	}
+	return world.Open(dir, out)
+}
+
+func reportError(stderr io.Writer, err error) {
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	var se *vm.Error
+	if errors.As(err, &se) {
+		fmt.Fprint(stderr, se.StackTrace())
+	}
+}
+
+func cmdNew(args []string, stdout, stderr io.Writer) int {
+	fs := flags("new", stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	w, err := world.Create(fs.Arg(0), bootstrap.Build, stdout)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	if err := w.Close(); err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func cmdEval(args []string, stdout, stderr io.Writer) int {
+	fs := flags("eval", stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	return evalIn(*dir, "<eval>", []byte(fs.Arg(0)), false, stdout, stderr)
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flags("run", stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	src, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	return evalIn(*dir, fs.Arg(0), src, false, stdout, stderr)
+}
+
+func evalIn(dir, name string, src []byte, isFile bool, stdout, stderr io.Writer) int {
+	w, err := openOrCreate(dir, stdout)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	defer w.Close()
+	result, err := w.Eval(name, src, isFile)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, result)
+	return 0
+}
+
+func cmdParse(args []string, stdout, stderr io.Writer) int {
+	fs := flags("parse", stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	status := 0
+	for _, f := range fs.Args() {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", f, err)
+			status = 1
+			continue
+		}
+		if _, err := syntax.ParseFile(f, src); err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 1
+		}
+	}
+	return status
+}
