@@ -126,23 +126,36 @@ func (h *Heap) checkField(o Oop, i int) {
 	}
 }
 
+// fieldAddr answers the address of pointer field i of o, checking the index
+// against the header. It is the hot path of the interpreter, so it computes
+// the object's address once and verifies a second page only when the field
+// is not on the header's page.
+func (h *Heap) fieldAddr(o Oop, i int) unsafe.Pointer {
+	hdr := h.addrOf(o, 0)
+	if n := h0Ptrs(*(*uint64)(hdr)); uint64(i) >= n {
+		panic(boundsError{fmt.Sprintf("field %d of an object with %d fields", i, n)})
+	}
+	off := headerSize + uint64(i)*wordSize
+	if o.IsYoung() || (uint64(o)+off)>>pageShift == uint64(o)>>pageShift {
+		return unsafe.Add(hdr, off)
+	}
+	return h.addrOf(o, off)
+}
+
 // Field answers pointer field i of o.
 func (h *Heap) Field(o Oop, i int) Oop {
-	h.checkField(o, i)
-	return *(*Oop)(h.addrOf(o, headerSize+uint64(i)*wordSize))
+	return *(*Oop)(h.fieldAddr(o, i))
 }
 
 // SetField stores v into pointer field i of o, through the write barrier.
 func (h *Heap) SetField(o Oop, i int, v Oop) {
-	h.checkField(o, i)
-	off := headerSize + uint64(i)*wordSize
+	p := h.fieldAddr(o, i)
 	if o.IsYoung() {
-		*(*Oop)(h.addrOf(o, off)) = v
+		*(*Oop)(p) = v
 		return
 	}
-	a := uint64(o) + off
-	h.markDirty(a >> pageShift)
-	*(*Oop)(unsafe.Add(h.base, a)) = v
+	h.markDirty((uint64(o) + headerSize + uint64(i)*wordSize) >> pageShift)
+	*(*Oop)(p) = v
 	if v.IsYoung() {
 		h.remember(o)
 	}
