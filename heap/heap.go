@@ -449,3 +449,18 @@ func (h *Heap) release() {
 
 // Path answers the heap file's path.
 func (h *Heap) Path() string { return h.path }
+
+// HeapInfo is what Info reports.
+type HeapInfo struct {
+	FormatVersion int
+	FileBytes     uint64
+	Pages         uint64
+	Frontier      uint64 // bytes from the start of the file to the end of the last object
+	Seq           uint64 // committed transactions
+}
+
+// Info answers the heap's sizes.
+func (h *Heap) Info() HeapInfo {
+	return HeapInfo{FormatVersion: formatVersion, FileBytes: h.fileSize, Pages: h.committed.PageCount,
+		Frontier: h.committed.Frontier, Seq: h.committed.Seq}
+}

@@ -119,3 +119,22 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 	w.vm.FlushCaches()
 	return printed, nil
 }
+
+// Collect collects the world's garbage. It runs between evaluations.
+func (w *World) Collect() (heap.GCStats, error) {
+	st, err := w.h.Collect()
+	w.vm.FlushCaches() // freed maps' addresses may be reused
+	return st, err
+}
+
+// Info answers the world's sizes and counts as name/value pairs.
+func (w *World) Info() [][2]string {
+	hs := w.h.Info()
+	return [][2]string{
+		{"world", w.dir},
+		{"format version", fmt.Sprint(hs.FormatVersion)},
+		{"heap file", fmt.Sprintf("%d bytes (%d pages)", hs.FileBytes, hs.Pages)},
+		{"heap in use", fmt.Sprintf("%d bytes", hs.Frontier)},
+		{"transactions", fmt.Sprint(hs.Seq)},
+	}
+}

@@ -33,14 +33,16 @@ func init() {
 		{"new", "psyche new DIR", "Create a world in DIR, built from the core world.\n\nExample:\n  psyche new ~/worlds/w1", cmdNew},
 		{"eval", "psyche eval [-w DIR] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\n\nExample:\n  psyche eval '3 + 4'", cmdEval},
 		{"run", "psyche run [-w DIR] FILE", "Evaluate the statements of FILE (separated by '.') as one top-level evaluation.\n\nExample:\n  psyche run setup.self", cmdRun},
+		{"repl", "psyche repl [-w DIR]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
+		{"gc", "psyche gc [-w DIR]", "Collect the world's garbage now.\n\nExample:\n  psyche gc -w ~/worlds/w1", cmdGC},
+		{"info", "psyche info [-w DIR]", "Show the world's sizes, counts and format version.\n\nExample:\n  psyche info", cmdInfo},
 		{"parse", "psyche parse FILE...", "Check the syntax of Self source files; report FILE:LINE:COL errors and exit 1 if any.\n\nExample:\n  psyche parse *.self", cmdParse},
 	}
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "error: the REPL is not built yet; use psyche eval or psyche run")
-		return 2
+		return replOn(defaultWorld(), os.Stdin, stdout, stderr)
 	}
 	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
@@ -198,4 +200,36 @@ func cmdParse(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+func cmdGC(args []string, stdout, stderr io.Writer) int {
+	return withWorld("gc", args, stdout, stderr, func(w *world.World) error { return collect(w, stdout) })
+}
+
+func cmdInfo(args []string, stdout, stderr io.Writer) int {
+	return withWorld("info", args, stdout, stderr, func(w *world.World) error { printInfo(w, stdout); return nil })
+}
+
+// withWorld parses -w, opens the world (which must exist) and runs f on it.
+func withWorld(name string, args []string, stdout, stderr io.Writer, f func(*world.World) error) int {
+	fs := flags(name, stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	w, err := world.Open(*dir, stdout)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	defer w.Close()
+	if err := f(w); err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	return 0
 }

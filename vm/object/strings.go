@@ -84,3 +84,16 @@ func (m *Model) growSymbols(old heap.Oop, size int) {
 	}
 	m.SetSpecial(SpSymbols, table)
 }
+
+// ForEachInterned calls f with the contents of every canonical string.
+func (m *Model) ForEachInterned(f func(b []byte)) {
+	table := m.Special(SpSymbols)
+	if table == heap.Nil {
+		return
+	}
+	for i := 0; i < m.H.NumPtrs(table); i++ {
+		if e := m.H.Field(table, i); e != heap.Nil {
+			f(m.H.Bytes(e))
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/peterh/liner"
+
+	"psyche/vm/syntax"
+	"psyche/world"
+)
+
+// The REPL: one top-level evaluation per input. An input goes on over more
+// lines while a bracket, paren, string or comment is open. On a terminal it
+// uses liner (line editing, history kept in the world's directory, Tab
+// completion of selectors and slot names); with piped input it reads plain
+// lines and prints no prompts.
+
+const (
+	prompt     = "psyche> "
+	contPrompt = "   ...> "
+)
+
+type lineReader interface {
+	Prompt(p string) (string, error)
+}
+
+// plainReader reads lines without prompts (standard input is not a terminal).
+type plainReader struct{ sc *bufio.Scanner }
+
+func (r plainReader) Prompt(string) (string, error) {
+	if r.sc.Scan() {
+		return r.sc.Text(), nil
+	}
+	if err := r.sc.Err(); err != nil {
+		return "", err
+	}
+	return "", io.EOF
+}
+
+func cmdRepl(args []string, stdout, stderr io.Writer) int {
+	fs := flags("repl", stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	return replOn(*dir, os.Stdin, stdout, stderr)
+}
+
+func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
+	w, err := openOrCreate(dir, stdout)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	defer w.Close()
+	r := &repl{w: w, out: stdout, errOut: stderr}
+
+	interactive := liner.TerminalSupported() && isTerminal(stdin)
+	if interactive {
+		ln := liner.NewLiner()
+		defer ln.Close()
+		ln.SetCtrlCAborts(true)
+		ln.SetMultiLineMode(true)
+		ln.SetWordCompleter(r.complete)
+		histPath := filepath.Join(dir, "history")
+		if f, err := os.Open(histPath); err == nil {
+			ln.ReadHistory(f)
+			f.Close()
+		}
+		r.saveHistory = func(entry string) {
+			ln.AppendHistory(entry)
+			if f, err := os.Create(histPath); err == nil {
+				ln.WriteHistory(f)
+				f.Close()
+			}
+		}
+		r.in = ln
+		fmt.Fprintln(stdout, "Psyche: a persistent Self world. :help for help, Ctrl-D to leave.")
+	} else {
+		sc := bufio.NewScanner(stdin)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		r.in = plainReader{sc}
+		r.saveHistory = func(string) {}
+	}
+
+	// Ctrl-C during an evaluation interrupts it (at the prompt, liner reads
+	// the key itself and the signal never comes).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			w.VM().Interrupt()
+		}
+	}()
+	return r.loop()
+}
+
+type repl struct {
+	w           *world.World
+	in          lineReader
+	out, errOut io.Writer
+	saveHistory func(string)
+}
+
+func (r *repl) loop() int {
+	for {
+		input, err := r.read()
+		if errors.Is(err, io.EOF) {
+			return 0
+		}
+		if err != nil {
+			reportError(r.errOut, err)
+			return 1
+		}
+		text := strings.TrimSpace(input)
+		if text == "" {
+			continue
+		}
+		r.saveHistory(input)
+		if strings.HasPrefix(text, ":") {
+			if quit := r.meta(text); quit {
+				return 0
+			}
+			continue
+		}
+		result, err := r.w.Eval("<repl>", []byte(input), false)
+		if err != nil {
+			reportError(r.errOut, err)
+			if r.w.Heap().Err() != nil {
+				return 1 // the world failed an fsync or a write: it must be reopened
+			}
+			continue
+		}
+		fmt.Fprintln(r.out, result)
+	}
+}
+
+// read reads one input: more lines while it is incomplete. Ctrl-C at the
+// prompt clears what was typed.
+func (r *repl) read() (string, error) {
+	var buf strings.Builder
+	p := prompt
+	for {
+		line, err := r.in.Prompt(p)
+		if errors.Is(err, liner.ErrPromptAborted) {
+			buf.Reset()
+			p = prompt
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && buf.Len() > 0 {
+				return buf.String(), nil
+			}
+			return "", err
+		}
+		if buf.Len() > 0 {
+			buf.WriteByte('\n')
+		}
+		buf.WriteString(line)
+		if !syntax.Incomplete([]byte(buf.String())) {
+			return buf.String(), nil
+		}
+		p = contPrompt
+	}
+}
+
+const replHelp = `Type Self expressions; each input is one transaction, kept when its result
+is printed and undone if it fails. An input goes on while a bracket, paren,
+string or comment is open. Tab completes selectors and slot names.
+Ctrl-C at the prompt clears the line; during an evaluation it interrupts it
+(and rolls it back). Ctrl-D leaves.
+
+  :gc                 collect garbage now
+  :info               sizes and counts
+  :help               this text
+  :quit               leave`
+
+// meta runs a colon command; it reports whether the REPL should end.
+func (r *repl) meta(text string) bool {
+	fields := strings.Fields(text)
+	switch fields[0] {
+	case ":quit", ":q":
+		return true
+	case ":help", ":h":
+		fmt.Fprintln(r.out, replHelp)
+	case ":gc":
+		if err := collect(r.w, r.out); err != nil {
+			reportError(r.errOut, err)
+		}
+	case ":info":
+		printInfo(r.w, r.out)
+	default:
+		fmt.Fprintf(r.errOut, "error: unknown command %s (:help lists them)\n", fields[0])
+	}
+	return false
+}
+
+// complete offers the world's selectors and slot names that start with the
+// word before the cursor.
+func (r *repl) complete(line string, pos int) (string, []string, string) {
+	start := pos
+	for start > 0 && isWordByte(line[start-1]) {
+		start--
+	}
+	prefix := line[start:pos]
+	if prefix == "" {
+		return line[:pos], nil, line[pos:]
+	}
+	seen := map[string]bool{}
+	var out []string
+	r.w.VM().Model().ForEachInterned(func(b []byte) {
+		s := string(b)
+		if strings.HasPrefix(s, prefix) && s != prefix && isSelector(s) && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	})
+	sort.Strings(out)
+	return line[:start], out, line[pos:]
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// isSelector reports whether s looks like a unary or keyword selector.
+func isSelector(s string) bool {
+	if s == "" || !(s[0] == '_' || s[0] >= 'a' && s[0] <= 'z') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
