@@ -8,10 +8,8 @@
  of the same file.
 
    traits clonable
-     traits collection      list, set and dictionary behavior (02, 03)
-     traits weakStore       the persistent weak store"
+     traits collection      list, set and dictionary behavior (02, 03)"
 
 traits _AddSlots: ( |
     collection = ( | parent* = traits clonable | ).
-    weakStore = ( | parent* = traits clonable | ).
 | ).

@@ -37,13 +37,9 @@ traits block _AddSlots: ( |
         _Restart ).
 
     "run the receiver, then cleanup (a block of no arguments), and answer
-     the receiver's value. The VM has no unwinding primitive, so cleanup
-     runs when the receiver returns normally, not when a ^ inside it
-     leaves it or an error aborts the evaluation."
-    onReturn: cleanup = ( | result |
-        result: value.
-        cleanup value.
-        result ).
+     the receiver's value. cleanup also runs when a ^ inside the receiver
+     leaves it (the interpreter's _OnReturn: unwinds through it)."
+    onReturn: cleanup = ( _OnReturn: cleanup ).
 
     printString = ( 'a block' ).
 | ).

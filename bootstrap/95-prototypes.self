@@ -1,6 +1,7 @@
-"Psyche core world: the prototypes that Go does not create, bound in
- globals so that every object can name them. Each is an empty, usable
- collection; make new ones with copyRemoveAll (or copy). This file comes
+"Psyche core world: the prototypes that Go does not create (list,
+ dictionary, set), bound in globals so that every object can name them.
+ Each is an empty, usable collection; make new ones with copyRemoveAll
+ (or copy). This file comes
  last because the slot initializers below run when it is compiled and
  need the traits and traits hashTable emptyMarker of the earlier files."
 
@@ -21,9 +22,5 @@ globals _AddSlots: ( |
         parent* = traits set.
         keyTable <- vector _VectorCopySize: 8 FillingWith: traits hashTable emptyMarker.
         size <- 0.
-    | ).
-    weakStore = ( |
-        parent* = traits weakStore.
-        table <- _WeakStoreNew.
     | ).
 | ).
