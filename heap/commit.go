@@ -30,6 +30,10 @@ func (h *Heap) Commit() (err error) {
 	if h.fatal != nil {
 		return h.fatal
 	}
+	if h.readOnly {
+		h.Abort()
+		return fmt.Errorf("heap: read-only (a view of a checkpoint): nothing is kept")
+	}
 	if err := Catch(func() { err = h.promote() }); err != nil || h.fatal != nil {
 		h.Abort()
 		if h.fatal != nil {
@@ -41,8 +45,14 @@ func (h *Heap) Commit() (err error) {
 	if len(h.dirtyList) == 0 && h.state == h.committed {
 		return nil
 	}
-	h.state.Seq = h.committed.Seq + 1
 	slices.Sort(h.dirtyList)
+	if h.beforeCommit != nil {
+		if err := h.beforeCommit(h.dirtyList); err != nil {
+			h.Abort()
+			return fmt.Errorf("commit: %w", err)
+		}
+	}
+	h.state.Seq = h.committed.Seq + 1
 	h.sumBuf = slices.Grow(h.sumBuf[:0], len(h.dirtyList))[:len(h.dirtyList)]
 	h.recBuf = encodeRecord(h.recBuf, &h.state, h.dirtyList, func(p uint64) []byte {
 		return h.mem[p*PageSize : (p+1)*PageSize]

@@ -77,7 +77,9 @@ type Heap struct {
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
 
-	rootScanner func(visit func(*Oop))
+	rootScanner  func(visit func(*Oop))
+	beforeCommit func(pages []uint64) error
+	readOnly     bool
 
 	logEnd   int64
 	recBuf   []byte   // the log record being written, kept for reuse

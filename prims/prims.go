@@ -22,6 +22,16 @@ type Env struct {
 	// SlotsChanged is called after a primitive changes an object's slots, so
 	// that the interpreter can drop lookup caches.
 	SlotsChanged func()
+	// World is the world the VM runs in, for the world primitives; nil when
+	// the VM runs on a bare heap.
+	World WorldHooks
+}
+
+// WorldHooks is what the world primitives need of the world.
+type WorldHooks interface {
+	RequestCheckpoint(name string) error // made when the evaluation commits
+	CheckpointNames() []string           // oldest first
+	Summary() string
 }
 
 // Fn is a primitive's implementation. args excludes the receiver and the

@@ -277,3 +277,6 @@ func IsSelfError(err error) bool {
 	var e *Error
 	return errors.As(err, &e)
 }
+
+// SetWorldHooks connects the world primitives to the world the VM runs in.
+func (vm *VM) SetWorldHooks(w prims.WorldHooks) { vm.env.World = w }

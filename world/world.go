@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"psyche/heap"
 	"psyche/vm"
@@ -20,6 +21,10 @@ type World struct {
 	dir string
 	h   *heap.Heap
 	vm  *vm.VM
+	cps *checkpoints
+	// pending holds the checkpoints Self code asked for (world checkpoint:);
+	// they are made when the evaluation commits, and forgotten if it fails.
+	pending []string
 }
 
 // Builder fills a new world's empty heap with the core world.
@@ -59,7 +64,23 @@ func Create(dir string, build Builder, out io.Writer) (*World, error) {
 		h.Close()
 		return nil, err
 	}
+	if err := w.attach(); err != nil {
+		h.Close()
+		return nil, err
+	}
 	return w, nil
+}
+
+// attach opens the checkpoints and connects the VM's world primitives.
+func (w *World) attach() error {
+	cps, err := openCheckpoints(w.dir, w.h)
+	if err != nil {
+		return err
+	}
+	w.cps = cps
+	w.vm.SetWorldHooks(w)
+	w.vm.FlushCaches()
+	return nil
 }
 
 // Open opens the world in dir.
@@ -79,6 +100,10 @@ func Open(dir string, out io.Writer) (*World, error) {
 		h.Close()
 		return nil, fmt.Errorf("%s: the world's heap is empty (it was never built)", dir)
 	}
+	if err := w.attach(); err != nil {
+		h.Close()
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -92,13 +117,19 @@ func (w *World) VM() *vm.VM { return w.vm }
 func (w *World) Heap() *heap.Heap { return w.h }
 
 // Close closes the world; an evaluation in progress is rolled back.
-func (w *World) Close() error { return w.h.Close() }
+func (w *World) Close() error {
+	if w.cps != nil {
+		w.cps.close()
+	}
+	return w.h.Close()
+}
 
 // Eval evaluates src as one top-level evaluation (isFile: statements as in a
 // source file) and answers the printString of its result. The evaluation's
 // effects are durable when Eval returns without error; after an error none
 // of them remain.
 func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
+	w.pending = w.pending[:0]
 	result, err := w.vm.Eval(name, src, isFile)
 	var printed string
 	if err == nil {
@@ -107,6 +138,7 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 	if err != nil {
 		w.h.Abort()
 		w.vm.FlushCaches()
+		w.pending = w.pending[:0]
 		if ferr := w.h.Err(); ferr != nil {
 			return "", ferr
 		}
@@ -117,7 +149,82 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 		return "", err
 	}
 	w.vm.FlushCaches()
+	for _, n := range w.pending {
+		if err := w.cps.create(n); err != nil {
+			return printed, fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
+		}
+	}
+	w.pending = w.pending[:0]
 	return printed, nil
+}
+
+// EvalAt evaluates src against checkpoint name, read-only: the world is
+// shown as it was then, and nothing the evaluation does is kept.
+func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
+	k := w.cps.find(checkpoint)
+	if k < 0 {
+		return "", fmt.Errorf("no checkpoint named %q", checkpoint)
+	}
+	pages, err := w.cps.pagesSince(k, nil)
+	if err != nil {
+		return "", err
+	}
+	if err := w.h.Install(pages, w.cps.idx.Checkpoints[k].State); err != nil {
+		return "", err
+	}
+	w.h.SetReadOnly()
+	w.vm.FlushCaches()
+	defer func() {
+		w.h.Abort()
+		w.vm.FlushCaches()
+	}()
+	result, err := w.vm.Eval(name, src, false)
+	if err != nil {
+		return "", err
+	}
+	return w.vm.PrintString(result)
+}
+
+// Checkpoint names the world's committed state.
+func (w *World) Checkpoint(name string) error { return w.cps.create(name) }
+
+// Checkpoints answers the checkpoints' names, oldest first.
+func (w *World) Checkpoints() []string { return w.cps.names() }
+
+// Rollback makes checkpoint name's state the world's again; the checkpoints
+// made after it are deleted.
+func (w *World) Rollback(name string, progress func(done, total int)) error {
+	err := w.cps.rollback(name, progress)
+	w.vm.FlushCaches()
+	return err
+}
+
+// DeleteCheckpoint deletes checkpoint name; the world does not change.
+func (w *World) DeleteCheckpoint(name string) error { return w.cps.remove(name) }
+
+// The world primitives' side (prims.WorldHooks).
+
+// RequestCheckpoint asks for a checkpoint when the running evaluation commits.
+func (w *World) RequestCheckpoint(name string) error {
+	if err := validName(name); err != nil {
+		return err
+	}
+	for _, n := range append(w.cps.names(), w.pending...) {
+		if n == name {
+			return fmt.Errorf("a checkpoint named %q already exists", name)
+		}
+	}
+	w.pending = append(w.pending, name)
+	return nil
+}
+
+// CheckpointNames answers the checkpoints, those this evaluation asked for included.
+func (w *World) CheckpointNames() []string { return append(w.cps.names(), w.pending...) }
+
+// Summary answers a one-line description of the world.
+func (w *World) Summary() string {
+	hs := w.h.Info()
+	return fmt.Sprintf("world %s: %d bytes in use, %d transactions, %d checkpoints", w.dir, hs.Frontier, hs.Seq, len(w.cps.names()))
 }
 
 // Collect collects the world's garbage. It runs between evaluations.
@@ -136,5 +243,34 @@ func (w *World) Info() [][2]string {
 		{"heap file", fmt.Sprintf("%d bytes (%d pages)", hs.FileBytes, hs.Pages)},
 		{"heap in use", fmt.Sprintf("%d bytes", hs.Frontier)},
 		{"transactions", fmt.Sprint(hs.Seq)},
+		{"checkpoints", strings.Join(w.cps.names(), ", ")},
 	}
+}
+
+// Check verifies the world: the heap (every page's checksum, every object
+// and reference, the free lists) and every checkpoint's saved pages. It
+// answers the problems found, each naming where.
+func (w *World) Check(progress func(done, total uint64)) []string {
+	var problems []string
+	r := w.h.Check(progress)
+	for _, p := range r.Problems {
+		problems = append(problems, "heap: "+p.String())
+	}
+	if r.Truncated {
+		problems = append(problems, "heap: more problems than listed")
+	}
+	for _, cp := range w.cps.idx.Checkpoints {
+		d, err := openDelta(w.cps.deltaPath(cp.ID), false)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))
+			continue
+		}
+		for p := range d.pages {
+			if _, err := d.read(w.cps.dec, p); err != nil {
+				problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))
+			}
+		}
+		d.close()
+	}
+	return problems
 }

@@ -31,9 +31,13 @@ var commands []command
 func init() {
 	commands = []command{
 		{"new", "psyche new DIR", "Create a world in DIR, built from the core world.\n\nExample:\n  psyche new ~/worlds/w1", cmdNew},
-		{"eval", "psyche eval [-w DIR] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\n\nExample:\n  psyche eval '3 + 4'", cmdEval},
+		{"eval", "psyche eval [-w DIR] [--at CHECKPOINT] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\nWith --at, evaluate against a checkpoint, read-only: nothing it does is kept.\n\nExample:\n  psyche eval '3 + 4'\n  psyche eval --at yesterday 'myCounter'", cmdEval},
 		{"run", "psyche run [-w DIR] FILE", "Evaluate the statements of FILE (separated by '.') as one top-level evaluation.\n\nExample:\n  psyche run setup.self", cmdRun},
 		{"repl", "psyche repl [-w DIR]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
+		{"checkpoint", "psyche checkpoint [-w DIR] [--delete] NAME", "Name the world's current state (instant, whatever the world's size), or with --delete\nforget a checkpoint (the world does not change).\n\nExample:\n  psyche checkpoint before-refactoring", cmdCheckpoint},
+		{"checkpoints", "psyche checkpoints [-w DIR]", "List the world's checkpoints, oldest first.\n\nExample:\n  psyche checkpoints", cmdCheckpoints},
+		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nCheckpoints made after NAME are deleted; NAME itself stays.\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
+		{"check", "psyche check [-w DIR]", "Verify the world's files and heap: every page checksum, object, reference and\ncheckpoint. Says what is wrong and where, and exits 1 if anything is.\n\nExample:\n  psyche check -w ~/worlds/w1", cmdCheck},
 		{"gc", "psyche gc [-w DIR]", "Collect the world's garbage now.\n\nExample:\n  psyche gc -w ~/worlds/w1", cmdGC},
 		{"info", "psyche info [-w DIR]", "Show the world's sizes, counts and format version.\n\nExample:\n  psyche info", cmdInfo},
 		{"parse", "psyche parse FILE...", "Check the syntax of Self source files; report FILE:LINE:COL errors and exit 1 if any.\n\nExample:\n  psyche parse *.self", cmdParse},
@@ -133,12 +137,28 @@ func cmdNew(args []string, stdout, stderr io.Writer) int {
 func cmdEval(args []string, stdout, stderr io.Writer) int {
 	fs := flags("eval", stderr)
 	dir := fs.String("w", defaultWorld(), "world directory")
+	at := fs.String("at", "", "evaluate read-only against this checkpoint")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return 2
+	}
+	if *at != "" {
+		w, err := world.Open(*dir, stdout)
+		if err != nil {
+			reportError(stderr, err)
+			return 1
+		}
+		defer w.Close()
+		result, err := w.EvalAt(*at, "<eval>", []byte(fs.Arg(0)))
+		if err != nil {
+			reportError(stderr, err)
+			return 1
+		}
+		fmt.Fprintln(stdout, result)
+		return 0
 	}
 	return evalIn(*dir, "<eval>", []byte(fs.Arg(0)), false, stdout, stderr)
 }
@@ -231,5 +251,95 @@ func withWorld(name string, args []string, stdout, stderr io.Writer, f func(*wor
 		reportError(stderr, err)
 		return 1
 	}
+	return 0
+}
+
+func cmdCheckpoint(args []string, stdout, stderr io.Writer) int {
+	fs := flags("checkpoint", stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	del := fs.Bool("delete", false, "delete the checkpoint instead of making it")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	return withOpenWorld(*dir, stdout, stderr, func(w *world.World) error {
+		if *del {
+			return w.DeleteCheckpoint(fs.Arg(0))
+		}
+		return w.Checkpoint(fs.Arg(0))
+	})
+}
+
+func cmdCheckpoints(args []string, stdout, stderr io.Writer) int {
+	return withWorld("checkpoints", args, stdout, stderr, func(w *world.World) error {
+		for _, n := range w.Checkpoints() {
+			fmt.Fprintln(stdout, n)
+		}
+		return nil
+	})
+}
+
+func cmdRollback(args []string, stdout, stderr io.Writer) int {
+	fs := flags("rollback", stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	return withOpenWorld(*dir, stdout, stderr, func(w *world.World) error {
+		return w.Rollback(fs.Arg(0), progressBar(stderr, "rollback"))
+	})
+}
+
+func withOpenWorld(dir string, stdout, stderr io.Writer, f func(*world.World) error) int {
+	w, err := world.Open(dir, stdout)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	defer w.Close()
+	if err := f(w); err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flags("check", stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	w, err := world.Open(*dir, stdout)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	defer w.Close()
+	bar := progressBar(stderr, "check")
+	var pf func(done, total uint64)
+	if bar != nil {
+		pf = func(done, total uint64) { bar(int(done>>10), int(total>>10)) }
+	}
+	problems := w.Check(pf)
+	for _, p := range problems {
+		fmt.Fprintln(stderr, "error: "+p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "%s: %d problems\n", *dir, len(problems))
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", *dir)
 	return 0
 }

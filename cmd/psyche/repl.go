@@ -179,6 +179,9 @@ string or comment is open. Tab completes selectors and slot names.
 Ctrl-C at the prompt clears the line; during an evaluation it interrupts it
 (and rolls it back). Ctrl-D leaves.
 
+  :checkpoint NAME    name the current state
+  :checkpoints        list the checkpoints, oldest first
+  :rollback NAME      go back to checkpoint NAME (later ones are deleted)
   :gc                 collect garbage now
   :info               sizes and counts
   :help               this text
@@ -192,6 +195,8 @@ func (r *repl) meta(text string) bool {
 		return true
 	case ":help", ":h":
 		fmt.Fprintln(r.out, replHelp)
+	case ":checkpoint", ":checkpoints", ":rollback":
+		r.checkpointCommand(fields)
 	case ":gc":
 		if err := collect(r.w, r.out); err != nil {
 			reportError(r.errOut, err)
@@ -248,4 +253,23 @@ func isSelector(s string) bool {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func (r *repl) checkpointCommand(fields []string) {
+	var err error
+	switch {
+	case fields[0] == ":checkpoints" && len(fields) == 1:
+		for _, n := range r.w.Checkpoints() {
+			fmt.Fprintln(r.out, n)
+		}
+	case fields[0] == ":checkpoint" && len(fields) == 2:
+		err = r.w.Checkpoint(fields[1])
+	case fields[0] == ":rollback" && len(fields) == 2:
+		err = r.w.Rollback(fields[1], progressBar(r.errOut, "rollback"))
+	default:
+		err = fmt.Errorf("usage: :checkpoint NAME, :checkpoints, :rollback NAME")
+	}
+	if err != nil {
+		reportError(r.errOut, err)
+	}
 }

@@ -1,0 +1,85 @@
+package heap
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Support for checkpoints, which the world layer keeps as page deltas: a
+// hook that sees a commit's pages before they are logged (so their old
+// contents can be saved first), committed-page reads, and installing old
+// page contents and an old state, either as a transaction (rollback) or
+// only in this process's private mapping (looking at the past).
+
+// BeforeCommit, if set, is called by Commit with the sorted list of pages
+// the transaction will overwrite, before its log record is written. An error
+// aborts the transaction. The layer above uses it to save the pages'
+// committed contents (ReadCommittedPage) durably before they can change.
+func (h *Heap) SetBeforeCommit(f func(pages []uint64) error) { h.beforeCommit = f }
+
+// ReadCommittedPage reads page p as the heap file holds it: the last
+// committed contents, whatever the current transaction has written.
+func (h *Heap) ReadCommittedPage(p uint64, buf []byte) error {
+	if p < superPages || p >= h.fileSize/PageSize {
+		return fmt.Errorf("heap: page %d is outside the heap file", p)
+	}
+	if _, err := h.file.ReadAt(buf[:PageSize], int64(p)*PageSize); err != nil {
+		return fmt.Errorf("reading page %d: %w", p, err)
+	}
+	return nil
+}
+
+// State is an opaque copy of the heap's committed state (roots, allocator,
+// size), for the layer above to keep with a checkpoint.
+type State []byte
+
+// CommittedState answers the committed state.
+func (h *Heap) CommittedState() State {
+	b := make([]byte, stateSize)
+	h.committed.encode(b)
+	return b
+}
+
+// PageCountOf answers the heap size, in pages, that a saved state records.
+func PageCountOf(s State) uint64 {
+	var st state
+	st.decode(s)
+	return st.PageCount
+}
+
+// Install writes the given page contents and makes st the state, as part of
+// the current transaction (nothing else may be in it). Commit makes it
+// durable atomically; the transaction's sequence number stays monotonic.
+func (h *Heap) Install(pages map[uint64][]byte, st State) error {
+	if h.InTransaction() {
+		return fmt.Errorf("heap: Install inside a transaction")
+	}
+	if len(st) != stateSize {
+		return fmt.Errorf("heap: a saved state of %d bytes, want %d", len(st), stateSize)
+	}
+	var s state
+	s.decode(st)
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("heap: saved state: %v", err)
+	}
+	if s.PageCount*PageSize > h.fileSize {
+		if err := h.ensureFileSize(s.PageCount * PageSize); err != nil {
+			return err
+		}
+	}
+	for p, data := range pages {
+		if p < superPages || p >= h.fileSize/PageSize || len(data) != PageSize {
+			return fmt.Errorf("heap: cannot install page %d", p)
+		}
+		h.markDirty(p)
+		copy(unsafe.Slice((*byte)(unsafe.Add(h.base, p*PageSize)), PageSize), data)
+	}
+	seq := h.state.Seq
+	h.state = s
+	h.state.Seq = seq
+	return nil
+}
+
+// SetReadOnly makes every later Commit fail. Used to look at a checkpoint
+// without changing the world.
+func (h *Heap) SetReadOnly() { h.readOnly = true }
