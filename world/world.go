@@ -45,6 +45,8 @@ func Create(dir string, build Builder, out io.Writer) (*World, error) {
 	if Exists(dir) {
 		return nil, fmt.Errorf("%s already holds a world", dir)
 	}
+	_, statErr := os.Stat(dir)
+	madeDir := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -57,6 +59,9 @@ func Create(dir string, build Builder, out io.Writer) (*World, error) {
 		h.Close()
 		for _, p := range []string{HeapPath(dir), HeapPath(dir) + ".log", HeapPath(dir) + ".sums"} {
 			os.Remove(p)
+		}
+		if madeDir {
+			os.Remove(dir)
 		}
 		return nil, fmt.Errorf("building the world: %w", err)
 	}

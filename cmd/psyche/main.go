@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"psyche/bootstrap"
+	"psyche/images"
 	"psyche/vm"
 	"psyche/vm/syntax"
 	"psyche/world"
@@ -30,7 +30,8 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"new", "psyche new DIR", "Create a world in DIR, built from the core world.\n\nExample:\n  psyche new ~/worlds/w1", cmdNew},
+		{"new", "psyche new DIR [--image IMG]", "Create a world in DIR from the stored base image, or from image IMG (which is\nchecked completely first: a damaged or hostile image is refused).\n\nExample:\n  psyche new ~/worlds/w1\n  psyche new ~/worlds/copy --image saved.img", cmdNew},
+		{"export", "psyche export [-w DIR] IMG", "Write a portable, compressed image of the world's live objects to IMG.\n\nExample:\n  psyche export saved.img", cmdExport},
 		{"eval", "psyche eval [-w DIR] [--at CHECKPOINT] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\nWith --at, evaluate against a checkpoint, read-only: nothing it does is kept.\n\nExample:\n  psyche eval '3 + 4'\n  psyche eval --at yesterday 'myCounter'", cmdEval},
 		{"run", "psyche run [-w DIR] FILE", "Evaluate the statements of FILE (separated by '.') as one top-level evaluation.\n\nExample:\n  psyche run setup.self", cmdRun},
 		{"repl", "psyche repl [-w DIR]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
@@ -100,7 +101,7 @@ func defaultWorld() string {
 // openOrCreate opens the world in dir, creating it from the core world if it is missing.
 func openOrCreate(dir string, out io.Writer) (*world.World, error) {
 	if !world.Exists(dir) {
-		return world.Create(dir, bootstrap.Build, out)
+		return world.Create(dir, images.BaseBuilder(), out)
 	}
 	return world.Open(dir, out)
 }
@@ -115,14 +116,26 @@ func reportError(stderr io.Writer, err error) {
 
 func cmdNew(args []string, stdout, stderr io.Writer) int {
 	fs := flags("new", stderr)
-	if err := fs.Parse(args); err != nil {
+	image := fs.String("image", "", "build the world from this image instead of the base image")
+	pos, ok := parseInterspersed(fs, args)
+	if !ok {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return 2
 	}
-	w, err := world.Create(fs.Arg(0), bootstrap.Build, stdout)
+	build := images.BaseBuilder()
+	if *image != "" {
+		b, done, err := world.FromImageFile(*image)
+		if err != nil {
+			reportError(stderr, err)
+			return 1
+		}
+		defer done()
+		build = b
+	}
+	w, err := world.Create(pos[0], build, stdout)
 	if err != nil {
 		reportError(stderr, err)
 		return 1
@@ -132,6 +145,46 @@ func cmdNew(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func cmdExport(args []string, stdout, stderr io.Writer) int {
+	fs := flags("export", stderr)
+	dir := fs.String("w", defaultWorld(), "world directory")
+	pos, ok := parseInterspersed(fs, args)
+	if !ok {
+		return 2
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return 2
+	}
+	return withOpenWorld(*dir, stdout, stderr, func(w *world.World) error {
+		st, err := w.Export(pos[0], progressBar(stderr, "export"))
+		if err == nil {
+			fmt.Fprintf(stdout, "%s: %d objects, %d bytes (%d before compression)\n", pos[0], st.Objects, st.FileBytes, st.BodyBytes)
+		}
+		return err
+	})
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments (psyche new DIR --image IMG).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, true
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), true
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }
 
 func cmdEval(args []string, stdout, stderr io.Writer) int {

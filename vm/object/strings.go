@@ -97,3 +97,31 @@ func (m *Model) ForEachInterned(f func(b []byte)) {
 		}
 	}
 }
+
+// RebuildSymbols makes a fresh canonical-string table holding the given
+// strings (an imported image's table is rebuilt, not trusted).
+func (m *Model) RebuildSymbols(strs []heap.Oop) {
+	size := 256
+	for size < 2*len(strs)+2 {
+		size *= 2
+	}
+	table := m.RawVector(size, heap.Nil)
+	n := 0
+	for _, s := range strs {
+		i := int(StringHash(m.H.Bytes(s))) & (size - 1)
+		dup := false
+		for e := m.H.Field(table, i); e != heap.Nil; e = m.H.Field(table, i) {
+			if string(m.H.Bytes(e)) == string(m.H.Bytes(s)) {
+				dup = true
+				break
+			}
+			i = (i + 1) & (size - 1)
+		}
+		if !dup {
+			m.H.SetField(table, i, s)
+			n++
+		}
+	}
+	m.SetSpecial(SpSymbols, table)
+	m.SetSpecial(SpSymbolCount, heap.FromInt(int64(n)))
+}

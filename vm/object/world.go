@@ -114,7 +114,7 @@ func (m *Model) MapOf(o heap.Oop) heap.Oop {
 		return m.SmallIntMap
 	}
 	if !o.IsPtr() {
-		panic(fmt.Sprintf("object: no map for %#x", uint64(o)))
+		panic(&heap.CorruptError{File: "object", Page: -1, Offset: -1, Msg: fmt.Sprintf("%#x is not an object", uint64(o))})
 	}
 	return m.H.Field(o, FieldMap)
 }

@@ -1,0 +1,441 @@
+package world
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+
+	"github.com/klauspost/compress/zstd"
+
+	"psyche/heap"
+	"psyche/vm"
+	"psyche/vm/object"
+)
+
+// Images move worlds between machines and versions. An image is the live
+// objects (those reachable from the heap's roots), in a fixed byte order:
+//
+//	header: magic "PSYIMAGE" | version u32 | 0 u32 | body length u64 |
+//	        compressed length u64 | CRC-32C of the compressed body u32 | 0 u32
+//	body (zstd-compressed): object count, then the roots (NumRoots refs),
+//	        then per object: kind u8, flags u8, hash, pointer count, byte
+//	        count (uvarints), the pointer fields (refs), the bytes
+//	ref:    a uvarint: 0 Nil; (i+1)<<2|1 object i; zigzag(n)<<2|2 a small
+//	        integer; payload<<2|3 another immediate
+//
+// An image from elsewhere is untrusted: every count is bounded by the data
+// actually present, every reference must name an object of the image, and
+// every object is validated for its kind (maps, methods and their bytecode
+// included) before the world is used.
+
+var imageMagic = [8]byte{'P', 'S', 'Y', 'I', 'M', 'A', 'G', 'E'}
+
+const (
+	imageVersion = 1
+	imageHeader  = 40
+)
+
+// ExportStats says what an export wrote.
+type ExportStats struct {
+	Objects, BodyBytes, FileBytes uint64
+}
+
+// Export writes the world's live objects to an image file at path.
+func (w *World) Export(path string, progress func(done, total int)) (ExportStats, error) {
+	var st ExportStats
+	h := w.h
+	if h.InTransaction() {
+		return st, fmt.Errorf("export runs between evaluations")
+	}
+	// Number the live objects, breadth first from the roots.
+	index := map[heap.Oop]uint64{}
+	var order []heap.Oop
+	add := func(o heap.Oop) {
+		if o.IsPtr() {
+			if _, ok := index[o]; !ok {
+				index[o] = uint64(len(order))
+				order = append(order, o)
+			}
+		}
+	}
+	err := heap.Catch(func() {
+		for i := 0; i < heap.NumRoots; i++ {
+			add(h.Root(i))
+		}
+		for i := 0; i < len(order); i++ {
+			for f, n := 0, h.NumPtrs(order[i]); f < n; f++ {
+				add(h.Field(order[i], f))
+			}
+		}
+	})
+	if err != nil {
+		return st, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return st, err
+	}
+	defer f.Close()
+	if _, err := f.Write(make([]byte, imageHeader)); err != nil {
+		return st, err
+	}
+	crc := crc32.New(crcTable)
+	counter := &countingWriter{w: io.MultiWriter(f, crc)}
+	zw, err := zstd.NewWriter(counter, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return st, err
+	}
+	bw := bufio.NewWriterSize(zw, 1<<20)
+	body := &countingWriter{w: bw}
+	var vb [binary.MaxVarintLen64]byte
+	put := func(v uint64) { body.Write(vb[:binary.PutUvarint(vb[:], v)]) }
+	ref := func(o heap.Oop) {
+		switch {
+		case o == heap.Nil:
+			put(0)
+		case o.IsPtr():
+			put((index[o]+1)<<2 | 1)
+		case o.IsInt():
+			v := o.Int()
+			put(uint64(v<<1^v>>63)<<2 | 2)
+		default:
+			put(uint64(o)<<2 | 3)
+		}
+	}
+	err = heap.Catch(func() {
+		put(uint64(len(order)))
+		for i := 0; i < heap.NumRoots; i++ {
+			ref(h.Root(i))
+		}
+		for i, o := range order {
+			n := h.NumPtrs(o)
+			b := h.Bytes(o)
+			body.Write([]byte{h.Kind(o), h.Flags(o)})
+			put(uint64(h.Hash(o)))
+			put(uint64(n))
+			put(uint64(len(b)))
+			for f := 0; f < n; f++ {
+				ref(h.Field(o, f))
+			}
+			body.Write(b)
+			if progress != nil && i%65536 == 0 {
+				progress(i, len(order))
+			}
+		}
+	})
+	if err != nil {
+		return st, err
+	}
+	if err := bw.Flush(); err != nil {
+		return st, err
+	}
+	if err := zw.Close(); err != nil {
+		return st, err
+	}
+	var hdr [imageHeader]byte
+	copy(hdr[:], imageMagic[:])
+	binary.LittleEndian.PutUint32(hdr[8:], imageVersion)
+	binary.LittleEndian.PutUint64(hdr[16:], body.n)
+	binary.LittleEndian.PutUint64(hdr[24:], counter.n)
+	binary.LittleEndian.PutUint32(hdr[32:], crc.Sum32())
+	if _, err := f.WriteAt(hdr[:], 0); err != nil {
+		return st, err
+	}
+	if err := f.Sync(); err != nil {
+		return st, err
+	}
+	if progress != nil {
+		progress(len(order), len(order))
+	}
+	return ExportStats{Objects: uint64(len(order)), BodyBytes: body.n, FileBytes: imageHeader + counter.n}, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n uint64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += uint64(n)
+	return n, err
+}
+
+// ImageError says why an image was refused.
+type ImageError struct{ Msg string }
+
+func (e *ImageError) Error() string { return "bad image: " + e.Msg }
+
+func badImage(format string, args ...any) error { return &ImageError{fmt.Sprintf(format, args...)} }
+
+// FromImage answers a Builder that fills a new world from the image in r
+// (size bytes).
+func FromImage(r io.ReaderAt, size int64) Builder {
+	return func(v *vm.VM) error { return importImage(v, r, size) }
+}
+
+// FromImageFile answers a Builder for the image file at path.
+func FromImageFile(path string) (Builder, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return FromImage(f, fi.Size()), func() { f.Close() }, nil
+}
+
+func importImage(v *vm.VM, r io.ReaderAt, size int64) error {
+	var hdr [imageHeader]byte
+	if size < imageHeader {
+		return badImage("%d bytes is too short for an image", size)
+	}
+	if _, err := r.ReadAt(hdr[:], 0); err != nil {
+		return err
+	}
+	if [8]byte(hdr[:8]) != imageMagic {
+		return badImage("not a Psyche image (wrong magic)")
+	}
+	if ver := binary.LittleEndian.Uint32(hdr[8:]); ver != imageVersion {
+		return badImage("image format version %d; this program reads version %d", ver, imageVersion)
+	}
+	bodyLen := binary.LittleEndian.Uint64(hdr[16:])
+	compLen := binary.LittleEndian.Uint64(hdr[24:])
+	if compLen != uint64(size-imageHeader) {
+		return badImage("the image is %d bytes but its header says %d (truncated or extended)", size, imageHeader+compLen)
+	}
+	// Check the whole compressed body before using any of it.
+	crc := crc32.New(crcTable)
+	if _, err := io.Copy(crc, io.NewSectionReader(r, imageHeader, int64(compLen))); err != nil {
+		return err
+	}
+	if crc.Sum32() != binary.LittleEndian.Uint32(hdr[32:]) {
+		return badImage("checksum mismatch: the image is damaged")
+	}
+	zr, err := zstd.NewReader(io.NewSectionReader(r, imageHeader, int64(compLen)), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<40))
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	in := &imageReader{r: bufio.NewReaderSize(zr, 1<<20), left: bodyLen}
+	err = heap.Catch(func() { err = in.build(v) })
+	if err == nil && in.err != nil {
+		err = in.err
+	}
+	if err != nil {
+		v.Heap().Abort()
+		var ie *ImageError
+		if !errors.As(err, &ie) {
+			err = badImage("%v", err)
+		}
+		return err
+	}
+	return nil
+}
+
+type imageReader struct {
+	r    *bufio.Reader
+	left uint64 // body bytes not yet read
+	err  error
+}
+
+func (in *imageReader) fail(format string, args ...any) {
+	if in.err == nil {
+		in.err = badImage(format, args...)
+	}
+}
+
+func (in *imageReader) uvarint() uint64 {
+	if in.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(in)
+	if err != nil {
+		in.fail("the body ends early (%v)", err)
+	}
+	return v
+}
+
+func (in *imageReader) ReadByte() (byte, error) {
+	if in.left == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	b, err := in.r.ReadByte()
+	if err == nil {
+		in.left--
+	}
+	return b, err
+}
+
+func (in *imageReader) read(p []byte) {
+	if in.err != nil {
+		return
+	}
+	if uint64(len(p)) > in.left {
+		in.fail("an object's bytes run past the end of the body")
+		return
+	}
+	if _, err := io.ReadFull(in.r, p); err != nil {
+		in.fail("the body ends early (%v)", err)
+	}
+	in.left -= uint64(len(p))
+}
+
+// pendingRef is a reference to resolve once every object exists.
+type pendingRef struct {
+	obj    uint64
+	field  int
+	target uint64
+}
+
+func (in *imageReader) build(v *vm.VM) error {
+	h, m := v.Heap(), v.Model()
+	count := in.uvarint()
+	if count == 0 || count > in.left/5 {
+		return badImage("object count %d does not fit a body of %d bytes", count, in.left)
+	}
+	objs := make([]heap.Oop, count)
+	var pending []pendingRef
+	decode := func(obj uint64, field int) heap.Oop {
+		x := in.uvarint()
+		switch x & 3 {
+		case 0:
+			if x != 0 {
+				in.fail("a malformed reference")
+			}
+			return heap.Nil
+		case 1:
+			t := x>>2 - 1
+			if t >= count {
+				in.fail("a reference to object %d of %d", t, count)
+				return heap.Nil
+			}
+			pending = append(pending, pendingRef{obj, field, t})
+			return heap.Nil
+		case 2:
+			u := x >> 2
+			n := int64(u>>1) ^ -int64(u&1)
+			if !heap.FitsSmallInt(n) {
+				in.fail("a small integer out of range")
+			}
+			return heap.FromInt(n)
+		}
+		o := heap.Oop(x >> 2)
+		if o.IsPtr() || o.IsInt() || o == heap.Nil {
+			in.fail("a malformed immediate")
+		}
+		return o
+	}
+	var roots [heap.NumRoots]heap.Oop
+	for i := range roots {
+		roots[i] = decode(^uint64(0), i)
+	}
+	for i := uint64(0); i < count && in.err == nil; i++ {
+		var kf [2]byte
+		in.read(kf[:])
+		hash := in.uvarint()
+		nptrs, nbytes := in.uvarint(), in.uvarint()
+		if in.err != nil {
+			break
+		}
+		if nptrs > in.left || nbytes > in.left || hash == 0 || hash >= 1<<24 || kf[1]&^(heap.FlagWeak|heap.FlagEphemeron) != 0 {
+			return badImage("object %d has an impossible header (%d fields, %d bytes, hash %d)", i, nptrs, nbytes, hash)
+		}
+		o := h.Alloc(int(nptrs), int(nbytes), kf[0], heap.Nil)
+		h.SetIdentityHash(o, uint32(hash))
+		if kf[1] != 0 {
+			h.SetFlags(o, kf[1])
+		}
+		objs[i] = o
+		for f := 0; f < int(nptrs) && in.err == nil; f++ {
+			if val := decode(i, f); val != heap.Nil {
+				h.SetField(o, f, val)
+			}
+		}
+		if nbytes > 0 {
+			b := make([]byte, nbytes)
+			in.read(b)
+			h.SetBytes(o, 0, b)
+		}
+	}
+	if in.err != nil {
+		return in.err
+	}
+	if in.left != 0 {
+		return badImage("%d bytes follow the last object", in.left)
+	}
+	for _, p := range pending {
+		if p.obj == ^uint64(0) {
+			roots[p.field] = objs[p.target]
+		} else {
+			h.SetField(objs[p.obj], p.field, objs[p.target])
+		}
+	}
+	for i, r := range roots {
+		h.SetRoot(i, r)
+	}
+	// Validate the graph before anything runs in it.
+	specials := h.Root(object.RootSpecials)
+	if !specials.IsPtr() || h.Kind(specials) != object.KindRaw || h.NumPtrs(specials) != int(object.NumSpecials) {
+		return badImage("the image has no well-formed table of well-known objects")
+	}
+	v.FlushCaches() // the model reads the well-known objects from the new roots
+	for i, o := range objs {
+		if err := v.ValidateObject(o); err != nil {
+			return badImage("object %d: %v", i, err)
+		}
+		if h.Kind(o) == object.KindActivation {
+			h.SetField(o, 5, heap.Nil) // no activation is running in a new world
+		}
+	}
+	if err := validateSpecials(v); err != nil {
+		return err
+	}
+	table := m.Special(object.SpSymbols)
+	var strs []heap.Oop
+	if table.IsPtr() && h.Kind(table) == object.KindRaw {
+		for i := 0; i < h.NumPtrs(table); i++ {
+			if s := h.Field(table, i); s != heap.Nil {
+				if !s.IsPtr() || h.Kind(s) != object.KindString {
+					return badImage("the canonical-string table holds a non-string")
+				}
+				strs = append(strs, s)
+			}
+		}
+	}
+	m.RebuildSymbols(strs)
+	v.FlushCaches()
+	return nil
+}
+
+// validateSpecials checks that the well-known objects have the kinds the VM relies on.
+func validateSpecials(v *vm.VM) error {
+	h, m := v.Heap(), v.Model()
+	for s := object.Special(0); s < object.NumSpecials; s++ {
+		o := m.Special(s)
+		want := object.KindSlots
+		switch s {
+		case object.SpSymbols:
+			want = object.KindRaw
+		case object.SpSymbolCount:
+			if !o.IsInt() {
+				return badImage("well-known object %d is not a count", s)
+			}
+			continue
+		case object.SpSmallIntMap, object.SpBigIntMap, object.SpFloatMap, object.SpStringMap, object.SpMutableStringMap,
+			object.SpByteVectorMap, object.SpVectorMap, object.SpMirrorMap, object.SpWeakStoreMap:
+			want = object.KindMap
+		}
+		if !o.IsPtr() || h.Kind(o) != want {
+			return badImage("well-known object %d has the wrong kind", s)
+		}
+	}
+	return nil
+}
