@@ -85,7 +85,7 @@ func (h *Heap) addrOf(o Oop, off uint64) unsafe.Pointer {
 	a := uint64(o) + off
 	if p := a >> pageShift; !h.isVerified(p) {
 		if o&tagMask != tagOld || o == Nil {
-			panic(fmt.Sprintf("heap: %#x is not a reference", uint64(o)))
+			panic(boundsError{fmt.Sprintf("%#x is not a reference", uint64(o))})
 		}
 		h.touch(p)
 	}

@@ -260,3 +260,13 @@ func (h *Heap) promote() error {
 	h.remembered = h.remembered[:0]
 	return nil
 }
+
+// SetIdentityHash gives a young object the identity hash it had elsewhere
+// (an imported image keeps its objects' hashes, so hashed collections stay valid).
+func (h *Heap) SetIdentityHash(o Oop, hash uint32) {
+	if !o.IsYoung() || hash&hashMask == 0 {
+		panic("heap: SetIdentityHash needs a young object and a non-zero 24-bit hash")
+	}
+	p := (*uint64)(h.addrOf(o, 0))
+	*p = *p&^(uint64(hashMask)<<40) | uint64(hash&hashMask)<<40
+}
