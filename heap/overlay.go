@@ -80,6 +80,6 @@ func (h *Heap) Install(pages map[uint64][]byte, st State) error {
 	return nil
 }
 
-// SetReadOnly makes every later Commit fail. Used to look at a checkpoint
-// without changing the world.
-func (h *Heap) SetReadOnly() { h.readOnly = true }
+// SetReadOnly makes every Commit fail while on is true. Used to look at a
+// checkpoint without changing the world.
+func (h *Heap) SetReadOnly(on bool) { h.readOnly = on }

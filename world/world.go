@@ -177,10 +177,11 @@ func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 	if err := w.h.Install(pages, w.cps.idx.Checkpoints[k].State); err != nil {
 		return "", err
 	}
-	w.h.SetReadOnly()
+	w.h.SetReadOnly(true)
 	w.vm.FlushCaches()
 	defer func() {
 		w.h.Abort()
+		w.h.SetReadOnly(false)
 		w.vm.FlushCaches()
 	}()
 	result, err := w.vm.Eval(name, src, false)

@@ -1,0 +1,210 @@
+package world
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"psyche/bootstrap"
+)
+
+// The core world is built once per test binary and copied by image.
+var baseImage []byte
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "world-test-")
+	if err != nil {
+		panic(err)
+	}
+	w, err := Create(filepath.Join(dir, "w"), bootstrap.Build, io.Discard)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := w.Export(filepath.Join(dir, "base.img"), nil); err != nil {
+		panic(err)
+	}
+	w.Close()
+	baseImage, _ = os.ReadFile(filepath.Join(dir, "base.img"))
+	os.RemoveAll(dir)
+	os.Exit(m.Run())
+}
+
+func newWorld(t testing.TB) (*World, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "w")
+	w, err := Create(dir, FromImage(bytes.NewReader(baseImage), int64(len(baseImage))), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, dir
+}
+
+func eval(t testing.TB, w *World, src string) string {
+	t.Helper()
+	r, err := w.Eval("test", []byte(src), false)
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	return r
+}
+
+func TestCheckpointsAndRollback(t *testing.T) {
+	w, dir := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| c <- 1. v <- vector copySize: 1000 |)")
+	if err := w.Checkpoint("one"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "c: 2. v at: 5 Put: 'five'")
+	if err := w.Checkpoint("two"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "c: 3. lobby _AddSlots: (| extra = 9 |)")
+	if err := w.Checkpoint("three"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "c: 4")
+	if got := strings.Join(w.Checkpoints(), ","); got != "one,two,three" {
+		t.Fatalf("checkpoints %s", got)
+	}
+	for name, want := range map[string]string{"one": "1", "two": "2", "three": "3"} {
+		got, err := w.EvalAt(name, "test", []byte("c"))
+		if err != nil || got != want {
+			t.Fatalf("at %s: c = %s (%v), want %s", name, got, err, want)
+		}
+	}
+	if got := eval(t, w, "c"); got != "4" {
+		t.Fatalf("eval --at changed the world: c = %s", got)
+	}
+	// Delete the middle one: the others still roll back right.
+	if err := w.DeleteCheckpoint("two"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Rollback("three", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, "c printString , ' ' , extra printString"); got != "'3 9'" {
+		t.Fatalf("after rollback to three: %s", got)
+	}
+	if err := w.Rollback("one", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, "c printString , ' ' , (v at: 5) printString"); got != "'1 nil'" {
+		t.Fatalf("after rollback to one: %s", got)
+	}
+	if _, err := w.Eval("test", []byte("extra"), false); err == nil {
+		t.Fatal("a slot added after checkpoint one survived the rollback")
+	}
+	if got := strings.Join(w.Checkpoints(), ","); got != "one" {
+		t.Fatalf("checkpoints after rollback: %s", got)
+	}
+	if p := w.Check(nil); len(p) > 0 {
+		t.Fatal(p)
+	}
+	// And it all persists.
+	w.Close()
+	w2, err := Open(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if got := eval(t, w2, "c"); got != "1" {
+		t.Fatalf("after reopen: %s", got)
+	}
+	if err := w2.Rollback("nope", nil); err == nil {
+		t.Fatal("rollback to an unknown checkpoint")
+	}
+}
+
+func TestCheckpointFromSelf(t *testing.T) {
+	w, _ := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| c <- 1 |)")
+	if got := eval(t, w, "world checkpoint: 'a'. world checkpoints size"); got != "1" {
+		t.Fatalf("checkpoints seen inside the evaluation: %s", got)
+	}
+	if _, err := w.Eval("t", []byte("world checkpoint: 'b'. c: 5. nil zork"), false); err == nil {
+		t.Fatal("expected an error")
+	}
+	if got := strings.Join(w.Checkpoints(), ","); got != "a" {
+		t.Fatalf("a failed evaluation's checkpoint was made: %s", got)
+	}
+}
+
+func TestRollbackInterruptedIsFinishedOnOpen(t *testing.T) {
+	w, dir := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| c <- 1 |)")
+	w.Checkpoint("one")
+	eval(t, w, "c: 2")
+	w.Checkpoint("two")
+	eval(t, w, "c: 3")
+	// Record the intent as rollback does, then stop before doing it.
+	w.cps.idx.RollbackTo = w.cps.idx.Checkpoints[0].ID
+	if err := w.cps.writeIndex(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	w2, err := Open(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if got := eval(t, w2, "c"); got != "1" {
+		t.Fatalf("interrupted rollback not finished: c = %s", got)
+	}
+}
+
+func TestImageRoundTrip(t *testing.T) {
+	w, _ := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| s = 'text'. b = 2 power: 100. v = (vector copySize: 3) at: 1 Put: 42. o = (| x <- 5. dbl = ( x * 2 ) |) |)")
+	img := filepath.Join(t.TempDir(), "x.img")
+	st, err := w.Export(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Objects == 0 || st.FileBytes >= st.BodyBytes {
+		t.Fatalf("export stats %+v", st)
+	}
+	b, done, err := FromImageFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	w2, err := Create(filepath.Join(t.TempDir(), "w2"), b, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if got := eval(t, w2, "s , ' ' , b printString , ' ' , (v at: 1) printString , ' ' , o dbl printString"); got != "'text 1267650600228229401496703205376 42 10'" {
+		t.Fatalf("after import: %s", got)
+	}
+	if p := w2.Check(nil); len(p) > 0 {
+		t.Fatal(p)
+	}
+}
+
+func TestDamagedImagesAreRefused(t *testing.T) {
+	flip := func(b []byte, i int) []byte { c := bytes.Clone(b); c[i] ^= 0x40; return c }
+	cases := map[string][]byte{
+		"empty":     {},
+		"magic":     flip(baseImage, 0),
+		"version":   flip(baseImage, 8),
+		"truncated": baseImage[:len(baseImage)/2],
+		"body":      flip(baseImage, len(baseImage)/2),
+		"extended":  append(bytes.Clone(baseImage), 1, 2, 3),
+	}
+	for name, img := range cases {
+		dir := filepath.Join(t.TempDir(), "w")
+		_, err := Create(dir, FromImage(bytes.NewReader(img), int64(len(img))), io.Discard)
+		var ie *ImageError
+		if !errors.As(err, &ie) {
+			t.Errorf("%s: got %v, want an ImageError", name, err)
+		}
+		if Exists(dir) {
+			t.Errorf("%s: a refused image left a world behind", name)
+		}
+	}
+}
