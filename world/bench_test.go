@@ -19,6 +19,7 @@ func bigWorld(b *testing.B, gb int) string {
 	for i := 0; i < gb*4; i++ {
 		eval(b, w, "big add: (byteVector copySize: 268435456). big size")
 	}
+	w.Close()
 	return dir
 }
 
@@ -39,7 +40,8 @@ func timeOpenEval(b *testing.B, dir string) time.Duration {
 // BenchmarkOpenEval: open a world and evaluate 3 + 4, a fresh world against
 // a 2 GiB one, alternately.
 func BenchmarkOpenEval(b *testing.B) {
-	_, small := newWorld(b)
+	ws, small := newWorld(b)
+	ws.Close()
 	large := bigWorld(b, 2)
 	var ts, tl time.Duration
 	b.ResetTimer()

@@ -125,6 +125,7 @@ func (w *World) Heap() *heap.Heap { return w.h }
 func (w *World) Close() error {
 	if w.cps != nil {
 		w.cps.close()
+		w.cps = nil
 	}
 	return w.h.Close()
 }
