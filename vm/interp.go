@@ -64,7 +64,8 @@ func (vm *VM) pushFrame(act, meth heap.Oop, barrier bool) {
 	if vm.h.Field(act, actHome) == act {
 		vm.h.SetField(act, actLive, heap.FromInt(int64(len(vm.frames))))
 	}
-	vm.frames = append(vm.frames, frame{act: act, method: meth, base: vm.sp, barrier: barrier})
+	vm.frames = append(vm.frames, frame{act: act, method: meth, base: vm.sp, barrier: barrier,
+		code: vm.h.Bytes(vm.h.Field(meth, methCode)), lits: vm.h.Field(meth, methLits)})
 }
 
 func (vm *VM) popFrame() {
@@ -87,9 +88,7 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 	)
 	load := func() {
 		f = &vm.frames[len(vm.frames)-1]
-		code = h.Bytes(h.Field(f.method, methCode))
-		lits = h.Field(f.method, methLits)
-		pc = f.pc
+		code, lits, pc = f.code, f.lits, f.pc
 	}
 	load()
 	for {
@@ -215,6 +214,9 @@ func (vm *VM) safepoint() bool {
 	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
 		vm.h.Scavenge()
 		vm.FlushCaches()
+		for i := range vm.frames { // methods may have moved
+			vm.frames[i].code = vm.h.Bytes(vm.h.Field(vm.frames[i].method, methCode))
+		}
 		return true
 	}
 	return false

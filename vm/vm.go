@@ -51,6 +51,8 @@ type VM struct {
 type frame struct {
 	act     heap.Oop
 	method  heap.Oop
+	code    []byte   // the method's bytecodes (re-derived after a scavenge)
+	lits    heap.Oop // the method's literals (likewise)
 	pc      int
 	base    int      // stack index where this frame's part starts
 	barrier bool     // a Go caller (run) waits for this frame to return
@@ -99,6 +101,7 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 		visit(&vm.frames[i].act)
 		visit(&vm.frames[i].method)
 		visit(&vm.frames[i].ensure)
+		visit(&vm.frames[i].lits)
 	}
 	visit(&vm.ensureMeth)
 }
