@@ -30,7 +30,8 @@ const (
 	methNames    = 5 // raw vector of canonical strings: arguments, then locals
 	methInits    = 6 // raw vector: each local's initial value
 	methSource   = 7 // the source text (string) or Nil
-	methFields   = 8
+	methFastPrim = 8 // the primitive selector, for a method that only calls it (see compiler.fastPrim), or Nil
+	methFields   = 9
 )
 
 // Method flags.

@@ -366,6 +366,10 @@ func (c *compiler) code(slots []*syntax.Slot, body *syntax.Code, selector string
 		c.errorf(open, "method %s takes %d arguments but declares %d", selector, want, nargs)
 	}
 	c.body(b, body, flags&methBlock != 0, false)
+	fast := heap.Nil
+	if flags == 0 {
+		fast = c.fastPrim(sc, nargs, body)
+	}
 	var src []byte
 	if open.IsValid() && close.IsValid() && int(close.Off) < len(c.src) && open.Off <= close.Off {
 		src = c.src[open.Off : close.Off+1]
@@ -374,7 +378,50 @@ func (c *compiler) code(slots []*syntax.Slot, body *syntax.Code, selector string
 	if selector != "" {
 		selOop = m.Intern(selector)
 	}
-	return c.finish(b, selOop, nargs, locals, flags, src)
+	meth := c.finish(b, selOop, nargs, locals, flags, src)
+	c.vm.h.SetField(meth, methFastPrim, fast)
+	return meth
+}
+
+// fastPrim recognises a method whose whole body is a primitive sent to self
+// with the method's own arguments, in order, and optionally an IfFail:
+// block: `+ n = ( _IntAdd: n IfFail: [...] )`. A send to such a method first
+// tries the primitive directly (no activation, no block); only if it fails
+// does the method run as written. The answer is the same either way.
+func (c *compiler) fastPrim(sc *scope, nargs int, body *syntax.Code) heap.Oop {
+	if len(body.Stmts) != 1 || len(sc.names) != nargs {
+		return heap.Nil
+	}
+	st := body.Stmts[0]
+	if r, ok := st.(*syntax.Return); ok {
+		st = r.X
+	}
+	s, ok := st.(*syntax.Send)
+	if !ok || !s.Sel.IsPrimitive() || s.Resend != "" {
+		return heap.Nil
+	}
+	if _, isSelf := s.Recv.(*syntax.Self); s.Recv != nil && !isSelf {
+		return heap.Nil
+	}
+	name := prims.StripIfFail(string(s.Sel))
+	p, _, ok := prims.Lookup(name)
+	if !ok || p.Arity != nargs {
+		return heap.Nil
+	}
+	for i := 0; i < nargs; i++ {
+		a, ok := s.Args[i].(*syntax.Send)
+		if !ok || !a.IsIdent() || string(a.Sel) != sc.names[i] {
+			return heap.Nil
+		}
+	}
+	if len(s.Args) == nargs+1 {
+		if _, ok := s.Args[nargs].(*syntax.Block); !ok {
+			return heap.Nil
+		}
+	} else if len(s.Args) != nargs {
+		return heap.Nil
+	}
+	return c.vm.m.Intern(name)
 }
 
 // block compiles a block literal into its map: parent* = traits block and

@@ -273,6 +273,9 @@ func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupS
 		vm.sp -= argc + 1
 		vm.push(rcv)
 	case object.SlotMethod:
+		if fp := vm.h.Field(res.value, methFastPrim); fp != heap.Nil && vm.tryFastPrim(fp, rcv, argc) {
+			return
+		}
 		vm.activate(res.value, rcv, holder, argc)
 	default:
 		panic(vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
@@ -348,10 +351,27 @@ func (vm *VM) onReturn(rcv, cleanup heap.Oop, argc int) {
 	vm.runEnsure(cleanup) // value answered at once: the activation is already over
 }
 
-// primitive runs the primitive named by sel with argc arguments (the IfFail:
-// block, if any, last) under the receiver on the stack.
-func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
-	h := vm.h
+// tryFastPrim runs the primitive a fast-primitive method calls; on success
+// it replaces receiver and arguments with the result and reports true.
+func (vm *VM) tryFastPrim(sel, rcv heap.Oop, argc int) bool {
+	e := vm.primEntry(sel)
+	if e.p == nil || e.p.Arity != argc {
+		return false
+	}
+	result, err := e.p.Fn(&vm.env, rcv, vm.stack[vm.sp-argc:vm.sp])
+	if err != nil {
+		var abort *prims.Abort
+		if errors.As(err, &abort) {
+			panic(vm.errorf("%s", abort.Msg))
+		}
+		return false // let the method run and handle the failure as written
+	}
+	vm.sp -= argc + 1
+	vm.push(result)
+	return true
+}
+
+func (vm *VM) primEntry(sel heap.Oop) primEntry {
 	e, ok := vm.primCache[sel]
 	if !ok {
 		name := vm.m.StringOf(sel)
@@ -362,6 +382,14 @@ func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
 		}
 		vm.primCache[sel] = e
 	}
+	return e
+}
+
+// primitive runs the primitive named by sel with argc arguments (the IfFail:
+// block, if any, last) under the receiver on the stack.
+func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
+	h := vm.h
+	e := vm.primEntry(sel)
 	nargs := argc
 	if ifFail {
 		nargs--

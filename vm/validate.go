@@ -152,6 +152,9 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 	if sel := h.Field(meth, methSelector); sel != heap.Nil && !m.IsString(sel) {
 		return fmt.Errorf("a method whose selector is not a string")
 	}
+	if fp := h.Field(meth, methFastPrim); fp != heap.Nil && !m.IsString(fp) {
+		return fmt.Errorf("a method whose fast primitive is not a string")
+	}
 	nl := h.NumPtrs(lits)
 	b := h.Bytes(code)
 	lit := func(pc int) (heap.Oop, error) {
