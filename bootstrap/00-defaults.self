@@ -37,15 +37,6 @@ traits defaults _AddSlots: ( |
     ifNil: nilBlock IfNotNil: notNilBlock = ( notNilBlock value: self ).
     ifNotNil: notNilBlock IfNil: nilBlock = ( notNilBlock value: self ).
 
-    "kind tests, answered true by the traits of each kind"
-    isInteger = false.
-    isFloat = false.
-    isNumber = false.
-    isString = false.
-    isVector = false.
-    isByteVector = false.
-    isMirror = false.
-
     "an object is its own value, so a plain object can stand where a
      block is expected (true && false, x ifTrue: 1 False: 2)"
     value = ( self ).

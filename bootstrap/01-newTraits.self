@@ -8,8 +8,10 @@
  of the same file.
 
    traits clonable
-     traits collection      list, set and dictionary behavior (02, 03)"
+     traits collection      list, set and dictionary behavior (02, 03)
+     traits file            files named by a path"
 
 traits _AddSlots: ( |
     collection = ( | parent* = traits clonable | ).
+    file = ( | parent* = traits clonable | ).
 | ).

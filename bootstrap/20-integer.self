@@ -3,9 +3,11 @@
 
  Mixed arithmetic: when the argument is a float the primitive fails, and
  the receiver, converted to a float, does the work (3 + 0.5 = 3.5,
- 3 < 3.5). Any other failure is the primitive's own error, as if there
- were no IfFail: (3 + nil: primitive _IntAdd: failed: badTypeError;
- 1 / 0: primitive _IntDiv: failed: divisionByZeroError).
+ 3 < 3.5). Any other failure is the integer primitive's own error, as if
+ there were no IfFail: (3 + nil: primitive _IntAdd: failed: badTypeError;
+ 1 / 0: primitive _IntDiv: failed: divisionByZeroError). The fallbacks
+ test the argument with primitives only, so they work for any argument,
+ even an object without parents.
 
  Every IfFail: block takes the two arguments a failing primitive passes
  (error name, primitive name).
@@ -14,34 +16,40 @@
  constant stack however many times they go round."
 
 traits integer _AddSlots: ( |
-    "arithmetic"
+    "arithmetic. A float argument makes the primitive fail; then the float
+     primitive does the work. When it fails too (the argument is not a
+     number), the integer primitive's failure is reported."
     + n = ( _IntAdd: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat + n] False: [primitiveFailedError: e Name: p]] ).
+                asFloat _FloatAdd: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
     - n = ( _IntSub: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat - n] False: [primitiveFailedError: e Name: p]] ).
+                asFloat _FloatSub: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
     * n = ( _IntMul: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat * n] False: [primitiveFailedError: e Name: p]] ).
-    "truncated toward zero"
+                asFloat _FloatMul: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
+    "truncated toward zero; by 0 an error, also by 0.0"
     / n = ( _IntDiv: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat / n] False: [primitiveFailedError: e Name: p]] ).
+                (e = 'badTypeError') ifFalse: [^ primitiveFailedError: e Name: p].
+                asFloat _FloatDiv: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
     "the remainder of /, with the receiver's sign"
     % n = ( _IntMod: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat % n] False: [primitiveFailedError: e Name: p]] ).
+                (e = 'badTypeError') ifFalse: [^ primitiveFailedError: e Name: p].
+                "is n a float?"
+                n _FloatEQ: 0.0 IfFail: [|:e2. :p2| ^ primitiveFailedError: e Name: p].
+                asFloat % n] ).
 
-    "comparing; = and != answer false / true for a non-number"
+    "comparing; = and != answer false / true for anything but a number"
     < n = ( _IntLT: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat < n] False: [primitiveFailedError: e Name: p]] ).
+                asFloat _FloatLT: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
     <= n = ( _IntLE: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat <= n] False: [primitiveFailedError: e Name: p]] ).
+                asFloat _FloatLE: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
     > n = ( _IntGT: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat > n] False: [primitiveFailedError: e Name: p]] ).
+                asFloat _FloatGT: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
     >= n = ( _IntGE: n IfFail: [|:e. :p|
-                n isFloat ifTrue: [asFloat >= n] False: [primitiveFailedError: e Name: p]] ).
-    = n = ( _IntEQ: n IfFail: [|:e. :p| n isFloat && [asFloat = n]] ).
-    != n = ( _IntNE: n IfFail: [|:e. :p| (n isFloat && [asFloat = n]) not] ).
+                asFloat _FloatGE: n IfFail: [|:e2. :p2| primitiveFailedError: e Name: p]] ).
+    = n = ( _IntEQ: n IfFail: [|:e. :p|
+                asFloat _FloatEQ: n IfFail: [|:e2. :p2| false]] ).
+    != n = ( _IntNE: n IfFail: [|:e. :p|
+                asFloat _FloatNE: n IfFail: [|:e2. :p2| true]] ).
     hash = ( _IntHash ).
-    isInteger = true.
-    isNumber = true.
     between: low And: high = ( (low <= self) && [self <= high] ).
     max: n = ( (self < n) ifTrue: [n] False: [self] ).
     min: n = ( (n < self) ifTrue: [n] False: [self] ).
@@ -61,7 +69,7 @@ traits integer _AddSlots: ( |
      exponent answers a float: 2 power: -1 is 0.5."
     power: exponent = ( | result. base. e |
         (exponent _IntLT: 0 IfFail: [|:x. :y|
-                ^ error: 'power: needs an integer exponent, not ', exponent printString])
+                ^ error: 'power: needs an integer exponent, not ', exponent _ObjectPrintString])
             ifTrue: [^ 1.0 / (power: exponent negate)].
         result: 1.
         base: self.
@@ -98,17 +106,27 @@ traits integer _AddSlots: ( |
     truncate = ( self ).
 
     "(the IfFail: is for traits integer itself, which is not an integer)"
-    printString = ( _IntPrintStringBase: 10 IfFail: [|:e. :p| _ObjectPrintString] ).
+    printString = ( _IntPrintStringIfFail: [|:e. :p| _ObjectPrintString] ).
     printStringBase: base = ( _IntPrintStringBase: base ).
     asString = ( _IntPrintString ).
 
-    "iteration. The bound may be a float: 1 to: 2.5 Do: runs 1 and 2."
-    to: last Do: block = ( | i. stop |
+    "iteration. The bound may be a float: 1 to: 2.5 Do: runs 1 and 2.
+     The loops go four steps per test while at least four remain, then one
+     by one: a test and its branch cost as much as a step."
+    to: last Do: block = ( | i. stop. stop4 |
         stop: (last _IntAdd: 0 IfFail: [|:e. :p| last floor]).
+        stop4: stop _IntSub: 3.
         i: self.
-        [ (i _IntLE: stop) ifFalse: [^ self].
+        [ (i _IntLE: stop4) ifFalse: [
+              [ (i _IntLE: stop) ifFalse: [^ self].
+                block value: i.
+                i: i _IntAdd: 1.
+                _Restart ] value].
           block value: i.
-          i: i _IntAdd: 1.
+          block value: (i _IntAdd: 1).
+          block value: (i _IntAdd: 2).
+          block value: (i _IntAdd: 3).
+          i: i _IntAdd: 4.
           _Restart ] value ).
 
     "self, self + 1, ... while below last"
@@ -116,12 +134,20 @@ traits integer _AddSlots: ( |
         to: (last _IntSub: 1 IfFail: [|:e. :p| last ceil - 1]) Do: block ).
 
     "self, self - 1, ... down to last"
-    downTo: last Do: block = ( | i. stop |
+    downTo: last Do: block = ( | i. stop. stop4 |
         stop: (last _IntAdd: 0 IfFail: [|:e. :p| last ceil]).
+        stop4: stop _IntAdd: 3.
         i: self.
-        [ (i _IntGE: stop) ifFalse: [^ self].
+        [ (i _IntGE: stop4) ifFalse: [
+              [ (i _IntGE: stop) ifFalse: [^ self].
+                block value: i.
+                i: i _IntSub: 1.
+                _Restart ] value].
           block value: i.
-          i: i _IntSub: 1.
+          block value: (i _IntSub: 1).
+          block value: (i _IntSub: 2).
+          block value: (i _IntSub: 3).
+          i: i _IntSub: 4.
           _Restart ] value ).
 
     "any step but 0, which is an error; a negative step counts down"
@@ -142,8 +168,15 @@ traits integer _AddSlots: ( |
 
     timesRepeat: block = ( | n |
         n: self.
-        [ (n _IntGT: 0) ifFalse: [^ self].
+        [ (n _IntGE: 4) ifFalse: [
+              [ (n _IntGT: 0) ifFalse: [^ self].
+                block value.
+                n: n _IntSub: 1.
+                _Restart ] value].
           block value.
-          n: n _IntSub: 1.
+          block value.
+          block value.
+          block value.
+          n: n _IntSub: 4.
           _Restart ] value ).
 | ).

@@ -18,14 +18,15 @@ traits float _AddSlots: ( |
     % n = ( self - (n * (self / n) truncate) ).
 
     < n = ( _FloatLT: n IfFail: [|:e. :p|
-                n isInteger ifTrue: [_FloatLT: n asFloat] False: [primitiveFailedError: e Name: p]] ).
+                _FloatLT: (n _IntAsFloatIfFail: [|:e2. :p2| ^ primitiveFailedError: e Name: p])] ).
     <= n = ( _FloatLE: n IfFail: [|:e. :p|
-                n isInteger ifTrue: [_FloatLE: n asFloat] False: [primitiveFailedError: e Name: p]] ).
+                _FloatLE: (n _IntAsFloatIfFail: [|:e2. :p2| ^ primitiveFailedError: e Name: p])] ).
     > n = ( _FloatGT: n IfFail: [|:e. :p|
-                n isInteger ifTrue: [_FloatGT: n asFloat] False: [primitiveFailedError: e Name: p]] ).
+                _FloatGT: (n _IntAsFloatIfFail: [|:e2. :p2| ^ primitiveFailedError: e Name: p])] ).
     >= n = ( _FloatGE: n IfFail: [|:e. :p|
-                n isInteger ifTrue: [_FloatGE: n asFloat] False: [primitiveFailedError: e Name: p]] ).
-    = n = ( _FloatEQ: n IfFail: [|:e. :p| n isInteger && [_FloatEQ: n asFloat]] ).
+                _FloatGE: (n _IntAsFloatIfFail: [|:e2. :p2| ^ primitiveFailedError: e Name: p])] ).
+    = n = ( _FloatEQ: n IfFail: [|:e. :p|
+                _FloatEQ: (n _IntAsFloatIfFail: [|:e2. :p2| ^ false])] ).
     != n = ( (self = n) not ).
     hash = ( | t |
         "inf and nan: x - x is not 0"
@@ -34,8 +35,6 @@ traits float _AddSlots: ( |
         (_FloatEQ: t _IntAsFloat)
             ifTrue: [t _IntHash]
             False: [_FloatHash] ).
-    isFloat = true.
-    isNumber = true.
     between: low And: high = ( (low <= self) && [self <= high] ).
     max: n = ( (self < n) ifTrue: [n] False: [self] ).
     min: n = ( (n < self) ifTrue: [n] False: [self] ).
@@ -56,9 +55,7 @@ traits float _AddSlots: ( |
     asFloat = ( self ).
     sqrt = ( _FloatSqrt ).
 
-    printString = (
-        "(the type test is for traits float itself, which is not a float)"
-        _FloatEQ: 0.0 IfFail: [|:e. :p| ^ _ObjectPrintString].
-        _FloatPrintString ).
+    "(the IfFail: is for traits float itself, which is not a float)"
+    printString = ( _FloatPrintStringIfFail: [|:e. :p| _ObjectPrintString] ).
     asString = ( _FloatPrintString ).
 | ).

@@ -16,7 +16,6 @@ traits string _AddSlots: ( |
 
     = s = ( _StringEQ: s IfFail: [|:e. :p| false] ).
     hash = ( _StringHash ).
-    isString = true.
     < s = ( _StringLT: s ).
     > s = ( s _StringLT: self ).
     <= s = ( (s _StringLT: self) not ).
@@ -34,10 +33,8 @@ traits string _AddSlots: ( |
     asString = ( self ).
     asByteVector = ( _StringAsByteVector ).
 
-    printString = (
-        "(the type test is for traits string itself, which is not a string)"
-        _StringEQ: '' IfFail: [|:e. :p| ^ _ObjectPrintString].
-        _StringPrintString ).
+    "(the IfFail: is for traits string itself, which is not a string)"
+    printString = ( _StringPrintStringIfFail: [|:e. :p| _ObjectPrintString] ).
     print = ( _Print. self ).
     printLine = ( _Print. '\n' _Print. self ).
 

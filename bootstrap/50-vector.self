@@ -23,12 +23,21 @@ traits vector _AddSlots: ( |
         _VectorAt: (_VectorSize _IntSub: 1) ).
 
     "iterating"
-    do: block = ( | i. n |
+    "(four elements per test while four remain, as in integer to:Do:)"
+    do: block = ( | i. n. n4 |
         i: 0.
         n: _VectorSize.
-        [ (i _IntLT: n) ifFalse: [^ self].
+        n4: n _IntSub: 3.
+        [ (i _IntLT: n4) ifFalse: [
+              [ (i _IntLT: n) ifFalse: [^ self].
+                block value: (self _VectorAt: i).
+                i: i _IntAdd: 1.
+                _Restart ] value].
           block value: (self _VectorAt: i).
-          i: i _IntAdd: 1.
+          block value: (self _VectorAt: (i _IntAdd: 1)).
+          block value: (self _VectorAt: (i _IntAdd: 2)).
+          block value: (self _VectorAt: (i _IntAdd: 3)).
+          i: i _IntAdd: 4.
           _Restart ] value ).
     reverseDo: block = ( | i |
         i: _VectorSize _IntSub: 1.
@@ -162,11 +171,9 @@ traits vector _AddSlots: ( |
         self ).
 
     "comparing"
-    isVector = true.
     = v = ( | n |
         (_Eq: v) ifTrue: [^ true].
-        v isVector ifFalse: [^ false].
-        n: v _VectorSize.
+        n: (v _VectorSizeIfFail: [|:e. :p| ^ false]).
         (n _IntEQ: _VectorSize) ifFalse: [^ false].
         0 upTo: n Do: [|:i|
             ((self _VectorAt: i) = (v _VectorAt: i)) ifFalse: [^ false]].
@@ -179,6 +186,6 @@ traits vector _AddSlots: ( |
 
     "(1, 2, 3); empty (). (The type test is for traits vector itself.)"
     printString = (
-        _VectorCopySize: 0 IfFail: [|:e. :p| ^ _ObjectPrintString].
+        _VectorSizeIfFail: [|:e. :p| ^ _ObjectPrintString].
         '(' , (', ' join: (mapBy: [|:e| e printString])) , ')' ).
 | ).

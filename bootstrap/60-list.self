@@ -34,7 +34,7 @@ traits list _AddSlots: ( |
         self ).
     checkIndex: k = (
         ((0 <= k) && [k < size]) ifFalse: [
-            ^ error: 'index out of bounds: ', k printString].
+            ^ error: 'index out of bounds: ', k _ObjectPrintString].
         self ).
 
     "adding (answers the receiver)"
@@ -73,7 +73,7 @@ traits list _AddSlots: ( |
         size: size _IntSub: 1.
         x ).
     "remove the first element = x; answers the receiver"
-    remove: x = ( remove: x IfAbsent: [error: 'element not found: ', x printString] ).
+    remove: x = ( remove: x IfAbsent: [error: 'element not found: ', x _ObjectPrintString] ).
     remove: x IfAbsent: block = ( | k |
         k: 0.
         [ (k _IntLT: size) ifFalse: [^ block value].

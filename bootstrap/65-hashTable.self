@@ -21,16 +21,15 @@ traits hashTable _AddSlots: ( |
     copyRemoveAll = ( clone removeAll ).
 
     "the place where k's probe run starts, 0 <= i < capacity"
-    homeOf: k In: capacity = ( | i |
-        i: k hash _IntMod: capacity.
-        (i _IntLT: 0) ifTrue: [i: i _IntAdd: capacity].
-        i ).
+    homeOf: k In: capacity = (
+        "(a hash may be negative; % keeps the receiver's sign)"
+        ((k hash _IntMod: capacity) _IntAdd: capacity) _IntMod: capacity ).
     "the index of k in keyTable or, if k is absent, of the free place
      where it would go"
     slotFor: k = ( | keys. capacity. i. x |
         keys: keyTable.
         capacity: keys _VectorSize.
-        i: homeOf: k In: capacity.
+        i: ((k hash _IntMod: capacity) _IntAdd: capacity) _IntMod: capacity.
         [ x: keys _VectorAt: i.
           (x _Eq: emptyMarker) ifTrue: [^ i].
           (x _Eq: k) ifTrue: [^ i].

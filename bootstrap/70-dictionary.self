@@ -40,7 +40,7 @@ traits dictionary _AddSlots: ( |
     at: k = ( | i |
         i: slotFor: k.
         ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [
-            ^ error: 'key not found: ', k printString].
+            ^ error: 'key not found: ', k _ObjectPrintString].
         valueTable _VectorAt: i ).
     at: k IfAbsent: block = ( | i |
         i: slotFor: k.
@@ -64,7 +64,7 @@ traits dictionary _AddSlots: ( |
             at: k Put: v.
             ^ v] ).
     "removing; answers the receiver"
-    removeKey: k = ( removeKey: k IfAbsent: [error: 'key not found: ', k printString] ).
+    removeKey: k = ( removeKey: k IfAbsent: [error: 'key not found: ', k _ObjectPrintString] ).
     removeKey: k IfAbsent: block = ( | i |
         i: slotFor: k.
         ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [^ block value].

@@ -41,7 +41,7 @@ traits set _AddSlots: ( |
     addAll: aCollection = (
         aCollection do: [|:e| add: e].
         self ).
-    remove: x = ( remove: x IfAbsent: [error: 'element not found: ', x printString] ).
+    remove: x = ( remove: x IfAbsent: [error: 'element not found: ', x _ObjectPrintString] ).
     remove: x IfAbsent: block = ( | i |
         i: slotFor: x.
         ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [^ block value].

@@ -17,7 +17,6 @@ traits byteVector _AddSlots: ( |
     at: i Put: b = ( _ByteAt: i Put: b ).
     asString = ( _ByteVectorAsString ).
     asByteVector = ( self ).
-    isByteVector = true.
 
     do: block = ( | i. n |
         i: 0.
@@ -29,7 +28,8 @@ traits byteVector _AddSlots: ( |
 
     = b = ( | n |
         (_Eq: b) ifTrue: [^ true].
-        b isByteVector ifFalse: [^ false].
+        "(a string has bytes too, but is not a byteVector)"
+        b _ByteVectorAsStringIfFail: [|:e. :p| ^ false].
         n: b _ByteSize.
         (n _IntEQ: _ByteSize) ifFalse: [^ false].
         0 upTo: n Do: [|:i|
@@ -44,7 +44,7 @@ traits byteVector _AddSlots: ( |
     "byteVector(1, 2, 3)"
     printString = ( | r |
         "(the type test is for traits byteVector itself)"
-        _ByteVectorCopySize: 0 IfFail: [|:e. :p| ^ _ObjectPrintString].
+        _ByteSizeIfFail: [|:e. :p| ^ _ObjectPrintString].
         r: vector _VectorCopySize: _ByteSize.
         0 upTo: _ByteSize Do: [|:i| r _VectorAt: i Put: (self _ByteAt: i) printString].
         'byteVector(' , (', ' join: r) , ')' ).

@@ -20,17 +20,17 @@ traits weakStore _AddSlots: ( |
     has: k = ( _WeakStoreHas: k ).
     "add k, which must be absent; answers the receiver"
     init: k With: v = (
-        (_WeakStoreHas: k) ifTrue: [^ error: 'key already present: ', k printString].
+        (_WeakStoreHas: k) ifTrue: [^ error: 'key already present: ', k _ObjectPrintString].
         _WeakStorePut: k Value: v.
         self ).
     "replace the value of k, which must be present; answers the receiver"
     set: k To: v = (
-        (_WeakStoreHas: k) ifFalse: [^ error: 'key not found: ', k printString].
+        (_WeakStoreHas: k) ifFalse: [^ error: 'key not found: ', k _ObjectPrintString].
         _WeakStorePut: k Value: v.
         self ).
     get: k = ( _WeakStoreAt: k IfFail: [|:e. :p|
         (e = 'notFoundError')
-            ifTrue: [error: 'key not found: ', k printString]
+            ifTrue: [error: 'key not found: ', k _ObjectPrintString]
             False: [primitiveFailedError: e Name: p]] ).
     at: k IfAbsent: block = ( _WeakStoreAt: k IfFail: [|:e. :p|
         (e = 'notFoundError')
@@ -40,7 +40,7 @@ traits weakStore _AddSlots: ( |
     delete: k = (
         _WeakStoreRemove: k IfFail: [|:e. :p|
             (e = 'notFoundError')
-                ifTrue: [error: 'key not found: ', k printString]
+                ifTrue: [error: 'key not found: ', k _ObjectPrintString]
                 False: [primitiveFailedError: e Name: p]].
         self ).
     size = ( _WeakStoreSize ).

@@ -7,8 +7,7 @@ traits mirror _AddSlots: ( |
     slotNames = ( _MirrorSlotNames ).
     size = ( _MirrorSlotNames size ).
     includesSlot: name = ( _MirrorSlotNames includes: name ).
-    = m = ( m isMirror && [m reflectee _Eq: _MirrorReflectee] ).
-    isMirror = true.
+    = m = ( (m _MirrorReflecteeIfFail: [|:e. :p| ^ false]) _Eq: _MirrorReflectee ).
     hash = ( _MirrorReflectee identityHash ).
     printString = ( 'a mirror' ).
 | ).

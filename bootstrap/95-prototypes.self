@@ -1,7 +1,7 @@
 "Psyche core world: the prototypes that Go does not create (list,
- dictionary, set), bound in globals so that every object can name them.
- Each is an empty, usable collection; make new ones with copyRemoveAll
- (or copy). This file comes
+ dictionary, set, file), bound in globals so that every object can name
+ them. Each collection is an empty, usable one; make new ones with
+ copyRemoveAll (or copy). file names no file: use file named: 'path'. This file comes
  last because the slot initializers below run when it is compiled and
  need the traits and traits hashTable emptyMarker of the earlier files."
 
@@ -22,5 +22,9 @@ globals _AddSlots: ( |
         parent* = traits set.
         keyTable <- vector _VectorCopySize: 8 FillingWith: traits hashTable emptyMarker.
         size <- 0.
+    | ).
+    file = ( |
+        parent* = traits file.
+        path <- ''.
     | ).
 | ).
