@@ -14,8 +14,14 @@ traits float _AddSlots: ( |
     - n = ( _FloatSub: n ).
     * n = ( _FloatMul: n ).
     / n = ( _FloatDiv: n ).
-    "the remainder of a truncated division, with the receiver's sign"
-    % n = ( self - (n * (self / n) truncate) ).
+    "the remainder of a truncated division, with the receiver's sign;
+     nan when the quotient is not finite (x % 0, inf % x), as C's fmod"
+    % n = ( | q. t |
+        q: self / n.
+        ((q _FloatSub: q) _FloatEQ: 0.0) ifFalse: [^ 0.0 _FloatDiv: 0.0].
+        t: q _FloatTruncate.
+        (t = 0) ifTrue: [^ self].
+        self - (n * t) ).
 
     < n = ( _FloatLT: n IfFail: [|:e. :p|
                 _FloatLT: (n _IntAsFloatIfFail: [|:e2. :p2| ^ primitiveFailedError: e Name: p])] ).
