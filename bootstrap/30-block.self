@@ -6,6 +6,10 @@
  nil, as in Self."
 
 traits block _AddSlots: ( |
+    "A block with arguments has only its value:... slot; without this, value
+     would find the every-object value and answer the block itself."
+    value = ( _Error: 'undefinedSelector: value sent to a block that takes arguments' ).
+
     "run the receiver forever (leave it with ^)"
     loop = ( value. _Restart ).
 

@@ -227,10 +227,9 @@ func (vm *VM) checkStep() {
 	if vm.interrupted.Load() {
 		panic(vm.errorf("interrupted"))
 	}
-	if vm.StepLimit > 0 {
-		if vm.steps++; vm.steps > vm.StepLimit {
-			panic(vm.errorf("step limit exceeded"))
-		}
+	vm.steps++
+	if vm.StepLimit > 0 && vm.steps > vm.StepLimit {
+		panic(vm.errorf("step limit exceeded"))
 	}
 }
 

@@ -79,6 +79,10 @@ func (vm *VM) Heap() *heap.Heap { return vm.h }
 // SetOutput changes where Self code prints.
 func (vm *VM) SetOutput(w io.Writer) { vm.env.Out = w }
 
+// Steps answers how many sends (primitive sends and restarts included) the
+// last evaluation started with Eval has made so far.
+func (vm *VM) Steps() int { return vm.steps }
+
 // Interrupt asks the running evaluation to stop with an "interrupted" error.
 // It is safe to call from another goroutine (a signal handler).
 func (vm *VM) Interrupt() { vm.interrupted.Store(true) }
