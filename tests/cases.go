@@ -1,6 +1,6 @@
 // Package tests is Psyche's language test suite: the case files in lang/
 // (one per area of the language) and the harness that runs them against
-// the psyche command (lang_test.go, build tag langtests). README.md
+// the psyche command (lang_test.go). README.md
 // describes the case format and the decisions the cases rely on.
 //
 // This file is the case-file parser. It has no build tag, so that

@@ -1,5 +1,3 @@
-//go:build langtests
-
 package tests
 
 import (
@@ -26,8 +24,8 @@ var (
 // one psyche eval per case; different files run in parallel. Each case is
 // a subtest named FILE:LINE, under a subtest named after the file:
 //
-//	go test -tags langtests -run 'TestLanguage/integers' ./tests/
-//	go test -tags langtests -run 'TestLanguage/integers/integers.cases:12$' ./tests/
+//	go test -run 'TestLanguage/integers' ./tests/
+//	go test -run 'TestLanguage/integers/integers.cases:12$' ./tests/
 //
 // When -run selects only some cases of a file, the others still run (so
 // that the world is as the selected cases expect), but are not reported.

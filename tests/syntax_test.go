@@ -1,5 +1,3 @@
-//go:build langtests
-
 package tests
 
 import (
