@@ -208,3 +208,22 @@ func TestDamagedImagesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestWeakStoreIsWeak: once a key is reachable only through weak stores,
+// the collector removes its entry; other entries stay.
+func TestWeakStoreIsWeak(t *testing.T) {
+	w, _ := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| ws <- weakStore copyRemoveAll. keep <- nil |). keep: (| a = 1 |) _Clone. ws init: keep With: 'kept'. ws init: (| b = 2 |) _Clone With: 'dropped'. ws size")
+	if got := eval(t, w, "ws size"); got != "2" {
+		t.Fatalf("before gc: %s", got)
+	}
+	if _, err := w.Collect(); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, "ws size printString , ' ' , (ws get: keep)"); got != "'1 kept'" {
+		t.Fatalf("after gc: %s", got)
+	}
+	if p := w.Check(nil); len(p) > 0 {
+		t.Fatal(p)
+	}
+}
