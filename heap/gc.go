@@ -82,7 +82,11 @@ func (b *bitmap) set(i uint64)       { b.words[i>>6] |= 1 << (i & 63) }
 
 // Collect collects the persistent heap's garbage. It must be called between
 // transactions (after Commit or Abort); it commits its own work.
-func (h *Heap) Collect() (GCStats, error) {
+func (h *Heap) Collect() (GCStats, error) { return h.CollectProgress(nil) }
+
+// CollectProgress is Collect, calling progress now and then during the sweep
+// with the bytes swept and the bytes to sweep.
+func (h *Heap) CollectProgress(progress func(done, total uint64)) (GCStats, error) {
 	var st GCStats
 	if h.fatal != nil {
 		return st, h.fatal
@@ -97,7 +101,7 @@ func (h *Heap) Collect() (GCStats, error) {
 	defer marks.release()
 	err = Catch(func() {
 		h.mark(marks, &st)
-		err = h.sweep(marks, &st)
+		err = h.sweep(marks, &st, progress)
 	})
 	if err != nil {
 		h.Abort()
@@ -200,7 +204,7 @@ func (h *Heap) mark(marks *bitmap, st *GCStats) {
 	}
 }
 
-func (h *Heap) sweep(marks *bitmap, st *GCStats) error {
+func (h *Heap) sweep(marks *bitmap, st *GCStats, progress func(done, total uint64)) error {
 	frontier := h.state.Frontier
 	h.state.Free = [numClasses]uint64{}
 	runStart := uint64(0) // start of the current free run, 0 if none
@@ -227,6 +231,9 @@ func (h *Heap) sweep(marks *bitmap, st *GCStats) error {
 			}
 		}
 		a += size
+		if progress != nil && a&(1<<24-1) < size {
+			progress(a, frontier)
+		}
 		if len(h.dirtyList) >= sweepBatch {
 			if err := h.Commit(); err != nil {
 				return err

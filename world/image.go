@@ -174,8 +174,12 @@ func badImage(format string, args ...any) error { return &ImageError{fmt.Sprintf
 
 // FromImage answers a Builder that fills a new world from the image in r
 // (size bytes).
-func FromImage(r io.ReaderAt, size int64) Builder {
-	return func(v *vm.VM) error { return importImage(v, r, size) }
+func FromImage(r io.ReaderAt, size int64) Builder { return FromImageProgress(r, size, nil) }
+
+// FromImageProgress is FromImage, calling progress with the objects read so
+// far and the objects in the image.
+func FromImageProgress(r io.ReaderAt, size int64, progress func(done, total int)) Builder {
+	return func(v *vm.VM) error { return importImage(v, r, size, progress) }
 }
 
 // FromImageFile answers a Builder for the image file at path.
@@ -192,7 +196,21 @@ func FromImageFile(path string) (Builder, func(), error) {
 	return FromImage(f, fi.Size()), func() { f.Close() }, nil
 }
 
-func importImage(v *vm.VM, r io.ReaderAt, size int64) error {
+// FromImageFileProgress is FromImageFile with a progress callback.
+func FromImageFileProgress(path string, progress func(done, total int)) (Builder, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return FromImageProgress(f, fi.Size(), progress), func() { f.Close() }, nil
+}
+
+func importImage(v *vm.VM, r io.ReaderAt, size int64, progress func(done, total int)) error {
 	var hdr [imageHeader]byte
 	if size < imageHeader {
 		return badImage("%d bytes is too short for an image", size)
@@ -224,7 +242,7 @@ func importImage(v *vm.VM, r io.ReaderAt, size int64) error {
 		return err
 	}
 	defer zr.Close()
-	in := &imageReader{r: bufio.NewReaderSize(zr, 1<<20), left: bodyLen}
+	in := &imageReader{r: bufio.NewReaderSize(zr, 1<<20), left: bodyLen, progress: progress}
 	err = heap.Catch(func() { err = in.build(v) })
 	if err == nil && in.err != nil {
 		err = in.err
@@ -241,9 +259,10 @@ func importImage(v *vm.VM, r io.ReaderAt, size int64) error {
 }
 
 type imageReader struct {
-	r    *bufio.Reader
-	left uint64 // body bytes not yet read
-	err  error
+	r        *bufio.Reader
+	left     uint64 // body bytes not yet read
+	err      error
+	progress func(done, total int)
 }
 
 func (in *imageReader) fail(format string, args ...any) {
@@ -364,6 +383,12 @@ func (in *imageReader) build(v *vm.VM) error {
 			in.read(b)
 			h.SetBytes(o, 0, b)
 		}
+		if in.progress != nil && i%65536 == 0 {
+			in.progress(int(i), int(count))
+		}
+	}
+	if in.progress != nil && in.err == nil {
+		in.progress(int(count), int(count))
 	}
 	if in.err != nil {
 		return in.err

@@ -235,8 +235,11 @@ func (w *World) Summary() string {
 }
 
 // Collect collects the world's garbage. It runs between evaluations.
-func (w *World) Collect() (heap.GCStats, error) {
-	st, err := w.h.Collect()
+func (w *World) Collect() (heap.GCStats, error) { return w.CollectProgress(nil) }
+
+// CollectProgress is Collect with a progress callback (bytes swept, bytes to sweep).
+func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats, error) {
+	st, err := w.h.CollectProgress(progress)
 	w.vm.FlushCaches() // freed maps' addresses may be reused
 	return st, err
 }

@@ -3,13 +3,18 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"psyche/world"
 )
 
 // collect runs the garbage collector on the world and says what it freed.
 func collect(w *world.World, out io.Writer) error {
-	st, err := w.Collect()
+	var pf func(done, total uint64)
+	if bar := progressBar(os.Stderr, "gc"); bar != nil {
+		pf = func(done, total uint64) { bar(int(done>>20), int(total>>20)) }
+	}
+	st, err := w.CollectProgress(pf)
 	if err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func cmdNew(args []string, stdout, stderr io.Writer) int {
 	}
 	build := images.BaseBuilder()
 	if *image != "" {
-		b, done, err := world.FromImageFile(*image)
+		b, done, err := world.FromImageFileProgress(*image, progressBar(stderr, "import"))
 		if err != nil {
 			reportError(stderr, err)
 			return 1
