@@ -76,7 +76,10 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 			f.Close()
 		}
 		r.saveHistory = func(entry string) {
-			ln.AppendHistory(entry)
+			// The history file holds one entry per line: a multi-line input
+			// is kept as one line (line breaks are white space in Self, but
+			// for the rare one inside a string).
+			ln.AppendHistory(strings.ReplaceAll(entry, "\n", " "))
 			if f, err := os.Create(histPath); err == nil {
 				ln.WriteHistory(f)
 				f.Close()
