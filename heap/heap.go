@@ -24,7 +24,7 @@ type Options struct {
 	// says so. Default 32 MiB.
 	YoungLimit uint64
 	// LogLimit is the log size past which a commit fsyncs the heap file and
-	// trims the log. Default 64 MiB.
+	// trims the log. Default 16 MiB.
 	LogLimit int64
 	// WrapFile, when set, wraps each file the heap opens (FileHeap, FileLog,
 	// FileSums). Tests use it to inject failing writes and fsyncs.
@@ -42,7 +42,7 @@ func (o *Options) setDefaults() {
 		o.YoungLimit = 32 << 20
 	}
 	if o.LogLimit == 0 {
-		o.LogLimit = 64 << 20
+		o.LogLimit = 16 << 20
 	}
 }
 

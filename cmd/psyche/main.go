@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 
 	"psyche/images"
@@ -241,13 +242,39 @@ func evalIn(dir, name string, src []byte, isFile bool, stdout, stderr io.Writer)
 		return 1
 	}
 	defer w.Close()
+	// Ctrl-C interrupts the evaluation, which then rolls back like any
+	// failed one, instead of killing the process mid-way.
+	stop := interruptOn(w)
 	result, err := w.Eval(name, src, isFile)
+	stop()
 	if err != nil {
 		reportError(stderr, err)
 		return 1
 	}
 	fmt.Fprintln(stdout, result)
 	return 0
+}
+
+// interruptOn turns SIGINT into an interrupt of w's running evaluation until
+// the answered function is called.
+func interruptOn(w *world.World) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-sigs:
+				w.VM().Interrupt()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 func cmdParse(args []string, stdout, stderr io.Writer) int {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -96,14 +95,7 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 
 	// Ctrl-C during an evaluation interrupts it (at the prompt, liner reads
 	// the key itself and the signal never comes).
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt)
-	defer signal.Stop(sigs)
-	go func() {
-		for range sigs {
-			w.VM().Interrupt()
-		}
-	}()
+	defer interruptOn(w)()
 	return r.loop()
 }
 
