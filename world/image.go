@@ -182,19 +182,9 @@ func FromImageProgress(r io.ReaderAt, size int64, progress func(done, total int)
 	return func(v *vm.VM) error { return importImage(v, r, size, progress) }
 }
 
-// FromImageFile answers a Builder for the image file at path.
-func FromImageFile(path string) (Builder, func(), error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return FromImage(f, fi.Size()), func() { f.Close() }, nil
-}
+// FromImageFile answers a Builder for the image file at path, and a
+// function that closes the file.
+func FromImageFile(path string) (Builder, func(), error) { return FromImageFileProgress(path, nil) }
 
 // FromImageFileProgress is FromImageFile with a progress callback.
 func FromImageFileProgress(path string, progress func(done, total int)) (Builder, func(), error) {

@@ -148,26 +148,6 @@ func cmdNew(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cmdExport(args []string, stdout, stderr io.Writer) int {
-	fs := flags("export", stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
-	pos, ok := parseInterspersed(fs, args)
-	if !ok {
-		return 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
-	return withOpenWorld(*dir, stdout, stderr, func(w *world.World) error {
-		st, err := w.Export(pos[0], progressBar(stderr, "export"))
-		if err == nil {
-			fmt.Fprintf(stdout, "%s: %d objects, %d bytes (%d before compression)\n", pos[0], st.Objects, st.FileBytes, st.BodyBytes)
-		}
-		return err
-	})
-}
-
 // parseInterspersed parses flags that may come before or after the
 // positional arguments (psyche new DIR --image IMG).
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, bool) {
@@ -303,58 +283,31 @@ func cmdParse(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdGC(args []string, stdout, stderr io.Writer) int {
-	return withWorld("gc", args, stdout, stderr, func(w *world.World) error { return collect(w, stdout) })
+	return worldCommand("gc", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
+		return collect(w, stdout)
+	})
 }
 
 func cmdInfo(args []string, stdout, stderr io.Writer) int {
-	return withWorld("info", args, stdout, stderr, func(w *world.World) error { printInfo(w, stdout); return nil })
-}
-
-// withWorld parses -w, opens the world (which must exist) and runs f on it.
-func withWorld(name string, args []string, stdout, stderr io.Writer, f func(*world.World) error) int {
-	fs := flags(name, stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
-	}
-	w, err := world.Open(*dir, stdout)
-	if err != nil {
-		reportError(stderr, err)
-		return 1
-	}
-	defer w.Close()
-	if err := f(w); err != nil {
-		reportError(stderr, err)
-		return 1
-	}
-	return 0
+	return worldCommand("info", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
+		printInfo(w, stdout)
+		return nil
+	})
 }
 
 func cmdCheckpoint(args []string, stdout, stderr io.Writer) int {
-	fs := flags("checkpoint", stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
-	del := fs.Bool("delete", false, "delete the checkpoint instead of making it")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
-	return withOpenWorld(*dir, stdout, stderr, func(w *world.World) error {
+	var del *bool
+	setup := func(fs *flag.FlagSet) { del = fs.Bool("delete", false, "delete the checkpoint instead of making it") }
+	return worldCommand("checkpoint", args, 1, setup, stdout, stderr, func(w *world.World, pos []string) error {
 		if *del {
-			return w.DeleteCheckpoint(fs.Arg(0))
+			return w.DeleteCheckpoint(pos[0])
 		}
-		return w.Checkpoint(fs.Arg(0))
+		return w.Checkpoint(pos[0])
 	})
 }
 
 func cmdCheckpoints(args []string, stdout, stderr io.Writer) int {
-	return withWorld("checkpoints", args, stdout, stderr, func(w *world.World) error {
+	return worldCommand("checkpoints", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
 		for _, n := range w.Checkpoints() {
 			fmt.Fprintln(stdout, n)
 		}
@@ -363,41 +316,59 @@ func cmdCheckpoints(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdRollback(args []string, stdout, stderr io.Writer) int {
-	fs := flags("rollback", stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
-	return withOpenWorld(*dir, stdout, stderr, func(w *world.World) error {
-		return w.Rollback(fs.Arg(0), progressBar(stderr, "rollback"))
+	return worldCommand("rollback", args, 1, nil, stdout, stderr, func(w *world.World, pos []string) error {
+		return w.Rollback(pos[0], progressBar(stderr, "rollback"))
 	})
 }
 
-func withOpenWorld(dir string, stdout, stderr io.Writer, f func(*world.World) error) int {
-	w, err := world.Open(dir, stdout)
-	if err != nil {
-		reportError(stderr, err)
-		return 1
-	}
-	defer w.Close()
-	if err := f(w); err != nil {
-		reportError(stderr, err)
-		return 1
-	}
-	return 0
+func cmdExport(args []string, stdout, stderr io.Writer) int {
+	return worldCommand("export", args, 1, nil, stdout, stderr, func(w *world.World, pos []string) error {
+		st, err := w.Export(pos[0], progressBar(stderr, "export"))
+		if err == nil {
+			fmt.Fprintf(stdout, "%s: %d objects, %d bytes (%d before compression)\n", pos[0], st.Objects, st.FileBytes, st.BodyBytes)
+		}
+		return err
+	})
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flags("check", stderr)
+	return worldCommand("check", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
+		bar := progressBar(stderr, "check")
+		var pf func(done, total uint64)
+		if bar != nil {
+			pf = func(done, total uint64) { bar(int(done>>10), int(total>>10)) }
+		}
+		problems := w.Check(pf)
+		for _, p := range problems {
+			fmt.Fprintln(stderr, "error: "+p)
+		}
+		if len(problems) > 0 {
+			fmt.Fprintf(stderr, "%s: %d problems\n", w.Dir(), len(problems))
+			return errReported
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", w.Dir())
+		return nil
+	})
+}
+
+// errReported is an error already shown to the user: exit 1, say no more.
+var errReported = errors.New("reported")
+
+// worldCommand is the shape of every command that works on an existing
+// world: -w DIR, the command's own flags (setup), nargs positional arguments
+// (flags may come after them), then f on the opened world.
+func worldCommand(name string, args []string, nargs int, setup func(*flag.FlagSet), stdout, stderr io.Writer,
+	f func(w *world.World, pos []string) error) int {
+	fs := flags(name, stderr)
 	dir := fs.String("w", defaultWorld(), "world directory")
-	if err := fs.Parse(args); err != nil {
+	if setup != nil {
+		setup(fs)
+	}
+	pos, ok := parseInterspersed(fs, args)
+	if !ok {
 		return 2
 	}
-	if fs.NArg() != 0 {
+	if len(pos) != nargs {
 		fs.Usage()
 		return 2
 	}
@@ -407,19 +378,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer w.Close()
-	bar := progressBar(stderr, "check")
-	var pf func(done, total uint64)
-	if bar != nil {
-		pf = func(done, total uint64) { bar(int(done>>10), int(total>>10)) }
-	}
-	problems := w.Check(pf)
-	for _, p := range problems {
-		fmt.Fprintln(stderr, "error: "+p)
-	}
-	if len(problems) > 0 {
-		fmt.Fprintf(stderr, "%s: %d problems\n", *dir, len(problems))
+	if err := f(w, pos); err != nil {
+		if err != errReported {
+			reportError(stderr, err)
+		}
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok\n", *dir)
 	return 0
 }
