@@ -65,6 +65,9 @@ func (h *Heap) Commit() (err error) {
 	}
 	h.logEnd += int64(len(h.recBuf))
 	h.Stats.LogBytes += uint64(len(h.recBuf))
+	if cap(h.recBuf) > maxKeptRecordBuffer {
+		h.recBuf = nil // one large transaction must not hold its buffer for the process's life
+	}
 	h.Stats.Commits++
 	// Durable. Now bring the heap file up to date.
 	if err := h.ensureFileSize(h.state.PageCount * PageSize); err != nil {
@@ -125,6 +128,9 @@ func (h *Heap) keepClean() {
 		h.clean = h.clean[:0]
 	}
 }
+
+// maxKeptRecordBuffer is the largest log-record buffer kept between commits.
+const maxKeptRecordBuffer = 4 << 20
 
 // cleanLimit is how many committed private pages are kept before they are
 // dropped (64 MiB).
