@@ -23,9 +23,6 @@ func Files() []string {
 	return names
 }
 
-// Source answers the text of one core-world file.
-func Source(name string) ([]byte, error) { return sources.ReadFile(name) }
-
 // Build fills an empty heap with the core world.
 func Build(v *vm.VM) error {
 	v.BuildSkeleton()

@@ -8,7 +8,6 @@ package prims
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"psyche/heap"
@@ -88,16 +87,6 @@ func Lookup(sel string) (p *Prim, ifFail bool, ok bool) {
 		}
 	}
 	return nil, false, false
-}
-
-// Names lists every primitive, sorted.
-func Names() []string {
-	var n []string
-	for k := range table {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
 }
 
 // StripIfFail answers a primitive selector without a trailing IfFail: part.

@@ -11,7 +11,6 @@ package vm
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -276,13 +275,6 @@ func (vm *VM) describeFrame(f *frame) (s string) {
 		name = "[] in block " + name
 	}
 	return fmt.Sprintf("%s (receiver: %s)", name, vm.m.Describe(vm.h.Field(f.act, actSelf)))
-}
-
-// IsSelfError reports whether err is an error of the evaluated program (as
-// opposed to a syntax error or a heap failure).
-func IsSelfError(err error) bool {
-	var e *Error
-	return errors.As(err, &e)
 }
 
 // SetWorldHooks connects the world primitives to the world the VM runs in.

@@ -1,7 +1,5 @@
 package object
 
-import "psyche/heap"
-
 // Kind is the heap's type tag for an object.
 type Kind = uint8
 
@@ -47,6 +45,3 @@ func IsBytes(k Kind) bool {
 
 // IsStringKind reports whether k is a string kind.
 func IsStringKind(k Kind) bool { return k == KindString || k == KindMutableString }
-
-// Nil is the heap's null, which is not Self's nil (an object).
-const Null = heap.Nil

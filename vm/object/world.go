@@ -119,10 +119,6 @@ func (m *Model) MapOf(o heap.Oop) heap.Oop {
 	return m.H.Field(o, FieldMap)
 }
 
-// KindOf answers the kind of any object; small integers answer KindSlots's
-// neighbour -1 through IsInt, so callers test IsInt first.
-func (m *Model) KindOf(o heap.Oop) Kind { return m.H.Kind(o) }
-
 // RawVector makes a VM-internal vector of n fields set to fill.
 func (m *Model) RawVector(n int, fill heap.Oop) heap.Oop {
 	return m.H.Alloc(n, 0, KindRaw, fill)
