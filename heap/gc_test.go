@@ -183,3 +183,30 @@ func TestLargeObjectsAndGrowth(t *testing.T) {
 		t.Fatal(r.Problems)
 	}
 }
+
+// TestTemporariesAreNotWritten: a transaction that allocates 20 MB of
+// temporaries (with scavenges at safe points) and keeps one small object
+// writes a few pages, not the temporaries.
+func TestTemporariesAreNotWritten(t *testing.T) {
+	h, _ := newHeap(t)
+	var held Oop
+	h.SetRootScanner(func(visit func(*Oop)) { visit(&held) })
+	h.SetRoot(0, h.Alloc(1, 0, 1, Nil))
+	mustCommit(t, h)
+	before := h.Stats.LogBytes + h.Stats.HeapBytes
+	held = h.Alloc(0, 1000, 2, Nil)
+	for allocated := 0; allocated < 20<<20; allocated += 64 {
+		h.Alloc(2, 32, 3, Nil)
+		if h.ScavengeWanted() {
+			h.Scavenge()
+		}
+	}
+	h.SetField(h.Root(0), 0, held)
+	mustCommit(t, h)
+	if written := h.Stats.LogBytes + h.Stats.HeapBytes - before; written > 8*PageSize {
+		t.Fatalf("keeping 1 KB of 20 MB allocated wrote %d bytes", written)
+	}
+	if h.Stats.Scavenges == 0 {
+		t.Fatal("the young space was never scavenged")
+	}
+}
