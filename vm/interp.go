@@ -176,7 +176,7 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 			result := vm.pop()
 			home := h.Field(f.act, actHome)
 			live := h.Field(home, actLive)
-			if !live.IsInt() || int(live.Int()) >= len(vm.frames) || vm.frames[live.Int()].act != home {
+			if !live.IsInt() || live.Int() < 0 || int(live.Int()) >= len(vm.frames) || vm.frames[live.Int()].act != home {
 				panic(vm.errorf("nonLifoReturn: the method that made the block has returned"))
 			}
 			target := int(live.Int())
