@@ -448,8 +448,20 @@ func (c *compiler) block(x *syntax.Block, lexical *scope) heap.Oop {
 	}, 0, object.MapBlock, heap.Nil)
 }
 
-// eval evaluates an initializer now, in the lobby's context.
+// eval evaluates an initializer now, in the lobby's context. Literals,
+// the most common initializers, need no run of the interpreter.
 func (c *compiler) eval(e syntax.Expr) heap.Oop {
+	m := c.vm.m
+	switch x := e.(type) {
+	case *syntax.IntLit:
+		if x.Big == nil {
+			return m.Int64(x.Value)
+		}
+	case *syntax.StringLit:
+		return m.Intern(x.Value)
+	case *syntax.FloatLit:
+		return m.NewFloat(x.Value)
+	}
 	b := &methodBuilder{sc: &scope{}}
 	c.expr(b, e)
 	b.op(opReturn)
