@@ -45,6 +45,9 @@ func (h *Heap) Commit() (err error) {
 	if len(h.dirtyList) == 0 && h.state == h.committed {
 		return nil
 	}
+	if err := h.writeDirect(); err != nil {
+		return err
+	}
 	slices.Sort(h.dirtyList)
 	if h.beforeCommit != nil {
 		if err := h.beforeCommit(h.dirtyList); err != nil {
@@ -77,6 +80,8 @@ func (h *Heap) Commit() (err error) {
 		return err
 	}
 	h.keepClean()
+	h.dropPrivate(h.direct) // they equal the file now
+	h.direct = h.direct[:0]
 	h.committed = h.state
 	if h.logEnd > h.opts.LogLimit {
 		return h.checkpointLog()
@@ -151,6 +156,51 @@ func (h *Heap) dropPrivate(pages []uint64) {
 	}
 }
 
+// writeDirect writes the pages of large objects promoted by this commit
+// straight to the heap file, with their checksums, and fsyncs both before
+// the commit's log record exists: the record is what makes the objects
+// reachable, so a crash before it leaves only unreferenced pages past the
+// committed end of the heap. Their bytes are written once.
+func (h *Heap) writeDirect() error {
+	if len(h.direct) == 0 {
+		return nil
+	}
+	if err := h.ensureFileSize(h.state.PageCount * PageSize); err != nil {
+		h.Abort()
+		return fmt.Errorf("commit: %w", err)
+	}
+	pages := h.direct
+	var sb []byte
+	for i := 0; i < len(pages); {
+		j := i + 1
+		for j < len(pages) && pages[j] == pages[j-1]+1 {
+			j++
+		}
+		first, n := pages[i], uint64(j-i)
+		if _, err := h.file.WriteAt(h.mem[first*PageSize:(first+n)*PageSize], int64(first)*PageSize); err != nil {
+			return h.poison("writing a large object", err)
+		}
+		sb = slices.Grow(sb[:0], int(n)*8)[:n*8]
+		for k := uint64(0); k < n; k++ {
+			p := first + k
+			binary.LittleEndian.PutUint64(sb[k*8:], pageSum(p, h.mem[p*PageSize:(p+1)*PageSize]))
+		}
+		if _, err := h.sums.WriteAt(sb, int64(first)*8); err != nil {
+			return h.poison("writing page checksums", err)
+		}
+		h.Stats.HeapBytes += n * PageSize
+		h.Stats.PagesWritten += n
+		i = j
+	}
+	if err := h.file.Sync(); err != nil {
+		return h.poison("fsync heap file", err)
+	}
+	if err := h.sums.Sync(); err != nil {
+		return h.poison("fsync checksum table", err)
+	}
+	return nil
+}
+
 // dropDirty discards the dirty pages' private copies and their dirty state.
 func (h *Heap) dropDirty() {
 	h.dropPrivate(h.dirtyList)
@@ -171,6 +221,8 @@ func (h *Heap) DropCaches() {
 // contents again, and every object it allocated is gone.
 func (h *Heap) Abort() {
 	h.dropDirty()
+	h.dropPrivate(h.direct)
+	h.direct = h.direct[:0]
 	h.remembered = h.remembered[:0]
 	h.young.reset()
 	h.state = h.committed

@@ -31,7 +31,11 @@ func runCrashTx(h *Heap, k uint64) {
 	table := h.Root(0)
 	slot, cells, clr := crashTx(k)
 	if k%10 == 0 {
-		bv := h.Alloc(1, int(k%5000)+1, 2, FromInt(int64(k)))
+		size := int(k%5000) + 1
+		if k%50 == 0 {
+			size += largeObject // written directly, not logged
+		}
+		bv := h.Alloc(1, size, 2, FromInt(int64(k)))
 		b := make([]byte, h.NumBytes(bv))
 		for i := range b {
 			b[i] = byte(k)
@@ -74,7 +78,11 @@ func verifyCrashHeap(t *testing.T, h *Heap, n uint64) {
 				t.Fatalf("after %d transactions slot %d should be nil", n, i)
 			}
 		case k%10 == 0:
-			if h.NumBytes(v) != int(k%5000)+1 || h.Field(v, 0) != FromInt(int64(k)) || h.ByteAt(v, h.NumBytes(v)-1) != byte(k) {
+			size := int(k%5000) + 1
+			if k%50 == 0 {
+				size += largeObject
+			}
+			if h.NumBytes(v) != size || h.Field(v, 0) != FromInt(int64(k)) || h.ByteAt(v, h.NumBytes(v)-1) != byte(k) || h.ByteAt(v, 0) != byte(k) {
 				t.Fatalf("slot %d: byte object of transaction %d is wrong", i, k)
 			}
 		default:

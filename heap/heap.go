@@ -73,6 +73,7 @@ type Heap struct {
 	dirty     []uint64 // per page: written by this transaction
 	dirtyList []uint64
 	clean     []uint64 // committed pages whose private copies are still mapped
+	direct    []uint64 // pages of large objects promoted this commit, written directly (not logged)
 
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references

@@ -227,12 +227,17 @@ func (h *Heap) promote() error {
 			return
 		}
 		size := objectSize(h0Ptrs(w0), h1Bytes(w1))
-		dst, err := h.allocOld(size)
+		var dst uint64
+		var err error
+		if size >= largeObject {
+			dst, err = h.allocDirect(size) // written by writeDirect, not logged
+		} else if dst, err = h.allocOld(size); err == nil {
+			h.markDirtyRange(dst, size)
+		}
 		if err != nil {
 			failed = err
 			return
 		}
-		h.markDirtyRange(dst, size)
 		copy(unsafe.Slice((*byte)(unsafe.Add(h.base, dst)), size), unsafe.Slice((*byte)(q), size))
 		h.Stats.PromotedBytes += size
 		n := Oop(dst)
