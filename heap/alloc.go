@@ -149,9 +149,13 @@ func (h *Heap) allocDirect(size uint64) (uint64, error) {
 		return 0, &oomError{fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
 	}
 	if end > h.state.PageCount*PageSize {
-		if err := h.grow(end); err != nil {
+		// Exactly as far as needed: the next large object starts past the
+		// heap's end, so slack here would be skipped, not used.
+		want := (end + PageSize - 1) &^ (PageSize - 1)
+		if err := h.ensureFileSize(want); err != nil {
 			return 0, err
 		}
+		h.state.PageCount = want / PageSize
 	}
 	if gap := start - h.state.Frontier; gap > 0 {
 		h.makeFree(h.state.Frontier, gap)

@@ -2,6 +2,7 @@ package heap
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -26,7 +27,7 @@ import (
 // fsynced the transaction is aborted and the heap stays usable; a failed log
 // write or fsync is fatal (ErrFatal), since the record may or may not have
 // reached the disk.
-func (h *Heap) Commit() (err error) {
+func (h *Heap) Commit() error {
 	if h.fatal != nil {
 		return h.fatal
 	}
@@ -34,12 +35,13 @@ func (h *Heap) Commit() (err error) {
 		h.Abort()
 		return fmt.Errorf("heap: read-only (a view of a checkpoint): nothing is kept")
 	}
-	if err := Catch(func() { err = h.promote() }); err != nil || h.fatal != nil {
+	var promoteErr error
+	if perr := Catch(func() { promoteErr = h.promote() }); perr != nil || promoteErr != nil || h.fatal != nil {
 		h.Abort()
 		if h.fatal != nil {
 			return h.fatal
 		}
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", errors.Join(perr, promoteErr))
 	}
 	h.young.reset()
 	if len(h.dirtyList) == 0 && h.state == h.committed {

@@ -83,7 +83,8 @@ func verifyCrashHeap(t *testing.T, h *Heap, n uint64) {
 				size += largeObject
 			}
 			if h.NumBytes(v) != size || h.Field(v, 0) != FromInt(int64(k)) || h.ByteAt(v, h.NumBytes(v)-1) != byte(k) || h.ByteAt(v, 0) != byte(k) {
-				t.Fatalf("slot %d: byte object of transaction %d is wrong", i, k)
+				t.Fatalf("slot %d: byte object of transaction %d is wrong: at %#x (page %d), %d bytes (want %d), field %#x, first %d, last %d",
+					i, k, uint64(v), uint64(v)>>pageShift, h.NumBytes(v), size, uint64(h.Field(v, 0)), h.ByteAt(v, 0), h.ByteAt(v, h.NumBytes(v)-1))
 			}
 		default:
 			_, cells, _ := crashTx(k)

@@ -251,3 +251,32 @@ func TestFsyncFailureIsFatal(t *testing.T) {
 		})
 	}
 }
+
+// TestPromotionFailureAborts: when promotion cannot allocate (the reserved
+// range is full), the commit fails and nothing of the transaction remains.
+func TestPromotionFailureAborts(t *testing.T) {
+	path := t.TempDir() + "/heap"
+	opts := testOptions()
+	opts.Reserve = 8 << 20
+	h, err := Create(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	h.SetRoot(0, h.Alloc(2, 0, 1, Nil))
+	mustCommit(t, h)
+	before := snapshotFile(t, h)
+	h.SetField(h.Root(0), 0, h.Alloc(0, 16<<20, 2, Nil)) // more than the reservation
+	if err := h.Commit(); !errors.Is(err, ErrOutOfMemory) {
+		t.Fatalf("commit of an object larger than the heap: %v", err)
+	}
+	if h.Field(h.Root(0), 0) != Nil || h.InTransaction() {
+		t.Fatal("a failed commit left its changes")
+	}
+	if snapshotFile(t, h) != before {
+		t.Fatal("a failed commit changed the heap file")
+	}
+	if r := h.Check(nil); len(r.Problems) > 0 {
+		t.Fatal(r.Problems)
+	}
+}
