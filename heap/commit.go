@@ -92,31 +92,51 @@ func (h *Heap) Commit() error {
 }
 
 // writeDirtyPages pwrites the dirty pages and their checksums (h.sumBuf, in
-// dirtyList order), one write per run of consecutive pages.
+// dirtyList order).
 func (h *Heap) writeDirtyPages() error {
-	pages := h.dirtyList
-	for i := 0; i < len(pages); {
-		j := i + 1
-		for j < len(pages) && pages[j] == pages[j-1]+1 {
-			j++
-		}
-		first, n := pages[i], uint64(j-i)
-		if _, err := h.file.WriteAt(h.mem[first*PageSize:(first+n)*PageSize], int64(first)*PageSize); err != nil {
-			return h.poison("writing heap pages", err)
+	return h.writePages(h.dirtyList, func(i int, _ uint64) uint64 { return h.sumBuf[i] })
+}
+
+// writePages pwrites the given sorted pages from the mapping to the heap
+// file, and their checksums (sum(i, page)) to the table, one write of each
+// per run of consecutive pages.
+func (h *Heap) writePages(pages []uint64, sum func(i int, p uint64) uint64) error {
+	var err error
+	forRuns(pages, func(i int, first, n uint64) bool {
+		if _, werr := h.file.WriteAt(h.mem[first*PageSize:(first+n)*PageSize], int64(first)*PageSize); werr != nil {
+			err = h.poison("writing heap pages", werr)
+			return false
 		}
 		sb := slices.Grow(h.sumBytes[:0], int(n)*8)[:n*8]
-		for k, s := range h.sumBuf[i:j] {
-			binary.LittleEndian.PutUint64(sb[k*8:], s)
+		for k := uint64(0); k < n; k++ {
+			binary.LittleEndian.PutUint64(sb[k*8:], sum(i+int(k), first+k))
 		}
 		h.sumBytes = sb
-		if _, err := h.sums.WriteAt(sb, int64(first)*8); err != nil {
-			return h.poison("writing page checksums", err)
+		if _, werr := h.sums.WriteAt(sb, int64(first)*8); werr != nil {
+			err = h.poison("writing page checksums", werr)
+			return false
 		}
 		h.Stats.HeapBytes += n * PageSize
 		h.Stats.PagesWritten += n
+		return true
+	})
+	return err
+}
+
+// forRuns calls f for each run of consecutive pages in the sorted list:
+// the index of its first page in the list, the page, and the run's length.
+// f answers false to stop.
+func forRuns(pages []uint64, f func(i int, first, n uint64) bool) {
+	for i := 0; i < len(pages); {
+		j := i + 1
+		for j < len(pages) && pages[j] <= pages[j-1]+1 {
+			j++
+		}
+		if !f(i, pages[i], pages[j-1]-pages[i]+1) {
+			return
+		}
 		i = j
 	}
-	return nil
 }
 
 // keepClean ends the dirty state of the pages just written. Their private
@@ -147,15 +167,10 @@ const cleanLimit = 16384
 // mapping shows the file's contents again.
 func (h *Heap) dropPrivate(pages []uint64) {
 	slices.Sort(pages)
-	for i := 0; i < len(pages); {
-		j := i + 1
-		for j < len(pages) && pages[j] <= pages[j-1]+1 {
-			j++
-		}
-		first, last := pages[i], pages[j-1]
-		unix.Madvise(h.mem[first*PageSize:(last+1)*PageSize], unix.MADV_DONTNEED)
-		i = j
-	}
+	forRuns(pages, func(_ int, first, n uint64) bool {
+		unix.Madvise(h.mem[first*PageSize:(first+n)*PageSize], unix.MADV_DONTNEED)
+		return true
+	})
 }
 
 // writeDirect writes the pages of large objects promoted by this commit
@@ -171,28 +186,11 @@ func (h *Heap) writeDirect() error {
 		h.Abort()
 		return fmt.Errorf("commit: %w", err)
 	}
-	pages := h.direct
-	var sb []byte
-	for i := 0; i < len(pages); {
-		j := i + 1
-		for j < len(pages) && pages[j] == pages[j-1]+1 {
-			j++
-		}
-		first, n := pages[i], uint64(j-i)
-		if _, err := h.file.WriteAt(h.mem[first*PageSize:(first+n)*PageSize], int64(first)*PageSize); err != nil {
-			return h.poison("writing a large object", err)
-		}
-		sb = slices.Grow(sb[:0], int(n)*8)[:n*8]
-		for k := uint64(0); k < n; k++ {
-			p := first + k
-			binary.LittleEndian.PutUint64(sb[k*8:], pageSum(p, h.mem[p*PageSize:(p+1)*PageSize]))
-		}
-		if _, err := h.sums.WriteAt(sb, int64(first)*8); err != nil {
-			return h.poison("writing page checksums", err)
-		}
-		h.Stats.HeapBytes += n * PageSize
-		h.Stats.PagesWritten += n
-		i = j
+	err := h.writePages(h.direct, func(_ int, p uint64) uint64 {
+		return pageSum(p, h.mem[p*PageSize:(p+1)*PageSize])
+	})
+	if err != nil {
+		return err
 	}
 	if err := h.file.Sync(); err != nil {
 		return h.poison("fsync heap file", err)
