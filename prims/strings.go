@@ -34,6 +34,20 @@ func (e *Env) sameKindString(like heap.Oop, b []byte) heap.Oop {
 	return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), b)
 }
 
+// writableIndex checks that rcv is a byte object that may be changed (a
+// mutable string, if onlyStrings; a literal string never) and that idx
+// indexes it.
+func (e *Env) writableIndex(rcv, idx heap.Oop, onlyStrings bool) (int, error) {
+	b, ok := e.bytesOf(rcv)
+	if !ok || (onlyStrings && !e.M.IsString(rcv)) {
+		return 0, errBadType
+	}
+	if e.M.H.Kind(rcv) == object.KindString {
+		return 0, errImmutable
+	}
+	return index(idx, len(b))
+}
+
 func asciiMap(b []byte, f func(byte) byte) []byte {
 	r := make([]byte, len(b))
 	for i, c := range b {
@@ -61,14 +75,7 @@ func init() {
 		return heap.FromInt(int64(b[i])), nil
 	})
 	register("_ByteAt:Put:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
-		b, ok := e.bytesOf(rcv)
-		if !ok {
-			return 0, errBadType
-		}
-		if e.M.H.Kind(rcv) == object.KindString {
-			return 0, errImmutable
-		}
-		i, err := index(args[0], len(b))
+		i, err := e.writableIndex(rcv, args[0], false)
 		if err != nil {
 			return 0, err
 		}
@@ -91,14 +98,7 @@ func init() {
 		return e.M.InternBytes([]byte{b[i]}), nil
 	})
 	register("_StringAt:Put:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
-		b, ok := e.stringArg(rcv)
-		if !ok {
-			return 0, errBadType
-		}
-		if e.M.H.Kind(rcv) == object.KindString {
-			return 0, errImmutable
-		}
-		i, err := index(args[0], len(b))
+		i, err := e.writableIndex(rcv, args[0], true)
 		if err != nil {
 			return 0, err
 		}
