@@ -54,6 +54,9 @@ func (h *Heap) Commit() error {
 	if h.beforeCommit != nil {
 		if err := h.beforeCommit(h.dirtyList); err != nil {
 			h.Abort()
+			if h.fatal != nil {
+				return h.fatal
+			}
 			return fmt.Errorf("commit: %w", err)
 		}
 	}

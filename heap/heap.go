@@ -391,6 +391,11 @@ func (h *Heap) poison(op string, err error) error {
 	return h.fatal
 }
 
+// Poison makes the heap unusable after a write or fsync of the layer above
+// failed (a checkpoint delta, say): for the same reason as the heap's own,
+// such an fsync is never retried. It answers the heap's fatal error.
+func (h *Heap) Poison(op string, err error) error { return h.poison(op, err) }
+
 // Err answers the error that made the heap unusable, or nil.
 func (h *Heap) Err() error { return h.fatal }
 

@@ -57,6 +57,8 @@ type checkpoints struct {
 	buf    []byte
 	// off disables saving old contents (while a rollback installs pages).
 	off bool
+	// sync fsyncs a delta file; tests replace it to inject failures.
+	sync func(*os.File) error
 }
 
 func (c *checkpoints) indexPath() string { return filepath.Join(c.dir, "index") }
@@ -65,7 +67,8 @@ func (c *checkpoints) deltaPath(id int) string {
 }
 
 func openCheckpoints(worldDir string, h *heap.Heap) (*checkpoints, error) {
-	c := &checkpoints{dir: filepath.Join(worldDir, "checkpoints"), h: h, idx: checkpointIndex{Version: 1, NextID: 1}, buf: make([]byte, heap.PageSize)}
+	c := &checkpoints{dir: filepath.Join(worldDir, "checkpoints"), h: h, idx: checkpointIndex{Version: 1, NextID: 1},
+		buf: make([]byte, heap.PageSize), sync: (*os.File).Sync}
 	var err error
 	if c.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest)); err != nil {
 		return nil, err
@@ -121,13 +124,15 @@ func (c *checkpoints) saveOld(pages []uint64) error {
 			return err
 		}
 		if err := c.newest.append(c.enc, p, c.buf); err != nil {
-			return fmt.Errorf("saving page %d for checkpoint: %w", p, err)
+			return c.h.Poison(fmt.Sprintf("saving page %d for checkpoint %q", p, c.idx.Checkpoints[len(c.idx.Checkpoints)-1].Name), err)
 		}
 		saved = true
 	}
 	if saved {
-		if err := c.newest.f.Sync(); err != nil {
-			return fmt.Errorf("fsync of the checkpoint delta: %w", err)
+		// A failed fsync may have lost records an earlier fsync had not yet
+		// covered; retrying could report success for them. The world stops.
+		if err := c.sync(c.newest.f); err != nil {
+			return c.h.Poison("fsync of the checkpoint delta", err)
 		}
 	}
 	return nil

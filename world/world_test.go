@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"psyche/bootstrap"
+	"psyche/heap"
 )
 
 // The core world is built once per test binary and copied by image.
@@ -224,6 +225,43 @@ func TestWeakStoreIsWeak(t *testing.T) {
 		t.Fatalf("after gc: %s", got)
 	}
 	if p := w.Check(nil); len(p) > 0 {
+		t.Fatal(p)
+	}
+}
+
+// TestDeltaFsyncFailureIsFatal: when saving a page's old contents for a
+// checkpoint cannot be fsynced, the world stops (a retried fsync could lie),
+// and after reopening it is consistent and the checkpoint still rolls back.
+func TestDeltaFsyncFailureIsFatal(t *testing.T) {
+	w, dir := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| c <- 1 |)")
+	if err := w.Checkpoint("one"); err != nil {
+		t.Fatal(err)
+	}
+	w.cps.sync = func(*os.File) error { return errors.New("injected fsync failure") }
+	if _, err := w.Eval("t", []byte("c: 2"), false); !errors.Is(err, heap.ErrFatal) {
+		t.Fatalf("commit after a failed delta fsync: %v", err)
+	}
+	if _, err := w.Eval("t", []byte("c"), false); !errors.Is(err, heap.ErrFatal) {
+		t.Fatalf("the world went on after a failed fsync: %v", err)
+	}
+	w.Close()
+	w2, err := Open(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if got := eval(t, w2, "c"); got != "1" {
+		t.Fatalf("c = %s, want the last committed 1", got)
+	}
+	eval(t, w2, "c: 3")
+	if err := w2.Rollback("one", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w2, "c"); got != "1" {
+		t.Fatalf("after rollback c = %s", got)
+	}
+	if p := w2.Check(nil); len(p) > 0 {
 		t.Fatal(p)
 	}
 }
