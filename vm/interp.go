@@ -272,7 +272,7 @@ func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupS
 		vm.sp -= argc + 1
 		vm.push(rcv)
 	case object.SlotMethod:
-		if fp := vm.h.Field(res.value, methFastPrim); fp != heap.Nil && vm.tryFastPrim(fp, rcv, argc) {
+		if res.fast != nil && vm.tryFastPrim(res.fast, rcv, argc) {
 			return
 		}
 		vm.activate(res.value, rcv, holder, argc)
@@ -350,14 +350,13 @@ func (vm *VM) onReturn(rcv, cleanup heap.Oop, argc int) {
 	vm.runEnsure(cleanup) // value answered at once: the activation is already over
 }
 
-// tryFastPrim runs the primitive a fast-primitive method calls; on success
-// it replaces receiver and arguments with the result and reports true.
-func (vm *VM) tryFastPrim(sel, rcv heap.Oop, argc int) bool {
-	e := vm.primEntry(sel)
-	if e.p == nil || e.p.Arity != argc {
+// tryFastPrim runs p, the primitive a fast-primitive method calls; on
+// success it replaces receiver and arguments with the result and reports true.
+func (vm *VM) tryFastPrim(p *prims.Prim, rcv heap.Oop, argc int) bool {
+	if p.Arity != argc {
 		return false
 	}
-	result, err := e.p.Fn(&vm.env, rcv, vm.stack[vm.sp-argc:vm.sp])
+	result, err := p.Fn(&vm.env, rcv, vm.stack[vm.sp-argc:vm.sp])
 	if err != nil {
 		var abort *prims.Abort
 		if errors.As(err, &abort) {

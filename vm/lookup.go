@@ -2,6 +2,7 @@ package vm
 
 import (
 	"psyche/heap"
+	"psyche/prims"
 	"psyche/vm/object"
 )
 
@@ -23,6 +24,9 @@ type lookupResult struct {
 	holder heap.Oop // where the slot was found; Nil means the receiver itself
 	index  int      // data index, for data and assignment slots
 	value  heap.Oop // constant or method
+	// fast is the primitive a method that only wraps one calls (see
+	// compiler.fastPrim), resolved once when the result is cached, or nil.
+	fast *prims.Prim
 }
 
 type cacheEntry struct {
@@ -51,10 +55,25 @@ func (vm *VM) lookup(rcv, sel heap.Oop) (lookupResult, lookupStatus) {
 	}
 	l := lookupState{vm: vm, sel: sel, cacheable: true}
 	l.search(rcv, true)
-	if l.status() == found && l.cacheable {
-		e.mp, e.sel, e.res = mp, sel, l.matches[0]
+	res, st := l.result()
+	if st == found {
+		res.fast = vm.fastPrimOf(res)
+		if l.cacheable {
+			e.mp, e.sel, e.res = mp, sel, res
+		}
 	}
-	return l.result()
+	return res, st
+}
+
+// fastPrimOf answers the primitive a found method only wraps, or nil.
+func (vm *VM) fastPrimOf(res lookupResult) *prims.Prim {
+	if res.kind != object.SlotMethod {
+		return nil
+	}
+	if sel := vm.h.Field(res.value, methFastPrim); sel != heap.Nil {
+		return vm.primEntry(sel).p
+	}
+	return nil
 }
 
 // lookupParents finds sel in the parents of holder (for resend), or in its
