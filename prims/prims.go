@@ -98,7 +98,7 @@ func StripIfFail(sel string) string {
 }
 
 func (e *Env) str(s string) heap.Oop {
-	return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), []byte(s))
+	return e.M.NewString([]byte(s))
 }
 
 func (e *Env) isKind(o heap.Oop, k object.Kind) bool { return o.IsPtr() && e.M.H.Kind(o) == k }

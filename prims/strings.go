@@ -31,7 +31,7 @@ func (e *Env) sameKindString(like heap.Oop, b []byte) heap.Oop {
 	if e.M.H.Kind(like) == object.KindMutableString {
 		return e.M.NewMutableString(b)
 	}
-	return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), b)
+	return e.M.NewString(b)
 }
 
 // writableIndex checks that rcv is a byte object that may be changed (a
@@ -116,7 +116,7 @@ func init() {
 			return 0, errBadType
 		}
 		r := make([]byte, 0, len(a)+len(b))
-		return e.M.NewBytes(object.KindString, e.M.Special(object.SpStringMap), append(append(r, a...), b...)), nil
+		return e.M.NewString(append(append(r, a...), b...)), nil
 	})
 	register("_StringEQ:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)

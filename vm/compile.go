@@ -152,7 +152,7 @@ func (c *compiler) finish(b *methodBuilder, selector heap.Oop, nargs int, locals
 	h.SetField(meth, methNames, names)
 	h.SetField(meth, methInits, inits)
 	if source != nil {
-		h.SetField(meth, methSource, m.NewBytes(object.KindString, m.Special(object.SpStringMap), source))
+		h.SetField(meth, methSource, m.NewString(source))
 	}
 	return meth
 }

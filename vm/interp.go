@@ -156,22 +156,12 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 			vm.pushFrame(act, meth, false)
 			load()
 		case opReturn:
-			result := vm.pop()
-			ensure := f.ensure
-			vm.popFrame()
+			result := vm.returnFrom(vm.pop())
 			if len(vm.frames) == base {
-				if ensure != heap.Nil {
-					vm.push(result)
-					vm.runEnsure(ensure)
-					result = vm.pop()
-				}
 				return result, nil
 			}
-			vm.push(result)
-			if ensure != heap.Nil {
-				vm.runEnsure(ensure)
-			}
 			load()
+			vm.push(result)
 		case opNonLocalReturn:
 			result := vm.pop()
 			home := h.Field(f.act, actHome)
@@ -184,13 +174,7 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 				panic(vm.errorf("nonLifoReturn: the block's method is outside this evaluation"))
 			}
 			for len(vm.frames) > target {
-				ensure := vm.frames[len(vm.frames)-1].ensure
-				vm.popFrame()
-				if ensure != heap.Nil {
-					vm.push(result) // where a scavenge in the block can update it
-					vm.runEnsure(ensure)
-					result = vm.pop()
-				}
+				result = vm.returnFrom(result)
 			}
 			if len(vm.frames) == base {
 				return result, nil
@@ -220,6 +204,20 @@ func (vm *VM) safepoint() bool {
 		return true
 	}
 	return false
+}
+
+// returnFrom ends the top frame with result, running its onReturn: block if
+// it has one, and answers the result (which a scavenge in the block may have
+// moved: it waits on the stack meanwhile).
+func (vm *VM) returnFrom(result heap.Oop) heap.Oop {
+	ensure := vm.frames[len(vm.frames)-1].ensure
+	vm.popFrame()
+	if ensure == heap.Nil {
+		return result
+	}
+	vm.push(result)
+	vm.runEnsure(ensure)
+	return vm.pop()
 }
 
 // checkStep stops the evaluation when it was interrupted or ran out of steps.

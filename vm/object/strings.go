@@ -44,7 +44,7 @@ func (m *Model) InternBytes(b []byte) heap.Oop {
 		}
 		i = (i + 1) & (size - 1)
 	}
-	s := m.NewBytes(KindString, m.Special(SpStringMap), b)
+	s := m.NewString(b)
 	m.H.SetField(table, i, s)
 	count := m.Special(SpSymbolCount).Int() + 1
 	m.SetSpecial(SpSymbolCount, heap.FromInt(count))

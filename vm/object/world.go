@@ -149,6 +149,11 @@ func (m *Model) NewBytes(k Kind, mp heap.Oop, b []byte) heap.Oop {
 	return o
 }
 
+// NewString makes an immutable (not canonical) string holding a copy of b.
+func (m *Model) NewString(b []byte) heap.Oop {
+	return m.NewBytes(KindString, m.Special(SpStringMap), b)
+}
+
 // NewByteVector makes a byteVector holding a copy of b.
 func (m *Model) NewByteVector(b []byte) heap.Oop {
 	return m.NewBytes(KindByteVector, m.Special(SpByteVectorMap), b)
