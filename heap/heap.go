@@ -190,14 +190,15 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	if err := h.readSuperblocks(); err != nil {
 		return nil, err
 	}
-	if err := h.recover(); err != nil {
-		return nil, err
-	}
+	// From here on the heap tracks the file's size itself: only it changes the file.
 	fi, err := h.file.Stat()
 	if err != nil {
 		return nil, err
 	}
 	h.fileSize = uint64(fi.Size())
+	if err := h.recover(); err != nil {
+		return nil, err
+	}
 	if want := h.state.PageCount * PageSize; h.fileSize < want {
 		return nil, &CorruptError{File: path, Page: int64(h.fileSize / PageSize), Offset: int64(h.fileSize),
 			Msg: fmt.Sprintf("heap file truncated: %d bytes, the heap needs %d", h.fileSize, want)}
@@ -326,13 +327,8 @@ func (h *Heap) applyPages(pageCount uint64, pages []loggedPage) error {
 // allocated (fallocate) so that a later pwrite of a committed page cannot
 // fail for want of disk.
 func (h *Heap) ensureFileSize(size uint64) error {
-	fi, err := h.file.Stat()
-	if err != nil {
-		return err
-	}
-	cur := uint64(fi.Size())
+	cur := h.fileSize
 	if cur >= size {
-		h.fileSize = max(h.fileSize, cur)
 		return nil
 	}
 	if err := unix.Fallocate(int(h.osFile.Fd()), 0, int64(cur), int64(size-cur)); err != nil {
