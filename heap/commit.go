@@ -2,7 +2,6 @@ package heap
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -35,13 +34,12 @@ func (h *Heap) Commit() error {
 		h.Abort()
 		return fmt.Errorf("heap: read-only (a view of a checkpoint): nothing is kept")
 	}
-	var promoteErr error
-	if perr := Catch(func() { promoteErr = h.promote() }); perr != nil || promoteErr != nil || h.fatal != nil {
+	if err := Catch(h.promote); err != nil || h.fatal != nil {
 		h.Abort()
 		if h.fatal != nil {
 			return h.fatal
 		}
-		return fmt.Errorf("commit: %w", errors.Join(perr, promoteErr))
+		return fmt.Errorf("commit: %w", err)
 	}
 	h.young.reset()
 	if len(h.dirtyList) == 0 && h.state == h.committed {

@@ -58,11 +58,16 @@ func (e *fatalError) Error() string {
 func (e *fatalError) Unwrap() error        { return e.err }
 func (e *fatalError) Is(target error) bool { return target == ErrFatal }
 
-// Catch runs f and turns a heap panic (corruption found while reading an
-// object, or memory exhausted while allocating) into an error. Object accessors
-// panic rather than return errors so that the interpreter's hot paths stay
-// free of error plumbing; the interpreter catches once per evaluation.
-func Catch(f func()) (err error) {
+// Catch runs f and answers the error it returned or, if it panicked with a
+// heap error (corruption found while reading an object, or memory exhausted
+// while allocating), that error. Object accessors panic rather than return
+// errors so that the interpreter's hot paths stay free of error plumbing; the
+// interpreter catches once per evaluation.
+//
+// f returns its error rather than assigning it to a variable of the caller:
+// the shape err = Catch(func() { err = g() }) overwrote g's error with
+// Catch's nil, and lost two of them.
+func Catch(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := AsHeapPanic(r); ok {
@@ -72,8 +77,7 @@ func Catch(f func()) (err error) {
 			panic(r)
 		}
 	}()
-	f()
-	return nil
+	return f()
 }
 
 // AsHeapPanic reports whether a recovered panic value is one the heap raised on

@@ -128,7 +128,7 @@ func TestFlippedBitInPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = Catch(func() { h.Field(h.Root(0), 0) })
+	err = Catch(func() error { h.Field(h.Root(0), 0); return nil })
 	var ce *CorruptError
 	if !errors.As(err, &ce) || ce.Page != int64(r)/PageSize || !strings.Contains(err.Error(), "checksum mismatch") {
 		t.Fatalf("reading the damaged object: %v", err)

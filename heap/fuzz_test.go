@@ -40,7 +40,7 @@ func fuzzHeap(t *testing.T, crash bool) string {
 // exercise uses an opened heap the way the layers above would.
 func exercise(h *Heap) {
 	h.Check(nil)
-	Catch(func() {
+	Catch(func() error {
 		seen := map[Oop]bool{}
 		var walk func(o Oop, depth int)
 		walk = func(o Oop, depth int) {
@@ -61,12 +61,13 @@ func exercise(h *Heap) {
 		for i := 0; i < NumRoots; i++ {
 			walk(h.Root(i), 0)
 		}
+		return nil
 	})
 	h.Abort()
 	if _, err := h.Collect(); err == nil {
-		Catch(func() {
+		Catch(func() error {
 			h.SetRoot(1, list(h, 50))
-			h.Commit()
+			return h.Commit()
 		})
 	}
 }

@@ -99,9 +99,9 @@ func (h *Heap) CollectProgress(progress func(done, total uint64)) (GCStats, erro
 		return st, fmt.Errorf("gc: mark bitmap: %w", err)
 	}
 	defer marks.release()
-	err = Catch(func() {
+	err = Catch(func() error {
 		h.mark(marks, &st)
-		err = h.sweep(marks, &st, progress)
+		return h.sweep(marks, &st, progress)
 	})
 	if err != nil {
 		h.Abort()

@@ -162,3 +162,19 @@ func TestLocked(t *testing.T) {
 	}
 	h2.Close()
 }
+
+// Catch must answer the error its function returned as well as a heap panic:
+// the earlier shape err = Catch(func() { err = f() }) lost f's error.
+func TestCatchKeepsBothErrors(t *testing.T) {
+	want := errors.New("returned")
+	if err := Catch(func() error { return want }); err != want {
+		t.Fatalf("returned error: got %v", err)
+	}
+	err := Catch(func() error { panic(&CorruptError{File: "f", Page: 3, Offset: -1, Msg: "m"}) })
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("heap panic: got %v", err)
+	}
+	if err := Catch(func() error { return nil }); err != nil {
+		t.Fatalf("no error: got %v", err)
+	}
+}

@@ -62,7 +62,7 @@ func (w *World) Export(path string, progress func(done, total int)) (ExportStats
 			}
 		}
 	}
-	err := heap.Catch(func() {
+	err := heap.Catch(func() error {
 		for i := 0; i < heap.NumRoots; i++ {
 			add(h.Root(i))
 		}
@@ -71,6 +71,7 @@ func (w *World) Export(path string, progress func(done, total int)) (ExportStats
 				add(h.Field(order[i], f))
 			}
 		}
+		return nil
 	})
 	if err != nil {
 		return st, err
@@ -106,7 +107,7 @@ func (w *World) Export(path string, progress func(done, total int)) (ExportStats
 			put(uint64(o)<<2 | 3)
 		}
 	}
-	err = heap.Catch(func() {
+	err = heap.Catch(func() error {
 		put(uint64(len(order)))
 		for i := 0; i < heap.NumRoots; i++ {
 			ref(h.Root(i))
@@ -126,6 +127,7 @@ func (w *World) Export(path string, progress func(done, total int)) (ExportStats
 				progress(i, len(order))
 			}
 		}
+		return nil
 	})
 	if err != nil {
 		return st, err
@@ -233,7 +235,7 @@ func importImage(v *vm.VM, r io.ReaderAt, size int64, progress func(done, total 
 	}
 	defer zr.Close()
 	in := &imageReader{r: bufio.NewReaderSize(zr, 1<<20), left: bodyLen, progress: progress}
-	err = heap.Catch(func() { err = in.build(v) })
+	err = heap.Catch(func() error { return in.build(v) })
 	if err == nil && in.err != nil {
 		err = in.err
 	}
