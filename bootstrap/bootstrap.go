@@ -29,7 +29,6 @@ func Build(v *vm.VM) error {
 	if err := v.Heap().Commit(); err != nil {
 		return err
 	}
-	v.FlushCaches()
 	for _, name := range Files() {
 		src, err := sources.ReadFile(name)
 		if err != nil {
@@ -37,7 +36,6 @@ func Build(v *vm.VM) error {
 		}
 		if _, err := v.Eval(name, src, true); err != nil {
 			v.Heap().Abort()
-			v.FlushCaches()
 			if se, ok := err.(*vm.Error); ok {
 				return fmt.Errorf("%s: %v\n%s", name, err, se.StackTrace())
 			}
@@ -46,7 +44,6 @@ func Build(v *vm.VM) error {
 		if err := v.Heap().Commit(); err != nil {
 			return err
 		}
-		v.FlushCaches()
 	}
 	return nil
 }

@@ -27,6 +27,12 @@ import (
 // write or fsync is fatal (ErrFatal), since the record may or may not have
 // reached the disk.
 func (h *Heap) Commit() error {
+	err := h.commit()
+	h.invalidateCaches()
+	return err
+}
+
+func (h *Heap) commit() error {
 	if h.fatal != nil {
 		return h.fatal
 	}
@@ -227,6 +233,7 @@ func (h *Heap) Abort() {
 	h.remembered = h.remembered[:0]
 	h.young.reset()
 	h.state = h.committed
+	h.invalidateCaches()
 }
 
 // InTransaction reports whether anything has been allocated or written since

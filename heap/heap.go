@@ -80,6 +80,7 @@ type Heap struct {
 
 	rootScanner  func(visit func(*Oop))
 	beforeCommit func(pages []uint64) error
+	invalidate   func()
 	readOnly     bool
 
 	logEnd   int64

@@ -17,6 +17,21 @@ import (
 // committed contents (ReadCommittedPage) durably before they can change.
 func (h *Heap) SetBeforeCommit(f func(pages []uint64) error) { h.beforeCommit = f }
 
+// SetCacheInvalidator installs f, which the heap calls after every event that
+// changes or moves objects other than through a store the caller made:
+// Commit (promotion moves young objects; a failed commit aborts), Abort
+// (pages revert), Install (old pages come back) and Scavenge (young objects
+// move). The VM's lookup caches and well-known objects are read from the
+// heap; the heap owns the events, so it, not each of their callers, tells
+// the VM to forget them.
+func (h *Heap) SetCacheInvalidator(f func()) { h.invalidate = f }
+
+func (h *Heap) invalidateCaches() {
+	if h.invalidate != nil {
+		h.invalidate()
+	}
+}
+
 // ReadCommittedPage reads page p as the heap file holds it: the last
 // committed contents, whatever the current transaction has written.
 func (h *Heap) ReadCommittedPage(p uint64, buf []byte) error {
@@ -51,6 +66,7 @@ func PageCountOf(s State) uint64 {
 // the current transaction (nothing else may be in it). Commit makes it
 // durable atomically; the transaction's sequence number stays monotonic.
 func (h *Heap) Install(pages map[uint64][]byte, st State) error {
+	defer h.invalidateCaches()
 	if h.InTransaction() {
 		return fmt.Errorf("heap: Install inside a transaction")
 	}

@@ -167,6 +167,7 @@ func (h *Heap) Scavenge() {
 	unix.Madvise(y.mem[from:fromTop], unix.MADV_DONTNEED)
 	y.limit = max(y.min, 2*y.used())
 	h.Stats.Scavenges++
+	h.invalidateCaches()
 }
 
 // forEachYoungRoot visits the roots and the fields of remembered persistent

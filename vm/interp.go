@@ -78,7 +78,8 @@ func (vm *VM) popFrame() {
 }
 
 // interpret runs until the frame at index base returns, and answers its result.
-func (vm *VM) interpret(base int) (heap.Oop, error) {
+// Errors are panics (*Error, heap errors), recovered once by run.
+func (vm *VM) interpret(base int) heap.Oop {
 	h := vm.h
 	var (
 		f    *frame
@@ -158,7 +159,7 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 		case opReturn:
 			result := vm.returnFrom(vm.pop())
 			if len(vm.frames) == base {
-				return result, nil
+				return result
 			}
 			load()
 			vm.push(result)
@@ -177,7 +178,7 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 				result = vm.returnFrom(result)
 			}
 			if len(vm.frames) == base {
-				return result, nil
+				return result
 			}
 			load()
 			vm.push(result)
@@ -196,8 +197,7 @@ func (vm *VM) interpret(base int) (heap.Oop, error) {
 func (vm *VM) safepoint() bool {
 	vm.checkStep()
 	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
-		vm.h.Scavenge()
-		vm.FlushCaches()
+		vm.h.Scavenge() // flushes the caches (SetCacheInvalidator)
 		for i := range vm.frames { // methods may have moved
 			vm.frames[i].code = vm.h.Bytes(vm.h.Field(vm.frames[i].method, methCode))
 		}

@@ -66,6 +66,7 @@ func New(h *heap.Heap, out io.Writer) *VM {
 	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024)}
 	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches}
 	h.SetRootScanner(vm.scanRoots)
+	h.SetCacheInvalidator(vm.FlushCaches)
 	return vm
 }
 
@@ -86,9 +87,9 @@ func (vm *VM) Steps() int { return vm.steps }
 // It is safe to call from another goroutine (a signal handler).
 func (vm *VM) Interrupt() { vm.interrupted.Store(true) }
 
-// FlushCaches drops everything cached from the heap's contents. The world
-// calls it after a commit, an abort or a rollback; the VM itself after a
-// scavenge and after a slot change.
+// FlushCaches drops everything cached from the heap's contents. The heap
+// calls it after a commit, an abort, an install and a scavenge; the VM
+// itself after a slot change.
 func (vm *VM) FlushCaches() {
 	vm.cache = [cacheSize]cacheEntry{}
 	vm.primCache = nil
@@ -114,9 +115,13 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 type Error struct {
 	Msg   string
 	Stack []string
+	// Cause is the heap error (corruption, out of memory) that stopped the
+	// evaluation, if one did: errors.Is(err, heap.ErrCorrupt) sees it.
+	Cause error
 }
 
 func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Cause }
 
 // StackTrace answers the stack, one activation per line.
 func (e *Error) StackTrace() string {
@@ -146,18 +151,7 @@ func (vm *VM) Compile(filename string, src []byte, file bool) (meth heap.Oop, er
 func (vm *VM) compileCode(filename string, src []byte, code *syntax.Code) (meth heap.Oop, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			switch e := r.(type) {
-			case *CompileError:
-				err = e
-			case *Error:
-				err = e
-			default:
-				if he, ok := heap.AsHeapPanic(r); ok {
-					err = he
-					return
-				}
-				panic(r)
-			}
+			err = vm.panicToError(r)
 		}
 	}()
 	vm.noScavenge++
@@ -231,9 +225,12 @@ func (vm *VM) run(meth, self heap.Oop) (result heap.Oop, err error) {
 	}()
 	act := vm.newActivation(meth, self, heap.Nil, heap.Nil, vm.m.Lobby)
 	vm.pushFrame(act, meth, true)
-	return vm.interpret(base)
+	return vm.interpret(base), nil
 }
 
+// panicToError is the one place that turns what a compilation or an
+// evaluation raised (a Self error, a compile error, a heap error) into an
+// error; anything else is a bug in Go code and keeps panicking.
 func (vm *VM) panicToError(r any) error {
 	switch e := r.(type) {
 	case *Error:
@@ -242,7 +239,9 @@ func (vm *VM) panicToError(r any) error {
 		return e
 	}
 	if he, ok := heap.AsHeapPanic(r); ok {
-		return vm.errorf("%v", he)
+		e := vm.errorf("%v", he)
+		e.Cause = he
+		return e
 	}
 	panic(r)
 }

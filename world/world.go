@@ -84,7 +84,6 @@ func (w *World) attach() error {
 	}
 	w.cps = cps
 	w.vm.SetWorldHooks(w)
-	w.vm.FlushCaches()
 	return nil
 }
 
@@ -143,7 +142,6 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 	}
 	if err != nil {
 		w.h.Abort()
-		w.vm.FlushCaches()
 		w.pending = w.pending[:0]
 		if ferr := w.h.Err(); ferr != nil {
 			return "", ferr
@@ -151,10 +149,8 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 		return "", err
 	}
 	if err := w.h.Commit(); err != nil {
-		w.vm.FlushCaches()
 		return "", err
 	}
-	w.vm.FlushCaches()
 	for _, n := range w.pending {
 		if err := w.cps.create(n); err != nil {
 			return printed, fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
@@ -179,11 +175,9 @@ func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 		return "", err
 	}
 	w.h.SetReadOnly(true)
-	w.vm.FlushCaches()
 	defer func() {
 		w.h.Abort()
 		w.h.SetReadOnly(false)
-		w.vm.FlushCaches()
 	}()
 	result, err := w.vm.Eval(name, src, false)
 	if err != nil {
@@ -201,9 +195,7 @@ func (w *World) Checkpoints() []string { return w.cps.names() }
 // Rollback makes checkpoint name's state the world's again; the checkpoints
 // made after it are deleted.
 func (w *World) Rollback(name string, progress func(done, total int)) error {
-	err := w.cps.rollback(name, progress)
-	w.vm.FlushCaches()
-	return err
+	return w.cps.rollback(name, progress)
 }
 
 // DeleteCheckpoint deletes checkpoint name; the world does not change.
@@ -239,9 +231,7 @@ func (w *World) Collect() (heap.GCStats, error) { return w.CollectProgress(nil) 
 
 // CollectProgress is Collect with a progress callback (bytes swept, bytes to sweep).
 func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats, error) {
-	st, err := w.h.CollectProgress(progress)
-	w.vm.FlushCaches() // freed maps' addresses may be reused
-	return st, err
+	return w.h.CollectProgress(progress)
 }
 
 // Info answers the world's sizes and counts as name/value pairs.
