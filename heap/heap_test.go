@@ -178,3 +178,40 @@ func TestCatchKeepsBothErrors(t *testing.T) {
 		t.Fatalf("no error: got %v", err)
 	}
 }
+
+// The heap, not its callers, tells the layer above to forget what it cached:
+// after every commit (failed ones too), abort, install and scavenge.
+func TestCacheInvalidatorRunsAfterEveryEvent(t *testing.T) {
+	h, _ := newHeap(t)
+	calls := 0
+	h.SetCacheInvalidator(func() { calls++ })
+	expect := func(event string, want int) {
+		t.Helper()
+		if calls != want {
+			t.Fatalf("after %s: invalidated %d times, want %d", event, calls, want)
+		}
+	}
+	h.SetRoot(1, list(h, 3))
+	h.Scavenge()
+	expect("scavenge", 1)
+	if err := h.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	expect("commit", 2)
+	h.SetRoot(1, Nil)
+	h.Abort()
+	expect("abort", 3)
+	if err := h.Install(nil, h.CommittedState()); err != nil {
+		t.Fatal(err)
+	}
+	expect("install", 4)
+	h.Abort()
+	h.SetReadOnly(true)
+	h.SetRoot(1, Nil)
+	if err := h.Commit(); err == nil {
+		t.Fatal("a read-only commit succeeded")
+	}
+	if calls < 6 {
+		t.Fatalf("a failed commit did not invalidate (%d calls)", calls)
+	}
+}
