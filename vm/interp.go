@@ -197,7 +197,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 func (vm *VM) safepoint() bool {
 	vm.checkStep()
 	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
-		vm.h.Scavenge() // flushes the caches (SetCacheInvalidator)
+		vm.h.Scavenge()            // flushes the caches (SetCacheInvalidator)
 		for i := range vm.frames { // methods may have moved
 			vm.frames[i].code = vm.h.Bytes(vm.h.Field(vm.frames[i].method, methCode))
 		}
