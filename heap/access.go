@@ -60,7 +60,7 @@ func (h *Heap) verifyPage(p uint64) error {
 	}
 	if got := pageSum(p, data); got != want {
 		return &CorruptError{File: h.path, Page: int64(p), Offset: int64(p * PageSize),
-			Msg: fmt.Sprintf("checksum mismatch (stored %08x, computed %08x)", uint32(want), uint32(got))}
+			Msg: fmt.Sprintf("checksum mismatch (stored %016x, computed %016x)", want, got)}
 	}
 	return nil
 }
