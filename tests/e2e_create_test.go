@@ -8,12 +8,13 @@ package tests
 // again) or a complete result; never a half-built world or a half-written
 // image.
 //
-//	go test -run TestE2ECreate ./tests/                        # 20 rounds each
+//	go test -run 'TestE2ECreate|TestE2EExport' ./tests/       # 20 rounds each
 //	PSYCHE_SOAK=1 go test -run TestE2ECreate ./tests/          # 200 rounds
 //	PSYCHE_SOAK=500 go test -run TestE2ECreate ./tests/        # 500 rounds
 //	PSYCHE_E2E_SEED=N go test -run TestE2ECreate ./tests/      # replay a seed
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -277,4 +278,54 @@ func TestE2ECreateRace(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestE2EExportCrash: kill -9 during psyche export over an existing image
+// leaves the old image whole (or the new one complete), and a later export
+// leaves no temporary file behind.
+func TestE2EExportCrash(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	rng := createRand(t)
+	w := e.newWorld("w")
+	e.expectEval(w, "lobby _AddSlots: (| big <- nil |). big: 'old'. big", "'old'")
+	if err := os.Mkdir(e.path("images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img := e.path("images/saved.img")
+	e.ok("export", "-w", w, img)
+	old := e2eRead(t, img)
+	e.expectEval(w, "big: vector copySize: 100000. 0 to: 99999 Do: [|:i| big at: i Put: i printString]. big size", "100000")
+	span := e.createTime("export", "-w", w, img)
+	fresh := e2eRead(t, img)
+	for _, b := range [][]byte{old, fresh} {
+		if err := os.WriteFile(img, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e.ok("new", e.path("imported"), "--image", img)
+		os.RemoveAll(e.path("imported"))
+	}
+
+	rounds, landed, replaced := createRounds(), 0, 0
+	for round := 0; round < rounds && !t.Failed(); round++ {
+		if err := os.WriteFile(img, old, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(rng.Int64N(int64(span) * 9 / 10))
+		if e.createKill(delay, "export", "-w", w, img) {
+			landed++
+		}
+		got := e2eRead(t, img)
+		switch {
+		case bytes.Equal(got, old):
+		case bytes.Equal(got, fresh):
+			replaced++
+		default:
+			t.Fatalf("round %d: kill -9 %v into psyche export left %s neither the old image (%d bytes) nor the new one (%d bytes): %d bytes",
+				round, delay, img, len(old), len(fresh), len(got))
+		}
+	}
+	t.Logf("%d rounds over %v: %d kills landed, %d exports had replaced the image", rounds, span, landed, replaced)
+	e.ok("export", "-w", w, img)
+	e.createNothingBeside(img)
 }
