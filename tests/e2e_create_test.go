@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"psyche/heap"
 )
 
 // createRounds is the number of kills per test: 20, more under PSYCHE_SOAK.
@@ -328,4 +330,58 @@ func TestE2EExportCrash(t *testing.T) {
 	t.Logf("%d rounds over %v: %d kills landed, %d exports had replaced the image", rounds, span, landed, replaced)
 	e.ok("export", "-w", w, img)
 	e.createNothingBeside(img)
+}
+
+// TestE2ECreateUnbuiltWorld: a world left unbuilt by an interrupted
+// creation of an older psyche (which built worlds in place) is named as
+// such, with the fix, by the commands that open it and by psyche new; after
+// the fix, psyche new works.
+func TestE2ECreateUnbuiltWorld(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	dir := e.path("w")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, err := heap.Create(filepath.Join(dir, "heap"), heap.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"eval", "-w", dir, "3 + 4"}, {"check", "-w", dir}, {"new", dir}} {
+		r := e.fails("creation was interrupted", args...)
+		if !strings.Contains(r.stderr, "rm -r "+dir) {
+			t.Errorf("the error does not say how to fix it:\n%s", r)
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	e.ok("new", dir)
+	e.expectEval(dir, "3 + 4", "7")
+}
+
+// TestE2ECreateInCurrentDirectory: psyche new . in an empty directory is
+// refused with a reason (the rename would replace the directory under the
+// user's shell), and leaves the directory as it was.
+func TestE2ECreateInCurrentDirectory(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	here := e.path("here")
+	if err := os.Mkdir(here, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := e.command("new", ".")
+	cmd.Dir = here
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is the current directory") {
+		t.Errorf("psyche new . in an empty directory: %v\n%s", err, out)
+	}
+	entries, err := os.ReadDir(here)
+	if err != nil || len(entries) != 0 {
+		t.Errorf("the directory changed: %v, %v", entries, err)
+	}
+	e.createNothingBeside(here, "home", "xdg")
 }
