@@ -140,7 +140,9 @@ func (e *e2eEnv) createKillRounds(dir string, command func(dir string) []string)
 		t.Fatal(err)
 	}
 	span := e.createTime(command(dir)...)
-	os.RemoveAll(dir)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
 	rounds, landed, finished := createRounds(), 0, 0
 	for round := 0; round < rounds && !t.Failed(); round++ {
 		if rng.IntN(2) == 0 {
@@ -194,7 +196,9 @@ func TestE2ECreateCrashDefaultWorld(t *testing.T) {
 		t.Fatal(err)
 	}
 	span := e.createTime("eval", "3 + 4")
-	os.RemoveAll(dir)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
 	rounds, landed := createRounds(), 0
 	for round := 0; round < rounds && !t.Failed(); round++ {
 		delay := time.Duration(rng.Int64N(int64(span) * 9 / 10))
@@ -305,7 +309,9 @@ func TestE2EExportCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.ok("new", e.path("imported"), "--image", img)
-		os.RemoveAll(e.path("imported"))
+		if err := os.RemoveAll(e.path("imported")); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	rounds, landed, replaced := createRounds(), 0, 0

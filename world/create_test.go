@@ -159,7 +159,9 @@ func TestCreateRemovesAbandonedSiblings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	onlyEntries(t, parent, ".other.creating-1-dead", ".w.creating-2-alive", "w")
 }
 
