@@ -20,8 +20,8 @@ import (
 // world, ".NAME.writing-PID-RANDOM" for a file), so it can never be taken
 // for a world or an image. Its creator holds an flock on it from just after
 // making it until it is renamed or removed; the kernel drops the lock when
-// the creator dies. The next creation of the same name removes the siblings
-// whose lock is free: their creators are gone.
+// the creator dies. The next creation (or write) of the same name removes
+// the siblings whose lock is free: their creators are gone.
 type sibling struct {
 	path  string
 	final string
