@@ -455,6 +455,12 @@ func (h *Heap) release() {
 // Path answers the heap file's path.
 func (h *Heap) Path() string { return h.path }
 
+// Moved tells the heap that its files are now at path: their directory was
+// renamed while the heap was open (a new world is built beside its final
+// name). The files stay open; path names them in errors and places the
+// heap's scratch files.
+func (h *Heap) Moved(path string) { h.path = path }
+
 // HeapInfo is what Info reports.
 type HeapInfo struct {
 	FormatVersion int

@@ -44,8 +44,9 @@ type ExportStats struct {
 	Objects, BodyBytes, FileBytes uint64
 }
 
-// Export writes the world's live objects to an image file at path.
-func (w *World) Export(path string, progress func(done, total int)) (ExportStats, error) {
+// Export writes the world's live objects to an image file at path. It
+// replaces an existing file atomically: interrupted, it leaves the old one.
+func (w *World) Export(path string, progress func(done, total int)) (_ ExportStats, err error) {
 	var st ExportStats
 	h := w.h
 	if h.InTransaction() {
@@ -62,7 +63,7 @@ func (w *World) Export(path string, progress func(done, total int)) (ExportStats
 			}
 		}
 	}
-	err := heap.Catch(func() error {
+	err = heap.Catch(func() error {
 		for i := 0; i < heap.NumRoots; i++ {
 			add(h.Root(i))
 		}
@@ -76,11 +77,11 @@ func (w *World) Export(path string, progress func(done, total int)) (ExportStats
 	if err != nil {
 		return st, err
 	}
-	f, err := os.Create(path)
+	f, err := createAtomic(path)
 	if err != nil {
 		return st, err
 	}
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.discard()) }()
 	if _, err := f.Write(make([]byte, imageHeader)); err != nil {
 		return st, err
 	}
@@ -147,7 +148,7 @@ func (w *World) Export(path string, progress func(done, total int)) (ExportStats
 	if _, err := f.WriteAt(hdr[:], 0); err != nil {
 		return st, err
 	}
-	if err := f.Sync(); err != nil {
+	if err := f.commit(); err != nil {
 		return st, err
 	}
 	if progress != nil {

@@ -39,43 +39,6 @@ func Exists(dir string) bool {
 	return err == nil
 }
 
-// Create makes a new world in dir (which must not hold one) and builds its
-// contents with build.
-func Create(dir string, build Builder, out io.Writer) (*World, error) {
-	if Exists(dir) {
-		return nil, fmt.Errorf("%s already holds a world", dir)
-	}
-	_, statErr := os.Stat(dir)
-	madeDir := errors.Is(statErr, os.ErrNotExist)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	h, err := heap.Create(HeapPath(dir), heap.Options{})
-	if err != nil {
-		return nil, err
-	}
-	w := &World{dir: dir, h: h, vm: vm.New(h, out)}
-	if err := build(w.vm); err != nil {
-		h.Close()
-		for _, p := range []string{HeapPath(dir), HeapPath(dir) + ".log", HeapPath(dir) + ".sums"} {
-			os.Remove(p)
-		}
-		if madeDir {
-			os.Remove(dir)
-		}
-		return nil, fmt.Errorf("building the world: %w", err)
-	}
-	if err := h.Commit(); err != nil {
-		h.Close()
-		return nil, err
-	}
-	if err := w.attach(); err != nil {
-		h.Close()
-		return nil, err
-	}
-	return w, nil
-}
-
 // attach opens the checkpoints and connects the VM's world primitives.
 func (w *World) attach() error {
 	cps, err := openCheckpoints(w.dir, w.h)
@@ -102,7 +65,7 @@ func Open(dir string, out io.Writer) (*World, error) {
 	w := &World{dir: dir, h: h, vm: vm.New(h, out)}
 	if !w.vm.Model().Booted() {
 		h.Close()
-		return nil, fmt.Errorf("%s: the world's heap is empty (it was never built)", dir)
+		return nil, unbuiltError(dir)
 	}
 	if err := w.attach(); err != nil {
 		h.Close()

@@ -99,12 +99,17 @@ func defaultWorld() string {
 	return filepath.Join(data, "psyche", "default.world")
 }
 
-// openOrCreate opens the world in dir, creating it from the core world if it is missing.
+// openOrCreate opens the world in dir, creating it from the core world if it
+// is missing. If another process creates it first, its world is opened.
 func openOrCreate(dir string, out io.Writer) (*world.World, error) {
-	if !world.Exists(dir) {
-		return world.Create(dir, images.BaseBuilder(), out)
+	if world.Exists(dir) {
+		return world.Open(dir, out)
 	}
-	return world.Open(dir, out)
+	w, err := world.Create(dir, images.BaseBuilder(), out)
+	if errors.Is(err, world.ErrExists) {
+		return world.Open(dir, out)
+	}
+	return w, err
 }
 
 func reportError(stderr io.Writer, err error) {
