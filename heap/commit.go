@@ -58,6 +58,9 @@ func (h *Heap) Commit() error {
 			return fmt.Errorf("commit: %w", err)
 		}
 	}
+	if err := h.markLogInUse(); err != nil {
+		return err
+	}
 	h.state.Seq = h.committed.Seq + 1
 	h.sumBuf = slices.Grow(h.sumBuf[:0], len(h.dirtyList))[:len(h.dirtyList)]
 	h.recBuf = encodeRecord(h.recBuf, &h.state, h.dirtyList, func(p uint64) []byte {
@@ -87,7 +90,7 @@ func (h *Heap) Commit() error {
 	h.direct = h.direct[:0]
 	h.committed = h.state
 	if h.logEnd > h.opts.LogLimit {
-		return h.checkpointLog()
+		return h.checkpointLog(logInUse)
 	}
 	return nil
 }

@@ -65,8 +65,9 @@ type Heap struct {
 	base     unsafe.Pointer // &mem[0]
 	fileSize uint64         // bytes the heap file has now (>= committed.PageCount pages)
 
-	state     state // as this transaction sees it
-	committed state // as of the last commit
+	state     state   // as this transaction sees it
+	committed state   // as of the last commit
+	superMark logMark // the log mark the superblocks on disk hold
 
 	bitmapMem []byte   // the mapping behind verified and dirty
 	verified  []uint64 // per page: checksum verified since open
@@ -121,7 +122,7 @@ func Create(path string, opts Options) (*Heap, error) {
 		if err := f.Truncate(int64(st.PageCount) * PageSize); err != nil {
 			return err
 		}
-		sb := encodeSuperblock(&st)
+		sb := encodeSuperblock(&st, logEmpty)
 		for i := int64(0); i < superPages; i++ {
 			if _, err := f.WriteAt(sb, i*PageSize); err != nil {
 				return err
@@ -175,21 +176,19 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	h.file = h.wrap(FileHeap, h.osFile)
-	logPath, sumsPath := heapFiles(path)
-	lf, err := openFile(logPath, os.O_RDWR|os.O_CREATE)
-	if err != nil {
+	if err := h.readSuperblocks(); err != nil {
 		return nil, err
 	}
-	h.log = h.wrap(FileLog, lf)
+	logPath, sumsPath := heapFiles(path)
+	if err := h.openLog(logPath); err != nil {
+		return nil, err
+	}
 	sf, err := openFile(sumsPath, os.O_RDWR)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: the page checksum table is missing (%v)", ErrCorrupt, sumsPath, err)
 	}
 	h.sums = h.wrap(FileSums, sf)
 
-	if err := h.readSuperblocks(); err != nil {
-		return nil, err
-	}
 	// From here on the heap tracks the file's size itself: only it changes the file.
 	fi, err := h.file.Stat()
 	if err != nil {
@@ -221,6 +220,33 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	return h, nil
 }
 
+// openLog opens the log. A missing log is made again only when the
+// superblock says it held nothing the heap file lacks: otherwise the heap
+// file may hold pages of transactions whose state only the log had, and
+// going on would build on a broken heap.
+func (h *Heap) openLog(logPath string) error {
+	lf, err := openFile(logPath, os.O_RDWR)
+	if errors.Is(err, os.ErrNotExist) {
+		if h.superMark != logEmpty {
+			return &CorruptError{File: logPath, Page: -1, Offset: -1,
+				Msg: "the log is missing, and the heap was not closed cleanly: the log may hold committed " +
+					"transactions that are not in the heap file yet. Restore the log, or copy the files away " +
+					"for salvage; opening without it would lose those transactions"}
+		}
+		if lf, err = openFile(logPath, os.O_RDWR|os.O_CREATE); err == nil {
+			err = syncDir(filepath.Dir(logPath))
+		}
+	}
+	if err != nil {
+		if lf != nil {
+			lf.Close()
+		}
+		return err
+	}
+	h.log = h.wrap(FileLog, lf)
+	return nil
+}
+
 func (h *Heap) wrap(which string, f File) File {
 	if h.opts.WrapFile != nil {
 		return h.opts.WrapFile(which, f)
@@ -228,9 +254,12 @@ func (h *Heap) wrap(which string, f File) File {
 	return f
 }
 
-// readSuperblocks picks the valid superblock with the higher sequence number.
+// readSuperblocks picks the valid superblock with the higher sequence number;
+// of two with the same, one that says the log may hold records (a crash can
+// leave the copies' marks different, never their states).
 func (h *Heap) readSuperblocks() error {
 	var best *state
+	var bestMark logMark
 	var errs [superPages]error
 	buf := make([]byte, PageSize)
 	for i := 0; i < superPages; i++ {
@@ -239,13 +268,13 @@ func (h *Heap) readSuperblocks() error {
 			errs[i] = fmt.Errorf("reading superblock: %v", err)
 			continue
 		}
-		s, err := decodeSuperblock(buf)
+		s, mark, err := decodeSuperblock(buf)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		if best == nil || s.Seq > best.Seq {
-			best = &s
+		if best == nil || s.Seq > best.Seq || (s.Seq == best.Seq && bestMark == logEmpty) {
+			best, bestMark = &s, mark
 		}
 	}
 	if best == nil {
@@ -262,6 +291,7 @@ func (h *Heap) readSuperblocks() error {
 	}
 	h.state = *best
 	h.committed = *best
+	h.superMark = bestMark
 	return nil
 }
 
@@ -297,7 +327,7 @@ func (h *Heap) recover() error {
 	h.committed = h.state
 	if replayed || good != fi.Size() || fi.Size() > 0 {
 		// Make the replayed state the superblock's and start an empty log.
-		return h.checkpointLog()
+		return h.checkpointLog(logInUse)
 	}
 	return nil
 }
@@ -347,27 +377,19 @@ func (h *Heap) ensureFileSize(size uint64) error {
 }
 
 // checkpointLog makes everything in the log durable in the heap file, writes
-// the superblock, and empties the log. Order matters: the heap file and the
-// checksum table are fsynced before the superblock claims them, and the
-// superblock is fsynced before the log that covered them goes.
-func (h *Heap) checkpointLog() error {
+// the superblock with the given log mark, and empties the log. Order
+// matters: the heap file and the checksum table are fsynced before the
+// superblock claims them, and the superblock is fsynced before the log that
+// covered them goes.
+func (h *Heap) checkpointLog(mark logMark) error {
 	if err := h.file.Sync(); err != nil {
 		return h.poison("fsync heap file", err)
 	}
 	if err := h.sums.Sync(); err != nil {
 		return h.poison("fsync checksum table", err)
 	}
-	// Both copies, one after the other, each fsynced: a crash can tear only the
-	// one being written, and once both are written a damaged copy has an
-	// identical twin, so opening never falls back to an older state.
-	sb := encodeSuperblock(&h.committed)
-	for slot := int64(0); slot < superPages; slot++ {
-		if _, err := h.file.WriteAt(sb, slot*PageSize); err != nil {
-			return h.poison("writing superblock", err)
-		}
-		if err := h.file.Sync(); err != nil {
-			return h.poison("fsync superblock", err)
-		}
+	if err := h.writeSuperblocks(mark); err != nil {
+		return err
 	}
 	if err := h.log.Truncate(0); err != nil {
 		return h.poison("trimming log", err)
@@ -377,6 +399,35 @@ func (h *Heap) checkpointLog() error {
 	}
 	h.logEnd = 0
 	return nil
+}
+
+// writeSuperblocks writes the committed state with the given log mark to
+// both superblocks, one after the other, each fsynced: a crash can tear only
+// the one being written, and once both are written a damaged copy has an
+// identical twin, so opening never falls back to an older state.
+func (h *Heap) writeSuperblocks(mark logMark) error {
+	sb := encodeSuperblock(&h.committed, mark)
+	for slot := int64(0); slot < superPages; slot++ {
+		if _, err := h.file.WriteAt(sb, slot*PageSize); err != nil {
+			return h.poison("writing superblock", err)
+		}
+		if err := h.file.Sync(); err != nil {
+			return h.poison("fsync superblock", err)
+		}
+	}
+	h.superMark = mark
+	return nil
+}
+
+// markLogInUse makes the superblocks say that the log may hold records,
+// before the first record after a clean open is appended. While the mark
+// is not logInUse nothing was committed since the superblocks were written,
+// so they keep their state and change only their mark.
+func (h *Heap) markLogInUse() error {
+	if h.superMark == logInUse {
+		return nil
+	}
+	return h.writeSuperblocks(logInUse)
 }
 
 // poison makes the heap unusable after a failed write or fsync.
@@ -420,8 +471,8 @@ func (h *Heap) Close() error {
 	var err error
 	if h.fatal == nil {
 		h.Abort()
-		if h.logEnd > 0 {
-			err = h.checkpointLog()
+		if h.logEnd > 0 || h.superMark != logEmpty {
+			err = h.checkpointLog(logEmpty)
 		}
 	} else {
 		err = h.fatal
