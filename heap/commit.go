@@ -30,6 +30,10 @@ func (h *Heap) Commit() error {
 	if h.fatal != nil {
 		return h.fatal
 	}
+	if h.opts.Access == ReadOnly {
+		h.Abort()
+		return fmt.Errorf("%w: nothing is kept", ErrReadOnly)
+	}
 	if h.readOnly {
 		h.Abort()
 		return fmt.Errorf("heap: read-only (a view of a checkpoint): nothing is kept")

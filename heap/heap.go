@@ -11,8 +11,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Access is how Open opens a heap.
+type Access int
+
+const (
+	// ReadWrite: the heap is locked for one process (flock LOCK_EX), its log
+	// is replayed into the heap file, and commits change it.
+	ReadWrite Access = iota
+	// ReadOnly: the heap is looked at without writing any of its files, as
+	// on a read-only file system. It takes a shared lock (LOCK_SH), so it
+	// excludes a writer but not other readers; where the file system has no
+	// locks it goes on without one, since nothing it does can damage the
+	// heap. A log holding committed transactions the heap file lacks cannot
+	// be replayed without writing, so Open refuses with ErrNeedsRecovery.
+	// Transactions run in the private mapping and Commit refuses them.
+	ReadOnly
+)
+
 // Options tune a heap. The zero value is good for use.
 type Options struct {
+	// Access is ReadWrite (the zero value) or ReadOnly.
+	Access Access
 	// Reserve is the address range mapped for the heap file, the most it can
 	// grow to without a remap. Default 1 TiB: the mapping is MAP_NORESERVE,
 	// so the reservation costs address space, not memory.
@@ -165,15 +184,15 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 			h.release()
 		}
 	}()
-	h.osFile, err = openFile(path, os.O_RDWR)
+	h.osFile, err = openFile(path, h.openFlag())
+	if errors.Is(err, unix.EROFS) {
+		return nil, fmt.Errorf("%w: %s is on a read-only file system", ErrReadOnly, path)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(h.osFile.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
-		}
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+	if err := h.lock(); err != nil {
+		return nil, err
 	}
 	h.file = h.wrap(FileHeap, h.osFile)
 	if err := h.readSuperblocks(); err != nil {
@@ -183,7 +202,7 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	if err := h.openLog(logPath); err != nil {
 		return nil, err
 	}
-	sf, err := openFile(sumsPath, os.O_RDWR)
+	sf, err := openFile(sumsPath, h.openFlag())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: the page checksum table is missing (%v)", ErrCorrupt, sumsPath, err)
 	}
@@ -225,13 +244,16 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 // file may hold pages of transactions whose state only the log had, and
 // going on would build on a broken heap.
 func (h *Heap) openLog(logPath string) error {
-	lf, err := openFile(logPath, os.O_RDWR)
+	lf, err := openFile(logPath, h.openFlag())
 	if errors.Is(err, os.ErrNotExist) {
 		if h.superMark != logEmpty {
 			return &CorruptError{File: logPath, Page: -1, Offset: -1,
 				Msg: "the log is missing, and the heap was not closed cleanly: the log may hold committed " +
 					"transactions that are not in the heap file yet. Restore the log, or copy the files away " +
 					"for salvage; opening without it would lose those transactions"}
+		}
+		if h.opts.Access == ReadOnly {
+			return nil // an empty log; h.log stays nil
 		}
 		if lf, err = openFile(logPath, os.O_RDWR|os.O_CREATE); err == nil {
 			err = syncDir(filepath.Dir(logPath))
@@ -245,6 +267,45 @@ func (h *Heap) openLog(logPath string) error {
 	}
 	h.log = h.wrap(FileLog, lf)
 	return nil
+}
+
+// openFlag is how the heap's files are opened for its Access.
+func (h *Heap) openFlag() int {
+	if h.opts.Access == ReadOnly {
+		return os.O_RDONLY
+	}
+	return os.O_RDWR
+}
+
+// lock takes the heap file's lock: exclusive for a writer, shared for a
+// reader. A reader goes on without a lock where the file system has none.
+func (h *Heap) lock() error {
+	how := unix.LOCK_EX
+	if h.opts.Access == ReadOnly {
+		how = unix.LOCK_SH
+	}
+	err := unix.Flock(int(h.osFile.Fd()), how|unix.LOCK_NB)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EWOULDBLOCK):
+		return fmt.Errorf("%w: %s", ErrLocked, h.path)
+	case h.opts.Access == ReadOnly:
+		return nil
+	}
+	return fmt.Errorf("locking %s: %w", h.path, err)
+}
+
+// Access answers how the heap was opened.
+func (h *Heap) Access() Access { return h.opts.Access }
+
+// scratchDir is where the heap puts temporary files (bitmaps too large for
+// memory): beside the heap, unless the heap must not be written to.
+func (h *Heap) scratchDir() string {
+	if h.opts.Access == ReadOnly {
+		return os.TempDir()
+	}
+	return filepath.Dir(h.path)
 }
 
 func (h *Heap) wrap(which string, f File) File {
@@ -298,6 +359,9 @@ func (h *Heap) readSuperblocks() error {
 // recover replays the log's complete records that the superblock does not
 // already cover, discards a torn tail, and leaves the log empty.
 func (h *Heap) recover() error {
+	if h.log == nil {
+		return nil // read-only, and the log was removed after a clean close
+	}
 	fi, err := h.log.Stat()
 	if err != nil {
 		return err
@@ -317,6 +381,11 @@ func (h *Heap) recover() error {
 			return &CorruptError{File: logName, Page: -1, Offset: -1,
 				Msg: fmt.Sprintf("log jumps from transaction %d to %d", next-1, rec.seq)}
 		}
+		if h.opts.Access == ReadOnly {
+			last := recs[len(recs)-1].seq
+			return fmt.Errorf("%w: %s holds committed transactions %d to %d, which are not in the heap file yet",
+				ErrNeedsRecovery, logName, rec.seq, last)
+		}
 		if err := h.applyPages(rec.st.PageCount, rec.pages); err != nil {
 			return err
 		}
@@ -325,6 +394,9 @@ func (h *Heap) recover() error {
 		replayed = true
 	}
 	h.committed = h.state
+	if h.opts.Access == ReadOnly {
+		return nil // the log holds only what the heap file has, and a torn tail: nothing to write
+	}
 	if replayed || good != fi.Size() || fi.Size() > 0 {
 		// Make the replayed state the superblock's and start an empty log.
 		return h.checkpointLog(logInUse)
@@ -360,6 +432,9 @@ func (h *Heap) ensureFileSize(size uint64) error {
 	cur := h.fileSize
 	if cur >= size {
 		return nil
+	}
+	if h.opts.Access == ReadOnly {
+		return fmt.Errorf("%w: the heap file cannot grow to %d bytes", ErrReadOnly, size)
 	}
 	if err := unix.Fallocate(int(h.osFile.Fd()), 0, int64(cur), int64(size-cur)); err != nil {
 		if errors.Is(err, unix.ENOSPC) {
@@ -471,7 +546,7 @@ func (h *Heap) Close() error {
 	var err error
 	if h.fatal == nil {
 		h.Abort()
-		if h.logEnd > 0 || h.superMark != logEmpty {
+		if h.opts.Access == ReadWrite && (h.logEnd > 0 || h.superMark != logEmpty) {
 			err = h.checkpointLog(logEmpty)
 		}
 	} else {
