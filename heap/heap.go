@@ -357,7 +357,9 @@ func (h *Heap) readSuperblocks() error {
 }
 
 // recover replays the log's complete records that the superblock does not
-// already cover, discards a torn tail, and leaves the log empty.
+// already cover, discards a torn tail, and leaves the log empty. It checks
+// the whole log before it writes anything, so that when it reports damage
+// no file has changed.
 func (h *Heap) recover() error {
 	if h.log == nil {
 		return nil // read-only, and the log was removed after a clean close
@@ -371,8 +373,8 @@ func (h *Heap) recover() error {
 	if err != nil {
 		return err
 	}
+	var replay []*record // the records the heap file lacks, in order
 	next := h.state.Seq + 1
-	replayed := false
 	for _, rec := range recs {
 		if rec.seq < next {
 			continue // already in the heap file
@@ -381,23 +383,24 @@ func (h *Heap) recover() error {
 			return &CorruptError{File: logName, Page: -1, Offset: -1,
 				Msg: fmt.Sprintf("log jumps from transaction %d to %d", next-1, rec.seq)}
 		}
-		if h.opts.Access == ReadOnly {
-			last := recs[len(recs)-1].seq
+		replay = append(replay, rec)
+		next++
+	}
+	if h.opts.Access == ReadOnly {
+		if len(replay) > 0 {
 			return fmt.Errorf("%w: %s holds committed transactions %d to %d, which are not in the heap file yet",
-				ErrNeedsRecovery, logName, rec.seq, last)
+				ErrNeedsRecovery, logName, replay[0].seq, replay[len(replay)-1].seq)
 		}
+		return nil // the log holds only what the heap file has, and a torn tail: nothing to write
+	}
+	for _, rec := range replay {
 		if err := h.applyPages(rec.st.PageCount, rec.pages); err != nil {
 			return err
 		}
 		h.state = rec.st
-		next++
-		replayed = true
 	}
 	h.committed = h.state
-	if h.opts.Access == ReadOnly {
-		return nil // the log holds only what the heap file has, and a torn tail: nothing to write
-	}
-	if replayed || good != fi.Size() || fi.Size() > 0 {
+	if len(replay) > 0 || good != fi.Size() || fi.Size() > 0 {
 		// Make the replayed state the superblock's and start an empty log.
 		return h.checkpointLog(logInUse)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -113,5 +114,26 @@ func TestLogDamageIsReportedNotTruncated(t *testing.T) {
 				t.Fatal("opening a heap with a damaged log changed its files")
 			}
 		})
+	}
+}
+
+// TestLogGapChangesNothing: a log that skips a transaction (a record cut
+// out) is reported before any record is replayed into the heap file.
+func TestLogGapChangesNothing(t *testing.T) {
+	path, offs := loggedHeap(t, 3)
+	b, err := os.ReadFile(path + ".log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spliced := append(b[:offs[1]:offs[1]], b[offs[2]:]...)
+	if err := os.WriteFile(path+".log", spliced, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := heapFileHashes(t, path)
+	if _, err := openT(t, path); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "jumps") {
+		t.Fatalf("got %v, want a gap in the log reported", err)
+	}
+	if !sameHashes(before, heapFileHashes(t, path)) {
+		t.Fatal("a log with a gap was partly replayed")
 	}
 }
