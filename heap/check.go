@@ -2,7 +2,6 @@ package heap
 
 import (
 	"fmt"
-	"path/filepath"
 	"unsafe"
 )
 
@@ -59,7 +58,7 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 	for i := int64(0); i < superPages; i++ {
 		if _, err := h.file.ReadAt(buf, i*PageSize); err != nil {
 			add(i*PageSize, "superblock %d cannot be read: %v", i, err)
-		} else if _, err := decodeSuperblock(buf); err != nil {
+		} else if _, _, err := decodeSuperblock(buf); err != nil {
 			add(i*PageSize, "superblock %d is damaged (%v); the other copy is in use", i, err)
 		}
 	}
@@ -80,13 +79,13 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 	word := func(a uint64) uint64 { return *(*uint64)(unsafe.Add(h.base, a)) }
 
 	// Pass 1: parse the heap, recording where objects start.
-	starts, err := newBitmap(filepath.Dir(h.path), st.Frontier/wordSize)
+	starts, err := newBitmap(h.scratchDir(), st.Frontier/wordSize)
 	if err != nil {
 		add(-1, "cannot make a bitmap for the check: %v", err)
 		return r
 	}
 	defer starts.release()
-	free, err := newBitmap(filepath.Dir(h.path), st.Frontier/wordSize)
+	free, err := newBitmap(h.scratchDir(), st.Frontier/wordSize)
 	if err != nil {
 		add(-1, "cannot make a bitmap for the check: %v", err)
 		return r

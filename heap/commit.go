@@ -36,6 +36,10 @@ func (h *Heap) commit() error {
 	if h.fatal != nil {
 		return h.fatal
 	}
+	if h.opts.Access == ReadOnly {
+		h.Abort()
+		return fmt.Errorf("%w: nothing is kept", ErrReadOnly)
+	}
 	if h.readOnly {
 		h.Abort()
 		return fmt.Errorf("heap: read-only (a view of a checkpoint): nothing is kept")
@@ -63,6 +67,9 @@ func (h *Heap) commit() error {
 			}
 			return fmt.Errorf("commit: %w", err)
 		}
+	}
+	if err := h.markLogInUse(); err != nil {
+		return err
 	}
 	h.state.Seq = h.committed.Seq + 1
 	h.sumBuf = slices.Grow(h.sumBuf[:0], len(h.dirtyList))[:len(h.dirtyList)]
@@ -93,7 +100,7 @@ func (h *Heap) commit() error {
 	h.direct = h.direct[:0]
 	h.committed = h.state
 	if h.logEnd > h.opts.LogLimit {
-		return h.checkpointLog()
+		return h.checkpointLog(logInUse)
 	}
 	return nil
 }

@@ -26,10 +26,10 @@
 // # Reading the source
 //
 //   - oop.go: the tagged reference word. object.go: the object header layout.
-//   - superblock.go: the two superblocks and the state every transaction
-//     commits (roots, allocator, size); page checksums.
-//   - heap.go: opening (lock, superblocks, recovery, mapping), growth,
-//     trimming the log, closing.
+//   - superblock.go: the two superblocks, the state every transaction
+//     commits (roots, allocator, size) and the log mark; page checksums.
+//   - heap.go: opening (read-write or read-only; lock, superblocks,
+//     recovery, mapping), growth, trimming the log, closing.
 //   - log.go: the redo log's record format, and telling a torn tail from damage.
 //   - access.go: reading objects (with lazy page verification) and the write barrier.
 //   - young.go: the young space, scavenging, and promotion at commit.
@@ -49,6 +49,9 @@
 //
 //   - The heap file always holds the last committed state except for
 //     transactions whose records are still in the log; recovery replays those.
+//   - While the superblocks' log mark says the log is empty, it holds no
+//     record newer than them: the mark is set to "in use" before the first
+//     append, so a log missing where it may have held records is noticed.
 //   - No young oop is ever in the heap file: commit promotes or drops every
 //     young object first.
 //   - Every page in the heap file matches its checksum in path.sums (or is

@@ -23,6 +23,13 @@ var (
 	ErrOutOfMemory = errors.New("out of memory")
 	// ErrExists: Create found a heap already there.
 	ErrExists = errors.New("heap already exists")
+	// ErrReadOnly: the heap cannot be changed: it was opened ReadOnly, or a
+	// ReadWrite open found it on a read-only file system.
+	ErrReadOnly = errors.New("heap is read-only")
+	// ErrNeedsRecovery: a ReadOnly open found committed transactions in the
+	// log that are not in the heap file yet; replaying them writes the heap
+	// file, so the heap must first be opened ReadWrite once.
+	ErrNeedsRecovery = errors.New("heap needs recovery: its log must be replayed by a read-write open")
 )
 
 // CorruptError names where damage was found. It matches ErrCorrupt.

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"path/filepath"
 	"unsafe"
 
 	mmap "github.com/edsrzf/mmap-go"
@@ -94,7 +93,7 @@ func (h *Heap) CollectProgress(progress func(done, total uint64)) (GCStats, erro
 	if h.InTransaction() {
 		return st, fmt.Errorf("heap: Collect called inside a transaction")
 	}
-	marks, err := newBitmap(filepath.Dir(h.path), h.state.Frontier/wordSize)
+	marks, err := newBitmap(h.scratchDir(), h.state.Frontier/wordSize)
 	if err != nil {
 		return st, fmt.Errorf("gc: mark bitmap: %w", err)
 	}

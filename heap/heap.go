@@ -11,8 +11,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Access is how Open opens a heap.
+type Access int
+
+const (
+	// ReadWrite: the heap is locked for one process (flock LOCK_EX), its log
+	// is replayed into the heap file, and commits change it.
+	ReadWrite Access = iota
+	// ReadOnly: the heap is looked at without writing any of its files, as
+	// on a read-only file system. It takes a shared lock (LOCK_SH), so it
+	// excludes a writer but not other readers; where the file system has no
+	// locks it goes on without one, since nothing it does can damage the
+	// heap. A log holding committed transactions the heap file lacks cannot
+	// be replayed without writing, so Open refuses with ErrNeedsRecovery.
+	// Transactions run in the private mapping and Commit refuses them.
+	ReadOnly
+)
+
 // Options tune a heap. The zero value is good for use.
 type Options struct {
+	// Access is ReadWrite (the zero value) or ReadOnly.
+	Access Access
 	// Reserve is the address range mapped for the heap file, the most it can
 	// grow to without a remap. Default 1 TiB: the mapping is MAP_NORESERVE,
 	// so the reservation costs address space, not memory.
@@ -65,8 +84,9 @@ type Heap struct {
 	base     unsafe.Pointer // &mem[0]
 	fileSize uint64         // bytes the heap file has now (>= committed.PageCount pages)
 
-	state     state // as this transaction sees it
-	committed state // as of the last commit
+	state     state   // as this transaction sees it
+	committed state   // as of the last commit
+	superMark logMark // the log mark the superblocks on disk hold
 
 	bitmapMem []byte   // the mapping behind verified and dirty
 	verified  []uint64 // per page: checksum verified since open
@@ -122,7 +142,7 @@ func Create(path string, opts Options) (*Heap, error) {
 		if err := f.Truncate(int64(st.PageCount) * PageSize); err != nil {
 			return err
 		}
-		sb := encodeSuperblock(&st)
+		sb := encodeSuperblock(&st, logEmpty)
 		for i := int64(0); i < superPages; i++ {
 			if _, err := f.WriteAt(sb, i*PageSize); err != nil {
 				return err
@@ -165,32 +185,30 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 			h.release()
 		}
 	}()
-	h.osFile, err = openFile(path, os.O_RDWR)
+	h.osFile, err = openFile(path, h.openFlag())
+	if errors.Is(err, unix.EROFS) {
+		return nil, fmt.Errorf("%w: %s is on a read-only file system", ErrReadOnly, path)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(h.osFile.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
-		}
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+	if err := h.lock(); err != nil {
+		return nil, err
 	}
 	h.file = h.wrap(FileHeap, h.osFile)
-	logPath, sumsPath := heapFiles(path)
-	lf, err := openFile(logPath, os.O_RDWR|os.O_CREATE)
-	if err != nil {
+	if err := h.readSuperblocks(); err != nil {
 		return nil, err
 	}
-	h.log = h.wrap(FileLog, lf)
-	sf, err := openFile(sumsPath, os.O_RDWR)
+	logPath, sumsPath := heapFiles(path)
+	if err := h.openLog(logPath); err != nil {
+		return nil, err
+	}
+	sf, err := openFile(sumsPath, h.openFlag())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: the page checksum table is missing (%v)", ErrCorrupt, sumsPath, err)
 	}
 	h.sums = h.wrap(FileSums, sf)
 
-	if err := h.readSuperblocks(); err != nil {
-		return nil, err
-	}
 	// From here on the heap tracks the file's size itself: only it changes the file.
 	fi, err := h.file.Stat()
 	if err != nil {
@@ -222,6 +240,75 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	return h, nil
 }
 
+// openLog opens the log. A missing log is made again only when the
+// superblock says it held nothing the heap file lacks: otherwise the heap
+// file may hold pages of transactions whose state only the log had, and
+// going on would build on a broken heap.
+func (h *Heap) openLog(logPath string) error {
+	lf, err := openFile(logPath, h.openFlag())
+	if errors.Is(err, os.ErrNotExist) {
+		if h.superMark != logEmpty {
+			return &CorruptError{File: logPath, Page: -1, Offset: -1,
+				Msg: "the log is missing, and the heap was not closed cleanly: the log may hold committed " +
+					"transactions that are not in the heap file yet. Restore the log, or copy the files away " +
+					"for salvage; opening without it would lose those transactions"}
+		}
+		if h.opts.Access == ReadOnly {
+			return nil // an empty log; h.log stays nil
+		}
+		if lf, err = openFile(logPath, os.O_RDWR|os.O_CREATE); err == nil {
+			err = syncDir(filepath.Dir(logPath))
+		}
+	}
+	if err != nil {
+		if lf != nil {
+			lf.Close()
+		}
+		return err
+	}
+	h.log = h.wrap(FileLog, lf)
+	return nil
+}
+
+// openFlag is how the heap's files are opened for its Access.
+func (h *Heap) openFlag() int {
+	if h.opts.Access == ReadOnly {
+		return os.O_RDONLY
+	}
+	return os.O_RDWR
+}
+
+// lock takes the heap file's lock: exclusive for a writer, shared for a
+// reader. A reader goes on without a lock where the file system has none.
+func (h *Heap) lock() error {
+	how := unix.LOCK_EX
+	if h.opts.Access == ReadOnly {
+		how = unix.LOCK_SH
+	}
+	err := unix.Flock(int(h.osFile.Fd()), how|unix.LOCK_NB)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EWOULDBLOCK):
+		return fmt.Errorf("%w: %s", ErrLocked, h.path)
+	case h.opts.Access == ReadOnly:
+		return nil
+	}
+	return fmt.Errorf("locking %s: %w", h.path, err)
+}
+
+// Access answers how the heap was opened.
+func (h *Heap) Access() Access { return h.opts.Access }
+
+// scratchDir is where the heap puts temporary files (bitmaps too large for
+// memory): beside the heap, unless the heap must not be written to.
+func (h *Heap) scratchDir() string {
+	if h.opts.Access == ReadOnly {
+		return os.TempDir()
+	}
+	return filepath.Dir(h.path)
+}
+
 func (h *Heap) wrap(which string, f File) File {
 	if h.opts.WrapFile != nil {
 		return h.opts.WrapFile(which, f)
@@ -229,9 +316,12 @@ func (h *Heap) wrap(which string, f File) File {
 	return f
 }
 
-// readSuperblocks picks the valid superblock with the higher sequence number.
+// readSuperblocks picks the valid superblock with the higher sequence number;
+// of two with the same, one that says the log may hold records (a crash can
+// leave the copies' marks different, never their states).
 func (h *Heap) readSuperblocks() error {
 	var best *state
+	var bestMark logMark
 	var errs [superPages]error
 	buf := make([]byte, PageSize)
 	for i := 0; i < superPages; i++ {
@@ -240,13 +330,13 @@ func (h *Heap) readSuperblocks() error {
 			errs[i] = fmt.Errorf("reading superblock: %v", err)
 			continue
 		}
-		s, err := decodeSuperblock(buf)
+		s, mark, err := decodeSuperblock(buf)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		if best == nil || s.Seq > best.Seq {
-			best = &s
+		if best == nil || s.Seq > best.Seq || (s.Seq == best.Seq && bestMark == logEmpty) {
+			best, bestMark = &s, mark
 		}
 	}
 	if best == nil {
@@ -263,12 +353,18 @@ func (h *Heap) readSuperblocks() error {
 	}
 	h.state = *best
 	h.committed = *best
+	h.superMark = bestMark
 	return nil
 }
 
 // recover replays the log's complete records that the superblock does not
-// already cover, discards a torn tail, and leaves the log empty.
+// already cover, discards a torn tail, and leaves the log empty. It checks
+// the whole log before it writes anything, so that when it reports damage
+// no file has changed.
 func (h *Heap) recover() error {
+	if h.log == nil {
+		return nil // read-only, and the log was removed after a clean close
+	}
 	fi, err := h.log.Stat()
 	if err != nil {
 		return err
@@ -278,8 +374,8 @@ func (h *Heap) recover() error {
 	if err != nil {
 		return err
 	}
+	var replay []*record // the records the heap file lacks, in order
 	next := h.state.Seq + 1
-	replayed := false
 	for _, rec := range recs {
 		if rec.seq < next {
 			continue // already in the heap file
@@ -288,17 +384,26 @@ func (h *Heap) recover() error {
 			return &CorruptError{File: logName, Page: -1, Offset: -1,
 				Msg: fmt.Sprintf("log jumps from transaction %d to %d", next-1, rec.seq)}
 		}
+		replay = append(replay, rec)
+		next++
+	}
+	if h.opts.Access == ReadOnly {
+		if len(replay) > 0 {
+			return fmt.Errorf("%w: %s holds committed transactions %d to %d, which are not in the heap file yet",
+				ErrNeedsRecovery, logName, replay[0].seq, replay[len(replay)-1].seq)
+		}
+		return nil // the log holds only what the heap file has, and a torn tail: nothing to write
+	}
+	for _, rec := range replay {
 		if err := h.applyPages(rec.st.PageCount, rec.pages); err != nil {
 			return err
 		}
 		h.state = rec.st
-		next++
-		replayed = true
 	}
 	h.committed = h.state
-	if replayed || good != fi.Size() || fi.Size() > 0 {
+	if len(replay) > 0 || good != fi.Size() || fi.Size() > 0 {
 		// Make the replayed state the superblock's and start an empty log.
-		return h.checkpointLog()
+		return h.checkpointLog(logInUse)
 	}
 	return nil
 }
@@ -332,6 +437,9 @@ func (h *Heap) ensureFileSize(size uint64) error {
 	if cur >= size {
 		return nil
 	}
+	if h.opts.Access == ReadOnly {
+		return fmt.Errorf("%w: the heap file cannot grow to %d bytes", ErrReadOnly, size)
+	}
 	if err := unix.Fallocate(int(h.osFile.Fd()), 0, int64(cur), int64(size-cur)); err != nil {
 		if errors.Is(err, unix.ENOSPC) {
 			return &oomError{fmt.Sprintf("no space left on the device for the heap to grow to %d bytes", size)}
@@ -348,27 +456,19 @@ func (h *Heap) ensureFileSize(size uint64) error {
 }
 
 // checkpointLog makes everything in the log durable in the heap file, writes
-// the superblock, and empties the log. Order matters: the heap file and the
-// checksum table are fsynced before the superblock claims them, and the
-// superblock is fsynced before the log that covered them goes.
-func (h *Heap) checkpointLog() error {
+// the superblock with the given log mark, and empties the log. Order
+// matters: the heap file and the checksum table are fsynced before the
+// superblock claims them, and the superblock is fsynced before the log that
+// covered them goes.
+func (h *Heap) checkpointLog(mark logMark) error {
 	if err := h.file.Sync(); err != nil {
 		return h.poison("fsync heap file", err)
 	}
 	if err := h.sums.Sync(); err != nil {
 		return h.poison("fsync checksum table", err)
 	}
-	// Both copies, one after the other, each fsynced: a crash can tear only the
-	// one being written, and once both are written a damaged copy has an
-	// identical twin, so opening never falls back to an older state.
-	sb := encodeSuperblock(&h.committed)
-	for slot := int64(0); slot < superPages; slot++ {
-		if _, err := h.file.WriteAt(sb, slot*PageSize); err != nil {
-			return h.poison("writing superblock", err)
-		}
-		if err := h.file.Sync(); err != nil {
-			return h.poison("fsync superblock", err)
-		}
+	if err := h.writeSuperblocks(mark); err != nil {
+		return err
 	}
 	if err := h.log.Truncate(0); err != nil {
 		return h.poison("trimming log", err)
@@ -378,6 +478,35 @@ func (h *Heap) checkpointLog() error {
 	}
 	h.logEnd = 0
 	return nil
+}
+
+// writeSuperblocks writes the committed state with the given log mark to
+// both superblocks, one after the other, each fsynced: a crash can tear only
+// the one being written, and once both are written a damaged copy has an
+// identical twin, so opening never falls back to an older state.
+func (h *Heap) writeSuperblocks(mark logMark) error {
+	sb := encodeSuperblock(&h.committed, mark)
+	for slot := int64(0); slot < superPages; slot++ {
+		if _, err := h.file.WriteAt(sb, slot*PageSize); err != nil {
+			return h.poison("writing superblock", err)
+		}
+		if err := h.file.Sync(); err != nil {
+			return h.poison("fsync superblock", err)
+		}
+	}
+	h.superMark = mark
+	return nil
+}
+
+// markLogInUse makes the superblocks say that the log may hold records,
+// before the first record after a clean open is appended. While the mark
+// is not logInUse nothing was committed since the superblocks were written,
+// so they keep their state and change only their mark.
+func (h *Heap) markLogInUse() error {
+	if h.superMark == logInUse {
+		return nil
+	}
+	return h.writeSuperblocks(logInUse)
 }
 
 // poison makes the heap unusable after a failed write or fsync.
@@ -421,8 +550,8 @@ func (h *Heap) Close() error {
 	var err error
 	if h.fatal == nil {
 		h.Abort()
-		if h.logEnd > 0 {
-			err = h.checkpointLog()
+		if h.opts.Access == ReadWrite && (h.logEnd > 0 || h.superMark != logEmpty) {
+			err = h.checkpointLog(logEmpty)
 		}
 	} else {
 		err = h.fatal

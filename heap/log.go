@@ -21,9 +21,12 @@ import (
 //	crc u32 (CRC-32C of everything above) | endMagic u32
 //
 // Records are appended one at a time, each followed by an fsync, so only the
-// last record can be torn by a crash. A record that fails its checks with
-// nothing valid after it is a torn tail and is discarded; one followed by more
-// data is damage in the middle of the log, reported, never skipped.
+// last record can be torn by a crash. A record that fails its checks is a
+// torn tail, and is discarded, only if nothing follows it: no valid record
+// later in the log, and no bytes past the end its own header declares. Any
+// other bad record is damage in the middle of the log, reported, never
+// skipped. Damage to the last record cannot be told from a torn write; that
+// transaction is lost as if the crash had come before its fsync.
 
 const (
 	logMagic    = 0x474F4C50 // "PLOG"
@@ -84,34 +87,47 @@ func encodeRecord(buf []byte, st *state, pageNos []uint64, page func(uint64) []b
 	return b
 }
 
-// errTorn marks a record that is incomplete or damaged at the end of the log.
+// errTorn marks a record that is incomplete or fails its checks: a torn
+// tail if it is the last thing in the log, damage otherwise.
 var errTorn = errors.New("torn log record")
+
+// readHeader decodes the fixed header of the record at off and answers the
+// number of pages and the size the record declares. A header that is
+// consistent in itself tells where the record ends even when its body is
+// damaged.
+func readHeader(r io.ReaderAt, off, logSize int64) (npages, size int64, err error) {
+	var hdr [recHeader]byte
+	if logSize-off < recHeader {
+		return 0, 0, fmt.Errorf("%w: %d bytes left, a header needs %d", errTorn, logSize-off, recHeader)
+	}
+	if _, err := r.ReadAt(hdr[:], off); err != nil {
+		return 0, 0, err
+	}
+	le := binary.LittleEndian
+	if le.Uint32(hdr[0:]) != logMagic {
+		return 0, 0, fmt.Errorf("%w: bad magic", errTorn)
+	}
+	if v := le.Uint16(hdr[4:]); v != logVersion {
+		return 0, 0, fmt.Errorf("%w: log record version %d", ErrVersion, v)
+	}
+	npages = int64(le.Uint32(hdr[16:]))
+	if le.Uint32(hdr[20:]) != stateSize {
+		return 0, 0, fmt.Errorf("%w: state size %d", errTorn, le.Uint32(hdr[20:]))
+	}
+	size = int64(le.Uint64(hdr[24:]))
+	if size != recordSize(int(npages)) || size < 0 {
+		return 0, 0, fmt.Errorf("%w: length %d does not match %d pages", errTorn, size, npages)
+	}
+	return npages, size, nil
+}
 
 // readRecord decodes the record at off. It answers errTorn (wrapped) when the
 // record is incomplete or fails its checks; the caller decides whether that
 // is a torn tail or damage by looking at what follows.
 func readRecord(r io.ReaderAt, off, logSize int64) (*record, error) {
-	var hdr [recHeader]byte
-	if logSize-off < recHeader {
-		return nil, fmt.Errorf("%w: %d bytes left, a header needs %d", errTorn, logSize-off, recHeader)
-	}
-	if _, err := r.ReadAt(hdr[:], off); err != nil {
+	npages, size, err := readHeader(r, off, logSize)
+	if err != nil {
 		return nil, err
-	}
-	le := binary.LittleEndian
-	if le.Uint32(hdr[0:]) != logMagic {
-		return nil, fmt.Errorf("%w: bad magic", errTorn)
-	}
-	if v := le.Uint16(hdr[4:]); v != logVersion {
-		return nil, fmt.Errorf("%w: log record version %d", ErrVersion, v)
-	}
-	npages := int64(le.Uint32(hdr[16:]))
-	if le.Uint32(hdr[20:]) != stateSize {
-		return nil, fmt.Errorf("%w: state size %d", errTorn, le.Uint32(hdr[20:]))
-	}
-	size := int64(le.Uint64(hdr[24:]))
-	if size != recordSize(int(npages)) || size < 0 {
-		return nil, fmt.Errorf("%w: length %d does not match %d pages", errTorn, size, npages)
 	}
 	if off+size > logSize {
 		return nil, fmt.Errorf("%w: record of %d bytes runs past the end of the log", errTorn, size)
@@ -120,6 +136,7 @@ func readRecord(r io.ReaderAt, off, logSize int64) (*record, error) {
 	if _, err := r.ReadAt(b, off); err != nil {
 		return nil, err
 	}
+	le := binary.LittleEndian
 	body := size - recTrailer
 	if le.Uint32(b[body+4:]) != logEndMagic || crc32.Checksum(b[:body], castagnoli) != le.Uint32(b[body:]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errTorn)
@@ -154,29 +171,41 @@ func readRecord(r io.ReaderAt, off, logSize int64) (*record, error) {
 func scanLog(r io.ReaderAt, logSize int64, logName string) ([]*record, int64, error) {
 	var recs []*record
 	off := int64(0)
+	minSeq := uint64(0) // a record after a bad one must be newer than those before it
 	for off < logSize {
 		rec, err := readRecord(r, off, logSize)
 		if err == nil {
 			recs = append(recs, rec)
 			off += rec.size
+			minSeq = rec.seq + 1
 			continue
 		}
 		if !errors.Is(err, errTorn) {
 			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off, Msg: err.Error()}
 		}
-		// A torn tail, unless a good record follows somewhere after it.
-		if next := findRecordAfter(r, off+1, logSize); next >= 0 {
+		// A crash tears only the record being written, the last one: a bad
+		// record with anything valid after it, or whose own header says it
+		// ends before the log does, is damage. Skipping it would drop the
+		// committed transactions after it.
+		if next := findRecordAfter(r, off+1, logSize, minSeq); next >= 0 {
 			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off,
 				Msg: fmt.Sprintf("damaged record (%v) followed by a good record at offset %d", err, next)}
+		}
+		if _, size, herr := readHeader(r, off, logSize); herr == nil && off+size < logSize {
+			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off,
+				Msg: fmt.Sprintf("damaged record (%v) followed by %d more bytes: only the last record can be torn by a crash", err, logSize-off-size)}
 		}
 		break
 	}
 	return recs, off, nil
 }
 
-// findRecordAfter looks for a valid record starting at an 8-byte boundary
-// at or after from. It answers its offset or -1.
-func findRecordAfter(r io.ReaderAt, from, logSize int64) int64 {
+// findRecordAfter looks for a valid record of transaction minSeq or later
+// starting at an 8-byte boundary at or after from (records are multiples of
+// 8 bytes long). It answers its offset or -1. The bound on the sequence
+// number keeps a copy of an older log that a transaction stored in the heap,
+// and so in a torn record's pages, from passing for a later record.
+func findRecordAfter(r io.ReaderAt, from, logSize int64, minSeq uint64) int64 {
 	var hdr [4]byte
 	for off := (from + 7) &^ 7; off+recHeader <= logSize; off += 8 {
 		if _, err := r.ReadAt(hdr[:], off); err != nil {
@@ -185,7 +214,7 @@ func findRecordAfter(r io.ReaderAt, from, logSize int64) int64 {
 		if binary.LittleEndian.Uint32(hdr[:]) != logMagic {
 			continue
 		}
-		if _, err := readRecord(r, off, logSize); err == nil {
+		if rec, err := readRecord(r, off, logSize); err == nil && rec.seq >= minSeq {
 			return off
 		}
 	}

@@ -14,7 +14,8 @@ import (
 // Seq is in the heap file. The valid one with the higher Seq wins.
 //
 // Layout (little-endian): magic[8] version u32 pageSize u32, then the encoded
-// state, then at the end of the page a CRC-32C of everything before it.
+// state, then the log mark u32, then at the end of the page a CRC-32C of
+// everything before it.
 
 const (
 	pageShift = 12
@@ -125,41 +126,69 @@ func (s *state) validate() error {
 // maxPages bounds a heap at 2^48 bytes, so that page arithmetic cannot overflow.
 const maxPages = 1 << (48 - pageShift)
 
-const superHeader = 16
+const (
+	superHeader  = 16
+	superLogMark = superHeader + stateSize // offset of the log mark
+)
 
-func encodeSuperblock(s *state) []byte {
+// logMark records in the superblock whether the log may hold records newer
+// than the superblock's Seq, so that a log deleted after a crash is noticed
+// instead of being made again empty over a heap file that holds pages of
+// transactions whose state only the log had.
+//
+// Invariant: while the mark on disk is logEmpty, the log holds no record
+// newer than the superblock: a heap sets logInUse (written and fsynced)
+// before it appends its first record, and writes logEmpty only when it
+// closes, after the log's records are in the heap file.
+type logMark uint32
+
+const (
+	// logMarkUnset is what a superblock written before the mark existed
+	// holds; it is read as logInUse.
+	logMarkUnset logMark = iota
+	logEmpty
+	logInUse
+)
+
+func encodeSuperblock(s *state, mark logMark) []byte {
 	b := make([]byte, PageSize)
 	copy(b, heapMagic[:])
 	binary.LittleEndian.PutUint32(b[8:], formatVersion)
 	binary.LittleEndian.PutUint32(b[12:], PageSize)
 	s.encode(b[superHeader:])
+	binary.LittleEndian.PutUint32(b[superLogMark:], uint32(mark))
 	binary.LittleEndian.PutUint32(b[PageSize-4:], crc32.Checksum(b[:PageSize-4], castagnoli))
 	return b
 }
 
-// decodeSuperblock answers the state in one superblock page, or why it cannot be used.
-func decodeSuperblock(b []byte) (state, error) {
+// decodeSuperblock answers the state and log mark in one superblock page, or
+// why it cannot be used.
+func decodeSuperblock(b []byte) (state, logMark, error) {
 	var s state
 	if len(b) < PageSize {
-		return s, fmt.Errorf("short superblock (%d bytes)", len(b))
+		return s, 0, fmt.Errorf("short superblock (%d bytes)", len(b))
 	}
 	if [8]byte(b[:8]) != heapMagic {
-		return s, ErrNotHeap
+		return s, 0, ErrNotHeap
 	}
 	if crc32.Checksum(b[:PageSize-4], castagnoli) != binary.LittleEndian.Uint32(b[PageSize-4:]) {
-		return s, fmt.Errorf("superblock checksum mismatch")
+		return s, 0, fmt.Errorf("superblock checksum mismatch")
 	}
 	if v := binary.LittleEndian.Uint32(b[8:]); v != formatVersion {
-		return s, fmt.Errorf("%w: file has version %d, this program reads version %d", ErrVersion, v, formatVersion)
+		return s, 0, fmt.Errorf("%w: file has version %d, this program reads version %d", ErrVersion, v, formatVersion)
 	}
 	if ps := binary.LittleEndian.Uint32(b[12:]); ps != PageSize {
-		return s, fmt.Errorf("%w: page size %d, expected %d", ErrVersion, ps, PageSize)
+		return s, 0, fmt.Errorf("%w: page size %d, expected %d", ErrVersion, ps, PageSize)
 	}
 	s.decode(b[superHeader:])
 	if err := s.validate(); err != nil {
-		return s, err
+		return s, 0, err
 	}
-	return s, nil
+	mark := logMark(binary.LittleEndian.Uint32(b[superLogMark:]))
+	if mark > logInUse {
+		return s, 0, fmt.Errorf("log mark %d is not one this program knows", mark)
+	}
+	return s, mark, nil
 }
 
 // pageSum is the checksum kept for a heap page: CRC-32C seeded with the page

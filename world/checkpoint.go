@@ -86,6 +86,12 @@ func openCheckpoints(worldDir string, h *heap.Heap) (*checkpoints, error) {
 			return nil, fmt.Errorf("%s is damaged (%v): the world's checkpoints cannot be read", c.indexPath(), err)
 		}
 	}
+	if h.Access() == heap.ReadOnly {
+		if c.idx.RollbackTo != 0 {
+			return nil, fmt.Errorf("%w: a rollback was interrupted; opening the world read-write finishes it", heap.ErrNeedsRecovery)
+		}
+		return c, nil // nothing is appended to a delta, nor the index written
+	}
 	if n := len(c.idx.Checkpoints); n > 0 {
 		if c.newest, err = openDelta(c.deltaPath(c.idx.Checkpoints[n-1].ID), false); err != nil {
 			return nil, fmt.Errorf("opening the newest checkpoint's delta: %w", err)
@@ -240,7 +246,7 @@ func (c *checkpoints) pagesSince(k int, progress func(done, total int)) (map[uin
 	pages := map[uint64][]byte{}
 	n := len(c.idx.Checkpoints)
 	for i := n - 1; i >= k; i-- {
-		d, err := openDelta(c.deltaPath(c.idx.Checkpoints[i].ID), false)
+		d, err := readDelta(c.deltaPath(c.idx.Checkpoints[i].ID))
 		if err != nil {
 			return nil, err
 		}

@@ -43,24 +43,45 @@ func openDelta(path string, create bool) (*deltaFile, error) {
 		return nil, err
 	}
 	d := &deltaFile{path: path, f: f, pages: map[uint64]int64{}}
-	if err := d.scan(); err != nil {
+	size, err := d.scan()
+	if err == nil && d.end != size { // a torn last record
+		err = d.f.Truncate(d.end)
+	}
+	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *deltaFile) scan() error {
+// readDelta opens a delta to read its pages. It changes nothing, so it works
+// on a read-only file system (eval --at, check).
+func readDelta(path string) (*deltaFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	d := &deltaFile{path: path, f: f, pages: map[uint64]int64{}}
+	if _, err := d.scan(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// scan indexes the records and sets end past the last complete one. It
+// answers the file's size.
+func (d *deltaFile) scan() (int64, error) {
 	fi, err := d.f.Stat()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	size := fi.Size()
 	var hdr [20]byte
 	off := int64(0)
 	for off+20 <= size {
 		if _, err := d.f.ReadAt(hdr[:], off); err != nil {
-			return err
+			return 0, err
 		}
 		n := int64(binary.LittleEndian.Uint32(hdr[12:]))
 		if binary.LittleEndian.Uint32(hdr[0:]) != deltaMagic || off+20+n > size {
@@ -69,13 +90,8 @@ func (d *deltaFile) scan() error {
 		d.pages[binary.LittleEndian.Uint64(hdr[4:])] = off
 		off += 20 + n
 	}
-	if off != size { // a torn last record
-		if err := d.f.Truncate(off); err != nil {
-			return err
-		}
-	}
 	d.end = off
-	return nil
+	return size, nil
 }
 
 func (d *deltaFile) has(p uint64) bool { _, ok := d.pages[p]; return ok }

@@ -50,15 +50,27 @@ func (w *World) attach() error {
 	return nil
 }
 
-// Open opens the world in dir.
-func Open(dir string, out io.Writer) (*World, error) {
+// Open opens the world in dir to change it.
+func Open(dir string, out io.Writer) (*World, error) { return open(dir, heap.ReadWrite, out) }
+
+// OpenReadOnly opens the world in dir to look at it without writing any of
+// its files, as on a read-only file system: evaluations, checkpoints and
+// rollbacks are refused. A world whose log must be replayed, or whose
+// interrupted rollback must be finished, is refused with
+// heap.ErrNeedsRecovery: a read-write open must do that first.
+func OpenReadOnly(dir string, out io.Writer) (*World, error) { return open(dir, heap.ReadOnly, out) }
+
+func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 	if !Exists(dir) {
 		return nil, fmt.Errorf("%s: no world here (create one with: psyche new %s)", dir, dir)
 	}
-	h, err := heap.Open(HeapPath(dir), heap.Options{})
+	h, err := heap.Open(HeapPath(dir), heap.Options{Access: access})
 	if err != nil {
 		if errors.Is(err, heap.ErrLocked) {
 			return nil, fmt.Errorf("world %s is open in another process", dir)
+		}
+		if errors.Is(err, heap.ErrReadOnly) {
+			return nil, fmt.Errorf("world %s cannot be changed: %w (it can be looked at: check, info, export, checkpoints, eval --at)", dir, err)
 		}
 		return nil, err
 	}
@@ -150,7 +162,20 @@ func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 }
 
 // Checkpoint names the world's committed state.
-func (w *World) Checkpoint(name string) error { return w.cps.create(name) }
+func (w *World) Checkpoint(name string) error {
+	if err := w.writable(); err != nil {
+		return err
+	}
+	return w.cps.create(name)
+}
+
+// writable answers why the world cannot be changed, or nil.
+func (w *World) writable() error {
+	if w.h.Access() == heap.ReadOnly {
+		return fmt.Errorf("world %s was opened read-only: %w", w.dir, heap.ErrReadOnly)
+	}
+	return nil
+}
 
 // Checkpoints answers the checkpoints' names, oldest first.
 func (w *World) Checkpoints() []string { return w.cps.names() }
@@ -158,16 +183,27 @@ func (w *World) Checkpoints() []string { return w.cps.names() }
 // Rollback makes checkpoint name's state the world's again; the checkpoints
 // made after it are deleted.
 func (w *World) Rollback(name string, progress func(done, total int)) error {
+	if err := w.writable(); err != nil {
+		return err
+	}
 	return w.cps.rollback(name, progress)
 }
 
 // DeleteCheckpoint deletes checkpoint name; the world does not change.
-func (w *World) DeleteCheckpoint(name string) error { return w.cps.remove(name) }
+func (w *World) DeleteCheckpoint(name string) error {
+	if err := w.writable(); err != nil {
+		return err
+	}
+	return w.cps.remove(name)
+}
 
 // The world primitives' side (prims.WorldHooks).
 
 // RequestCheckpoint asks for a checkpoint when the running evaluation commits.
 func (w *World) RequestCheckpoint(name string) error {
+	if err := w.writable(); err != nil {
+		return err
+	}
 	if err := validName(name); err != nil {
 		return err
 	}
@@ -223,7 +259,7 @@ func (w *World) Check(progress func(done, total uint64)) []string {
 		problems = append(problems, "heap: more problems than listed")
 	}
 	for _, cp := range w.cps.idx.Checkpoints {
-		d, err := openDelta(w.cps.deltaPath(cp.ID), false)
+		d, err := readDelta(w.cps.deltaPath(cp.ID))
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))
 			continue

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"psyche/heap"
 	"psyche/images"
 	"psyche/vm"
 	"psyche/vm/syntax"
@@ -112,6 +113,26 @@ func openOrCreate(dir string, out io.Writer) (*world.World, error) {
 	return w, err
 }
 
+// openToRead opens the world in dir for a command that only looks at it,
+// read-only, so that it works on a read-only file system. A world that needs
+// recovery first (a log to replay after a crash) is opened read-write
+// instead, which recovers it, as every command did before; on a read-only
+// file system that is impossible, and the read-only open's reason is given.
+func openToRead(dir string, out io.Writer) (*world.World, error) {
+	w, err := world.OpenReadOnly(dir, out)
+	if !errors.Is(err, heap.ErrNeedsRecovery) {
+		return w, err
+	}
+	w, rwErr := world.Open(dir, out)
+	if errors.Is(rwErr, heap.ErrReadOnly) {
+		return nil, fmt.Errorf("%w; the world is on a read-only file system, so copy it to a writable one first", err)
+	}
+	return w, rwErr
+}
+
+// openToChange opens the world in dir for a command that changes it.
+func openToChange(dir string, out io.Writer) (*world.World, error) { return world.Open(dir, out) }
+
 func reportError(stderr io.Writer, err error) {
 	fmt.Fprintf(stderr, "error: %v\n", err)
 	var se *vm.Error
@@ -185,7 +206,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *at != "" {
-		w, err := world.Open(*dir, stdout)
+		w, err := openToRead(*dir, stdout)
 		if err != nil {
 			reportError(stderr, err)
 			return 1
@@ -288,13 +309,13 @@ func cmdParse(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdGC(args []string, stdout, stderr io.Writer) int {
-	return worldCommand("gc", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
+	return worldCommand("gc", args, 0, nil, openToChange, stdout, stderr, func(w *world.World, _ []string) error {
 		return collect(w, stdout)
 	})
 }
 
 func cmdInfo(args []string, stdout, stderr io.Writer) int {
-	return worldCommand("info", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
+	return worldCommand("info", args, 0, nil, openToRead, stdout, stderr, func(w *world.World, _ []string) error {
 		printInfo(w, stdout)
 		return nil
 	})
@@ -303,7 +324,7 @@ func cmdInfo(args []string, stdout, stderr io.Writer) int {
 func cmdCheckpoint(args []string, stdout, stderr io.Writer) int {
 	var del *bool
 	setup := func(fs *flag.FlagSet) { del = fs.Bool("delete", false, "delete the checkpoint instead of making it") }
-	return worldCommand("checkpoint", args, 1, setup, stdout, stderr, func(w *world.World, pos []string) error {
+	return worldCommand("checkpoint", args, 1, setup, openToChange, stdout, stderr, func(w *world.World, pos []string) error {
 		if *del {
 			return w.DeleteCheckpoint(pos[0])
 		}
@@ -312,7 +333,7 @@ func cmdCheckpoint(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdCheckpoints(args []string, stdout, stderr io.Writer) int {
-	return worldCommand("checkpoints", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
+	return worldCommand("checkpoints", args, 0, nil, openToRead, stdout, stderr, func(w *world.World, _ []string) error {
 		for _, n := range w.Checkpoints() {
 			fmt.Fprintln(stdout, n)
 		}
@@ -321,13 +342,13 @@ func cmdCheckpoints(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdRollback(args []string, stdout, stderr io.Writer) int {
-	return worldCommand("rollback", args, 1, nil, stdout, stderr, func(w *world.World, pos []string) error {
+	return worldCommand("rollback", args, 1, nil, openToChange, stdout, stderr, func(w *world.World, pos []string) error {
 		return w.Rollback(pos[0], progressBar(stderr, "rollback"))
 	})
 }
 
 func cmdExport(args []string, stdout, stderr io.Writer) int {
-	return worldCommand("export", args, 1, nil, stdout, stderr, func(w *world.World, pos []string) error {
+	return worldCommand("export", args, 1, nil, openToRead, stdout, stderr, func(w *world.World, pos []string) error {
 		st, err := w.Export(pos[0], progressBar(stderr, "export"))
 		if err == nil {
 			fmt.Fprintf(stdout, "%s: %d objects, %d bytes (%d before compression)\n", pos[0], st.Objects, st.FileBytes, st.BodyBytes)
@@ -337,7 +358,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	return worldCommand("check", args, 0, nil, stdout, stderr, func(w *world.World, _ []string) error {
+	return worldCommand("check", args, 0, nil, openToRead, stdout, stderr, func(w *world.World, _ []string) error {
 		bar := progressBar(stderr, "check")
 		var pf func(done, total uint64)
 		if bar != nil {
@@ -361,8 +382,10 @@ var errReported = errors.New("reported")
 
 // worldCommand is the shape of every command that works on an existing
 // world: -w DIR, the command's own flags (setup), nargs positional arguments
-// (flags may come after them), then f on the opened world.
-func worldCommand(name string, args []string, nargs int, setup func(*flag.FlagSet), stdout, stderr io.Writer,
+// (flags may come after them), then f on the world as open answers it
+// (openToRead or openToChange).
+func worldCommand(name string, args []string, nargs int, setup func(*flag.FlagSet),
+	open func(dir string, out io.Writer) (*world.World, error), stdout, stderr io.Writer,
 	f func(w *world.World, pos []string) error) int {
 	fs := flags(name, stderr)
 	dir := fs.String("w", defaultWorld(), "world directory")
@@ -377,7 +400,7 @@ func worldCommand(name string, args []string, nargs int, setup func(*flag.FlagSe
 		fs.Usage()
 		return 2
 	}
-	w, err := world.Open(*dir, stdout)
+	w, err := open(*dir, stdout)
 	if err != nil {
 		reportError(stderr, err)
 		return 1
