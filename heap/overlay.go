@@ -29,6 +29,10 @@ func (h *Heap) ReadCommittedPage(p uint64, buf []byte) error {
 	return nil
 }
 
+// FirstDataPage is the first page that holds objects (the superblocks come
+// before it): the first page whose contents may be saved and installed.
+const FirstDataPage = superPages
+
 // State is an opaque copy of the heap's committed state (roots, allocator,
 // size), for the layer above to keep with a checkpoint.
 type State []byte
@@ -88,7 +92,7 @@ func (h *Heap) Install(pages map[uint64][]byte, st State) error {
 	}
 	err := Catch(func() error {
 		for p, data := range pages {
-			if p < superPages || p >= h.fileSize/PageSize || len(data) != PageSize {
+			if p < FirstDataPage || p >= h.fileSize/PageSize || len(data) != PageSize {
 				return fmt.Errorf("heap: cannot install page %d", p)
 			}
 			h.markDirty(p)
