@@ -126,6 +126,10 @@ func openCheckpoints(worldDir string, h *heap.Heap) (*checkpoints, error) {
 			c.broken = c.brokenHint(fmt.Errorf("checkpoint %q, the newest: %v", cp.Name, cp.damage))
 			return c, nil
 		}
+		if aux := h.Aux(auxDeltaNonce); aux != cp.Nonce && aux != cp.BaseNonce {
+			c.broken = c.brokenHint(fmt.Errorf("%s does not match the heap: the heap's last saved pages went to a delta it does not name as the newest (is it an older copy?)", c.indexPath()))
+			return c, nil
+		}
 		if c.newest, err = openDelta(c.deltaPath(cp.ID), cp.Nonce, c.committedLength(cp)); err != nil {
 			c.broken = c.brokenHint(fmt.Errorf("checkpoint %q, the newest: %w", cp.Name, err))
 		}
@@ -319,7 +323,8 @@ func (c *checkpoints) create(name string) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
-	cp := &checkpoint{ID: c.idx.nextID, Name: name, Created: time.Now().UTC(), State: c.h.CommittedState(), Nonce: newNonce()}
+	cp := &checkpoint{ID: c.idx.nextID, Name: name, Created: time.Now().UTC(), State: c.h.CommittedState(),
+		Nonce: newNonce(), BaseNonce: c.h.Aux(auxDeltaNonce)}
 	d, err := createDelta(c.deltaPath(cp.ID), cp.Nonce)
 	if err != nil {
 		return err
@@ -453,7 +458,13 @@ func (c *checkpoints) rollback(name string, progress func(done, total int)) erro
 	if err != nil {
 		return err
 	}
-	return c.finishRollback(k, nonce)
+	if err := c.finishRollback(k, nonce); err != nil {
+		// The world is checkpoint k's, but the later checkpoints' deltas may
+		// still be in place: nothing may save pages until a reopen finishes.
+		c.broken = fmt.Errorf("the rollback to %q was made, but could not be finished (%w): open the world again to finish it", name, err)
+		return c.broken
+	}
+	return nil
 }
 
 // commitRollback verifies and installs checkpoint k's pages and state,
@@ -508,7 +519,7 @@ func (c *checkpoints) finishRollback(k int, nonce uint64) error {
 	}
 	c.idx.cps = c.idx.cps[:k+1]
 	cp := c.idx.cps[k]
-	cp.Nonce, cp.DeltaLen = nonce, 0
+	cp.Nonce, cp.DeltaLen, cp.BaseNonce = nonce, 0, nonce
 	d, err := createDelta(c.deltaPath(cp.ID), nonce)
 	if err != nil {
 		return err
@@ -542,17 +553,31 @@ func (c *checkpoints) remove(name string) error {
 	}
 	cp := c.idx.cps[j]
 	last := j == len(c.idx.cps)-1
+	var merged *deltaFile
+	var prevWas checkpoint
 	if j > 0 {
-		if err := c.merge(j); err != nil {
+		prevWas = *c.idx.cps[j-1]
+		if merged, err = c.merge(j); err != nil {
 			return err
 		}
-	} else if last {
-		c.newest.close()
-		c.newest = nil
 	}
-	c.idx.cps = slices.Delete(c.idx.cps, j, j+1)
+	was := c.idx.cps
+	c.idx.cps = slices.Delete(slices.Clone(was), j, j+1)
 	if err := c.writeIndex(); err != nil {
+		// The index on disk still holds j: so does the world.
+		c.idx.cps = was
+		if merged != nil {
+			*was[j-1] = prevWas
+			merged.close()
+		}
 		return err
+	}
+	switch {
+	case last:
+		c.newest.close()
+		c.newest = merged // nil when j was the only checkpoint
+	case merged != nil:
+		merged.close()
 	}
 	if err := os.Remove(c.deltaPath(cp.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("checkpoint %q was deleted, but its file could not be removed: %w", name, err)
@@ -561,22 +586,24 @@ func (c *checkpoints) remove(name string) error {
 }
 
 // merge copies the pages of checkpoint j's delta that checkpoint j-1's lacks
-// into it, so that j can go. A crash before the index is written leaves the
-// copies past j-1's committed length, where they are ignored.
-func (c *checkpoints) merge(j int) error {
+// into it, so that j can go, and answers j-1's delta, still open, with j-1's
+// entry updated for when j is gone. A crash (or a failure) before the index
+// is written leaves the copies past j-1's committed length, where they are
+// ignored.
+func (c *checkpoints) merge(j int) (*deltaFile, error) {
 	cp, prev := c.idx.cps[j], c.idx.cps[j-1]
 	for _, x := range []*checkpoint{cp, prev} {
 		if x.damage != nil {
-			return fmt.Errorf("checkpoint %q cannot be deleted: checkpoint %q is damaged (%v), and the older checkpoints need its saved pages", cp.Name, x.Name, x.damage)
+			return nil, fmt.Errorf("checkpoint %q cannot be deleted: checkpoint %q is damaged (%v), and the older checkpoints need its saved pages", cp.Name, x.Name, x.damage)
 		}
 	}
 	pages, err := c.readDelta(j)
 	if err != nil {
-		return fmt.Errorf("checkpoint %q cannot be deleted: %w", cp.Name, err)
+		return nil, fmt.Errorf("checkpoint %q cannot be deleted: %w", cp.Name, err)
 	}
 	pd, err := openDelta(c.deltaPath(prev.ID), prev.Nonce, prev.DeltaLen)
 	if err != nil {
-		return fmt.Errorf("checkpoint %q cannot be deleted: checkpoint %q: %w", cp.Name, prev.Name, err)
+		return nil, fmt.Errorf("checkpoint %q cannot be deleted: checkpoint %q: %w", cp.Name, prev.Name, err)
 	}
 	limit := heap.PageCountOf(prev.State)
 	copied := slices.Sorted(func(yield func(uint64) bool) {
@@ -589,22 +616,20 @@ func (c *checkpoints) merge(j int) error {
 	for _, p := range copied {
 		if err := pd.append(c.enc, p, pages[p]); err != nil {
 			pd.close()
-			return err
+			return nil, err
 		}
 	}
 	if len(copied) > 0 {
 		if err := c.syncFile(pd.f, pd.path); err != nil {
 			pd.close()
-			return err
+			return nil, err
 		}
 	}
 	prev.DeltaLen = pd.end
 	if j == len(c.idx.cps)-1 {
-		c.newest.close()
-		c.newest = pd
-		return nil
+		prev.BaseNonce = c.h.Aux(auxDeltaNonce)
 	}
-	return pd.close()
+	return pd, nil
 }
 
 // check verifies the index and every delta, and answers the problems found.

@@ -16,7 +16,7 @@ import (
 //
 //	{"version": 2, "next_id": N,
 //	 "checkpoints": [{"id", "name", "created", "state" (hex), "nonce",
-//	                  "delta_length", "sum"}, ...],   oldest first
+//	                  "delta_length", "base_nonce", "sum"}, ...],   oldest first
 //	 "rollback": {"to", "seq", "nonce", "sum"}}     while a rollback runs
 //
 // Each entry's sum is a CRC-32C of all its other fields, so damage to any of
@@ -37,6 +37,11 @@ type checkpoint struct {
 	State    heap.State
 	Nonce    uint64 // ties the delta's records to it
 	DeltaLen int64
+	// BaseNonce is the heap's delta nonce (auxDeltaNonce) when this delta
+	// became the newest: until a commit saves a page into it, the heap still
+	// names that one. Any other nonce in the heap means the index is not
+	// the one the heap was committed with.
+	BaseNonce uint64
 	// damage says why the entry cannot be trusted (nil: it can). A damaged
 	// entry is written back exactly as it was read (raw), never re-summed.
 	damage error
@@ -53,13 +58,14 @@ type rollbackIntent struct {
 }
 
 type indexEntry struct {
-	ID       int       `json:"id"`
-	Name     string    `json:"name"`
-	Created  time.Time `json:"created"`
-	State    string    `json:"state"`
-	Nonce    uint64    `json:"nonce"`
-	DeltaLen int64     `json:"delta_length"`
-	Sum      uint32    `json:"sum"`
+	ID        int       `json:"id"`
+	Name      string    `json:"name"`
+	Created   time.Time `json:"created"`
+	State     string    `json:"state"`
+	Nonce     uint64    `json:"nonce"`
+	DeltaLen  int64     `json:"delta_length"`
+	BaseNonce uint64    `json:"base_nonce"`
+	Sum       uint32    `json:"sum"`
 }
 
 type indexFile struct {
@@ -85,6 +91,7 @@ func (e *indexEntry) sum() uint32 {
 	b = append(b, e.State...)
 	b = binary.LittleEndian.AppendUint64(b, e.Nonce)
 	b = binary.LittleEndian.AppendUint64(b, uint64(e.DeltaLen))
+	b = binary.LittleEndian.AppendUint64(b, e.BaseNonce)
 	return crc32.Checksum(b, crcTable)
 }
 
@@ -111,7 +118,8 @@ func decodeIndex(b []byte, path string) (*index, error) {
 	}
 	ids := map[int]bool{}
 	for _, e := range f.Checkpoints {
-		cp := &checkpoint{ID: e.ID, Name: e.Name, Created: e.Created, Nonce: e.Nonce, DeltaLen: e.DeltaLen, raw: e}
+		cp := &checkpoint{ID: e.ID, Name: e.Name, Created: e.Created, Nonce: e.Nonce, DeltaLen: e.DeltaLen,
+			BaseNonce: e.BaseNonce, raw: e}
 		state, err := hex.DecodeString(e.State)
 		cp.State = state
 		switch {
@@ -147,7 +155,7 @@ func (idx *index) encode() ([]byte, error) {
 			continue
 		}
 		e := indexEntry{ID: cp.ID, Name: cp.Name, Created: cp.Created, State: hex.EncodeToString(cp.State),
-			Nonce: cp.Nonce, DeltaLen: cp.DeltaLen}
+			Nonce: cp.Nonce, DeltaLen: cp.DeltaLen, BaseNonce: cp.BaseNonce}
 		e.Sum = e.sum()
 		f.Checkpoints = append(f.Checkpoints, e)
 	}
