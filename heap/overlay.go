@@ -44,6 +44,10 @@ func (h *Heap) ReadCommittedPage(p uint64, buf []byte) error {
 	return nil
 }
 
+// FirstDataPage is the first page that holds objects (the superblocks come
+// before it): the first page whose contents may be saved and installed.
+const FirstDataPage = superPages
+
 // State is an opaque copy of the heap's committed state (roots, allocator,
 // size), for the layer above to keep with a checkpoint.
 type State []byte
@@ -55,40 +59,65 @@ func (h *Heap) CommittedState() State {
 	return b
 }
 
-// PageCountOf answers the heap size, in pages, that a saved state records.
+// PageCountOf answers the heap size, in pages, that a saved state records
+// (0 for a blob that is not a state: check it first with ValidateState).
 func PageCountOf(s State) uint64 {
+	if len(s) != stateSize {
+		return 0
+	}
 	var st state
 	st.decode(s)
 	return st.PageCount
 }
 
+// ValidateState reports whether s is a state this heap could install: the
+// right size, and the invariants the heap keeps for its own superblocks
+// (page count, frontier, roots and free lists inside the heap). Install
+// checks the same; the layer above calls it to refuse a damaged saved state
+// before it commits to using one.
+func ValidateState(s State) error {
+	if len(s) != stateSize {
+		return fmt.Errorf("a saved state of %d bytes, want %d", len(s), stateSize)
+	}
+	var st state
+	st.decode(s)
+	return st.validate()
+}
+
 // Install writes the given page contents and makes st the state, as part of
 // the current transaction (nothing else may be in it). Commit makes it
 // durable atomically; the transaction's sequence number stays monotonic.
+//
+// Every page it overwrites is verified first, as any write is: a damaged
+// page or checksum table is answered as a *CorruptError, never a panic. On
+// any error the caller must Abort: some pages may have been installed.
 func (h *Heap) Install(pages map[uint64][]byte, st State) error {
 	defer h.invalidateCaches()
 	if h.InTransaction() {
 		return fmt.Errorf("heap: Install inside a transaction")
 	}
-	if len(st) != stateSize {
-		return fmt.Errorf("heap: a saved state of %d bytes, want %d", len(st), stateSize)
+	if err := ValidateState(st); err != nil {
+		return fmt.Errorf("heap: saved state: %v", err)
 	}
 	var s state
 	s.decode(st)
-	if err := s.validate(); err != nil {
-		return fmt.Errorf("heap: saved state: %v", err)
-	}
 	if s.PageCount*PageSize > h.fileSize {
 		if err := h.ensureFileSize(s.PageCount * PageSize); err != nil {
 			return err
 		}
 	}
-	for p, data := range pages {
-		if p < superPages || p >= h.fileSize/PageSize || len(data) != PageSize {
-			return fmt.Errorf("heap: cannot install page %d", p)
+	err := Catch(func() error {
+		for p, data := range pages {
+			if p < FirstDataPage || p >= h.fileSize/PageSize || len(data) != PageSize {
+				return fmt.Errorf("heap: cannot install page %d", p)
+			}
+			h.markDirty(p)
+			copy(unsafe.Slice((*byte)(unsafe.Add(h.base, p*PageSize)), PageSize), data)
 		}
-		h.markDirty(p)
-		copy(unsafe.Slice((*byte)(unsafe.Add(h.base, p*PageSize)), PageSize), data)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	seq := h.state.Seq
 	h.state = s

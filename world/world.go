@@ -138,15 +138,8 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 // EvalAt evaluates src against checkpoint name, read-only: the world is
 // shown as it was then, and nothing the evaluation does is kept.
 func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
-	k := w.cps.find(checkpoint)
-	if k < 0 {
-		return "", fmt.Errorf("no checkpoint named %q", checkpoint)
-	}
-	pages, err := w.cps.pagesSince(k, nil)
-	if err != nil {
-		return "", err
-	}
-	if err := w.h.Install(pages, w.cps.idx.Checkpoints[k].State); err != nil {
+	if err := w.cps.lookAt(checkpoint); err != nil {
+		w.h.Abort()
 		return "", err
 	}
 	w.h.SetReadOnly(true)
@@ -247,8 +240,9 @@ func (w *World) Info() [][2]string {
 }
 
 // Check verifies the world: the heap (every page's checksum, every object
-// and reference, the free lists) and every checkpoint's saved pages. It
-// answers the problems found, each naming where.
+// and reference, the free lists), the checkpoint index (every entry and
+// saved state) and every checkpoint's saved pages. It answers the problems
+// found, each naming where, and changes no file.
 func (w *World) Check(progress func(done, total uint64)) []string {
 	var problems []string
 	r := w.h.Check(progress)
@@ -258,18 +252,5 @@ func (w *World) Check(progress func(done, total uint64)) []string {
 	if r.Truncated {
 		problems = append(problems, "heap: more problems than listed")
 	}
-	for _, cp := range w.cps.idx.Checkpoints {
-		d, err := readDelta(w.cps.deltaPath(cp.ID))
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))
-			continue
-		}
-		for p := range d.pages {
-			if _, err := d.read(w.cps.dec, p); err != nil {
-				problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))
-			}
-		}
-		d.close()
-	}
-	return problems
+	return append(problems, w.cps.check()...)
 }

@@ -135,26 +135,85 @@ func TestCheckpointFromSelf(t *testing.T) {
 	}
 }
 
-func TestRollbackInterruptedIsFinishedOnOpen(t *testing.T) {
+// rollbackWorld is a world with checkpoints one (c = 1) and two (c = 2),
+// and c = 3 now.
+func rollbackWorld(t *testing.T) (*World, string) {
+	t.Helper()
 	w, dir := newWorld(t)
 	eval(t, w, "lobby _AddSlots: (| c <- 1 |)")
-	w.Checkpoint("one")
-	eval(t, w, "c: 2")
-	w.Checkpoint("two")
-	eval(t, w, "c: 3")
-	// Record the intent as rollback does, then stop before doing it.
-	w.cps.idx.RollbackTo = w.cps.idx.Checkpoints[0].ID
-	if err := w.cps.writeIndex(); err != nil {
+	if err := w.Checkpoint("one"); err != nil {
 		t.Fatal(err)
 	}
+	eval(t, w, "c: 2")
+	if err := w.Checkpoint("two"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "c: 3")
+	return w, dir
+}
+
+func reopen(t *testing.T, w *World, dir string) *World {
+	t.Helper()
 	w.Close()
 	w2, err := Open(dir, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w2.Close()
+	t.Cleanup(func() { w2.Close() })
+	return w2
+}
+
+// A rollback whose transaction committed, interrupted before it deleted the
+// later checkpoints, is finished when the world is next opened.
+func TestRollbackInterruptedIsFinishedOnOpen(t *testing.T) {
+	w, dir := rollbackWorld(t)
+	if _, err := w.cps.commitRollback(0, nil); err != nil {
+		t.Fatal(err)
+	}
+	w2 := reopen(t, w, dir)
 	if got := eval(t, w2, "c"); got != "1" {
 		t.Fatalf("interrupted rollback not finished: c = %s", got)
+	}
+	if got := strings.Join(w2.Checkpoints(), ","); got != "one" {
+		t.Fatalf("checkpoints after the finished rollback: %s", got)
+	}
+	eval(t, w2, "c: 4")
+	if err := w2.Rollback("one", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w2, "c"); got != "1" {
+		t.Fatalf("c = %s after rolling back again", got)
+	}
+	if p := w2.Check(nil); len(p) > 0 {
+		t.Fatal(p)
+	}
+}
+
+// A rollback that recorded its intent but never committed did not happen:
+// the world opens as it was, even if the delta it needed is damaged by then,
+// and the intent is forgotten before the next commit could be taken for it.
+func TestRollbackIntentWithoutCommitIsForgotten(t *testing.T) {
+	w, dir := rollbackWorld(t)
+	w.cps.idx.rollback = &rollbackIntent{To: w.cps.idx.cps[0].ID, Seq: w.h.Info().Seq, Nonce: newNonce()}
+	if err := w.cps.writeIndex(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(w.cps.deltaPath(w.cps.idx.cps[0].ID), 0); err != nil {
+		t.Fatal(err)
+	}
+	w2 := reopen(t, w, dir)
+	if got := eval(t, w2, "c: 5. c"); got != "5" {
+		t.Fatalf("c = %s", got)
+	}
+	w3 := reopen(t, w2, dir)
+	if got := strings.Join(w3.Checkpoints(), ","); got != "one,two" {
+		t.Fatalf("checkpoints: %s", got)
+	}
+	if got := eval(t, w3, "c"); got != "5" {
+		t.Fatalf("c = %s: the forgotten rollback was taken for a committed one", got)
+	}
+	if p := strings.Join(w3.Check(nil), "\n"); !strings.Contains(p, "1.delta") {
+		t.Fatalf("check did not report the truncated delta: %q", p)
 	}
 }
 
@@ -267,14 +326,15 @@ func TestDeltaFsyncFailureIsFatal(t *testing.T) {
 }
 
 // TestTornDeltaTail: a crash while a page's old contents were being appended
-// leaves a partial record at the end of the delta; opening drops it (the
-// page it was saving had not been overwritten yet) and rollback still works.
+// leaves a partial record past the delta's committed length; it is ignored
+// (the page it was saving had not been overwritten yet), check does not
+// change the file, and rollback still works.
 func TestTornDeltaTail(t *testing.T) {
 	w, dir := newWorld(t)
 	eval(t, w, "lobby _AddSlots: (| c <- 1 |)")
 	w.Checkpoint("one")
 	eval(t, w, "c: 2")
-	delta := w.cps.deltaPath(w.cps.idx.Checkpoints[0].ID)
+	delta := w.cps.deltaPath(w.cps.idx.cps[0].ID)
 	w.Close()
 	f, err := os.OpenFile(delta, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -282,6 +342,10 @@ func TestTornDeltaTail(t *testing.T) {
 	}
 	f.Write([]byte{0x50, 0x44, 0x4c, 0x54, 9, 9, 9}) // a record's first bytes
 	f.Close()
+	torn, err := os.ReadFile(delta)
+	if err != nil {
+		t.Fatal(err)
+	}
 	w2, err := Open(dir, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -289,6 +353,9 @@ func TestTornDeltaTail(t *testing.T) {
 	defer w2.Close()
 	if p := w2.Check(nil); len(p) > 0 {
 		t.Fatal(p)
+	}
+	if b, err := os.ReadFile(delta); err != nil || !bytes.Equal(b, torn) {
+		t.Fatalf("check changed %s (%v)", delta, err)
 	}
 	if err := w2.Rollback("one", nil); err != nil {
 		t.Fatal(err)
