@@ -115,17 +115,14 @@ func openCheckpoints(worldDir string, h *heap.Heap) (*checkpoints, error) {
 		return c, nil
 	}
 	c.idx = idx
-	if h.Access() == heap.ReadOnly {
-		// Nothing is appended to a delta, nor is the index written. An
-		// intent whose transaction never committed changes nothing; one
-		// that committed needs its clean-up, which only writing can do.
-		if r := idx.rollback; r != nil && h.Info().Seq != r.Seq {
-			return nil, fmt.Errorf("%w: a rollback was interrupted; opening the world read-write finishes it", heap.ErrNeedsRecovery)
-		}
-		return c, nil
-	}
 	if r := idx.rollback; r != nil {
-		if err := c.resumeRollback(r); err != nil {
+		if h.Access() == heap.ReadOnly {
+			// An intent whose transaction never committed changes nothing;
+			// one that committed needs its clean-up, which only writing can do.
+			if h.Info().Seq != r.Seq {
+				return nil, fmt.Errorf("%w: a rollback was interrupted; opening the world read-write finishes it", heap.ErrNeedsRecovery)
+			}
+		} else if err := c.resumeRollback(r); err != nil {
 			return nil, fmt.Errorf("finishing an interrupted rollback: %w", err)
 		}
 	}
@@ -397,10 +394,14 @@ func (c *checkpoints) plan(k int, progress func(done, total int)) (map[uint64][]
 
 // deltaLength answers checkpoint i's committed delta length.
 func (c *checkpoints) deltaLength(i int) int64 {
-	if i == len(c.idx.cps)-1 {
+	switch {
+	case i < len(c.idx.cps)-1:
+		return c.idx.cps[i].DeltaLen
+	case c.newest != nil:
 		return c.newest.end
+	default: // opened read-only, or broken: nothing is appended
+		return c.committedLength(c.idx.cps[i])
 	}
-	return c.idx.cps[i].DeltaLen
 }
 
 // readDelta reads and verifies every saved page of checkpoint i's delta
@@ -653,8 +654,8 @@ func (c *checkpoints) check() []string {
 			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, cp.damage))
 			continue
 		}
-		if i == len(c.idx.cps)-1 && c.newest == nil {
-			continue // broken: reported above
+		if i == len(c.idx.cps)-1 && c.broken != nil {
+			continue // reported above
 		}
 		if err := c.visitDelta(i, func(uint64, []byte) {}); err != nil {
 			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))

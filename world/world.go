@@ -74,8 +74,18 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 		}
 		return nil, err
 	}
-	w := &World{dir: dir, h: h, vm: vm.New(h, out)}
-	if !w.vm.Model().Booted() {
+	w := &World{dir: dir, h: h}
+	booted := false
+	err = heap.Catch(func() error { // the VM reads the well-known objects, which may be damaged
+		w.vm = vm.New(h, out)
+		booted = w.vm.Model().Booted()
+		return nil
+	})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	if !booted {
 		h.Close()
 		return nil, unbuiltError(dir)
 	}
