@@ -502,6 +502,9 @@ func validateGraph(v *vm.VM, objs []heap.Oop) error {
 			h.SetField(o, 5, heap.Nil) // no activation is running in a new world
 		}
 	}
+	if err := v.ValidateScopes(objs); err != nil {
+		return badImage("%v", err)
+	}
 	if err := validateSpecials(v); err != nil {
 		return err
 	}
