@@ -257,16 +257,10 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 		c.expr(b, a)
 	}
 	if x.Sel.IsPrimitive() {
-		_, ifFail, known := prims.Lookup(sel)
-		if !known && !isVMPrim(prims.StripIfFail(sel)) {
-			// Unknown primitives fail at run time, so that code naming a
-			// primitive from a newer VM still compiles.
-			ifFail = prims.StripIfFail(sel) != sel
-		}
 		b.op(opPrim)
 		b.u16(b.lit(c.vm.m.Intern(sel)))
 		b.u8(len(x.Args))
-		if ifFail {
+		if primHasIfFail(sel) {
 			b.u8(1)
 		} else {
 			b.u8(0)
@@ -276,6 +270,18 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 	b.op(opSend)
 	b.u16(b.lit(c.vm.m.Intern(sel)))
 	b.u8(len(x.Args))
+}
+
+// primHasIfFail reports whether a primitive send of sel passes an IfFail:
+// block as its last argument (the operand opPrim carries). Unknown
+// primitives fail at run time, so that code naming a primitive from a
+// newer VM still compiles; their IfFail: part is read from the selector.
+func primHasIfFail(sel string) bool {
+	_, ifFail, known := prims.Lookup(sel)
+	if !known && !isVMPrim(prims.StripIfFail(sel)) {
+		return prims.StripIfFail(sel) != sel
+	}
+	return ifFail
 }
 
 // object builds a data object literal now, evaluating its slots' initializers.

@@ -288,6 +288,10 @@ func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
 	}
 	var act heap.Oop
 	if (info>>32)&methBlock != 0 {
+		// A block's method runs over the activation its block closes over.
+		if !rcv.IsPtr() || h.Kind(rcv) != object.KindBlock {
+			panic(vm.errorf("a block's method sent to %s, which is not a block", vm.m.Describe(rcv)))
+		}
 		lex := h.Field(rcv, blockAct)
 		act = vm.newActivation(meth, h.Field(lex, actSelf), lex, h.Field(lex, actHome), h.Field(lex, actHolder))
 	} else {
@@ -389,6 +393,9 @@ func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
 	nargs := argc
 	if ifFail {
 		nargs--
+	}
+	if nargs < 0 || e.p != nil && e.p.Arity != nargs {
+		panic(vm.errorf("primitive %s sent with %d arguments", e.name, nargs))
 	}
 	rcv := vm.stack[vm.sp-argc-1]
 	if n, ok := vmPrims[e.name]; ok && n == nargs {

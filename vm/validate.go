@@ -4,7 +4,9 @@ import (
 	"fmt"
 
 	"psyche/heap"
+	"psyche/prims"
 	"psyche/vm/object"
+	"psyche/vm/syntax"
 )
 
 // Validation of objects that come from outside (an image): every object
@@ -133,6 +135,33 @@ func (vm *VM) validateMap(mp heap.Oop) error {
 	return nil
 }
 
+// opSize is each instruction's length in bytes, operands included; 0 marks
+// an unknown opcode.
+var opSize = [...]int{opPushSelf: 1, opPushLit: 3, opPushLocal: 4, opStoreLocal: 4, opSend: 4, opResend: 6,
+	opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1}
+
+func instrSize(op byte) int {
+	if int(op) < len(opSize) {
+		return opSize[op]
+	}
+	return 0
+}
+
+// methodVars answers how many arguments and locals an activation of meth holds.
+func (vm *VM) methodVars(meth heap.Oop) int {
+	info := vm.h.Field(meth, methInfo).Int()
+	return int(info&0xffff) + int(info>>16&0xffff)
+}
+
+func methodFlags(info int64) int64 { return info >> 32 }
+
+// validateMethod checks a method on its own: its parts, and that its code
+// runs as the interpreter assumes. Straight-line code with one backward
+// jump (opRestart, to the start with an empty stack) has no other paths,
+// so following it once, with the stack depth it would have, covers every
+// path: each instruction finds the operands it pops, every literal and
+// variable it names exists, and the code ends in a return. Variables of
+// enclosing scopes are checked with the whole graph (validateScopes).
 func (vm *VM) validateMethod(meth heap.Oop) error {
 	h, m := vm.h, vm.m
 	isKind := func(x heap.Oop, k object.Kind) bool { return x.IsPtr() && h.Kind(x) == k }
@@ -144,6 +173,9 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 	if !isKind(code, object.KindCode) || !isKind(lits, object.KindRaw) || !isKind(names, object.KindRaw) ||
 		!isKind(inits, object.KindRaw) || !info.IsInt() || info.Int() < 0 {
 		return fmt.Errorf("a method with malformed parts")
+	}
+	if f := methodFlags(info.Int()); f != 0 && f != methBlock && f != methInner {
+		return fmt.Errorf("a method with unknown flags %#x", f)
 	}
 	nargs, nlocals := int(info.Int()&0xffff), int(info.Int()>>16&0xffff)
 	if h.NumPtrs(names) != nargs+nlocals || h.NumPtrs(inits) != nlocals {
@@ -164,41 +196,69 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 		}
 		return h.Field(lits, i), nil
 	}
+	selector := func(pc int) (string, error) {
+		sel, err := lit(pc + 1)
+		if err != nil {
+			return "", err
+		}
+		if !m.IsString(sel) {
+			return "", fmt.Errorf("a send at %d whose selector is not a string", pc)
+		}
+		name := m.StringOf(sel)
+		if argc := int(b[pc+3]); syntax.Selector(name).Arity() != argc {
+			return "", fmt.Errorf("a send of %s at %d with %d arguments", name, pc, argc)
+		}
+		return name, nil
+	}
 	depth := 0
 	last := -1
 	for pc := 0; pc < len(b); {
 		op := b[pc]
-		size := map[byte]int{opPushSelf: 1, opPushLit: 3, opPushLocal: 4, opStoreLocal: 4, opSend: 4, opResend: 6,
-			opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1}[op]
+		size := instrSize(op)
 		if size == 0 || pc+size > len(b) {
 			return fmt.Errorf("bad bytecode %d at %d", op, pc)
 		}
 		switch op {
-		case opPushSelf, opPushLocal, opPushLit:
-			if op == opPushLit {
-				if _, err := lit(pc + 1); err != nil {
-					return err
-				}
-			}
+		case opPushSelf:
 			depth++
-		case opStoreLocal, opPop:
-			depth--
-		case opSend, opResend, opPrim:
-			sel, err := lit(pc + 1)
-			if err != nil {
+		case opPushLit:
+			if _, err := lit(pc + 1); err != nil {
 				return err
 			}
-			if !m.IsString(sel) {
-				return fmt.Errorf("a send at %d whose selector is not a string", pc)
+			depth++
+		case opPushLocal, opStoreLocal:
+			if d, i := b[pc+1], u16(b, pc+2); d == 0 && i >= nargs+nlocals {
+				return fmt.Errorf("bytecode at %d names variable %d of %d", pc, i, nargs+nlocals)
+			} else if d > 0 && methodFlags(info.Int()) == 0 {
+				return fmt.Errorf("bytecode at %d names a variable %d scopes out of a method that has no enclosing scope", pc, d)
+			}
+			if op == opPushLocal {
+				depth++
+			} else {
+				depth--
+			}
+		case opPop:
+			depth--
+		case opSend, opResend:
+			if _, err := selector(pc); err != nil {
+				return err
 			}
 			if op == opResend && u16(b, pc+4) != undirected {
 				if p, err := lit(pc + 4); err != nil || !m.IsString(p) {
 					return fmt.Errorf("a resend at %d whose parent name is not a string", pc)
 				}
 			}
-			depth -= int(b[pc+3])
-			if depth < 1 {
-				return fmt.Errorf("a send at %d without its receiver and arguments", pc)
+		case opPrim:
+			name, err := selector(pc)
+			if err != nil {
+				return err
+			}
+			argc, ifFail := int(b[pc+3]), b[pc+4]
+			if ifFail > 1 || (ifFail == 1) != primHasIfFail(name) {
+				return fmt.Errorf("a primitive send of %s at %d with a wrong IfFail: flag", name, pc)
+			}
+			if p, _, ok := prims.Lookup(name); ok && p.Arity != argc-int(ifFail) {
+				return fmt.Errorf("a primitive send of %s at %d with %d arguments; it takes %d", name, pc, argc-int(ifFail), p.Arity)
 			}
 		case opPushBlock:
 			l, err := lit(pc + 1)
@@ -214,8 +274,8 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 			if err != nil {
 				return err
 			}
-			if !isKind(l, object.KindMethod) {
-				return fmt.Errorf("an inner method at %d that is not a method", pc)
+			if !isKind(l, object.KindMethod) || !h.Field(l, methInfo).IsInt() || methodFlags(h.Field(l, methInfo).Int()) != methInner {
+				return fmt.Errorf("an inner method at %d that is not an inner method", pc)
 			}
 			depth++
 		case opReturn, opNonLocalReturn:
@@ -226,6 +286,12 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 		case opRestart:
 			depth = 0
 		}
+		if op == opSend || op == opResend || op == opPrim {
+			depth -= int(b[pc+3])
+			if depth < 1 {
+				return fmt.Errorf("a send at %d without its receiver and arguments", pc)
+			}
+		}
 		if depth < 0 {
 			return fmt.Errorf("bytecode at %d pops an empty stack", pc)
 		}
@@ -234,6 +300,122 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 	}
 	if last != opReturn && last != opNonLocalReturn {
 		return fmt.Errorf("a method whose code does not end in a return")
+	}
+	return nil
+}
+
+// forEachInstr calls f with each instruction of meth's code, which
+// validateMethod has accepted, and its offset.
+func (vm *VM) forEachInstr(meth heap.Oop, f func(pc int, code []byte)) {
+	b := vm.h.Bytes(vm.h.Field(meth, methCode))
+	for pc := 0; pc < len(b); pc += instrSize(b[pc]) {
+		f(pc, b)
+	}
+}
+
+// ValidateScopes checks, for a freshly imported graph whose objects each
+// passed ValidateObject, what no object shows alone: that every variable a
+// block or inner method names in an enclosing scope exists there. The
+// compiler makes each block and inner method inside exactly one method, its
+// lexical parent, and runs it only over an activation of that parent; so a
+// method's parent must be unique, every variable d scopes out must exist in
+// the parent d levels up, every block's activation must be one of its
+// method's parent, and every activation's lexical link must be one of its
+// method's parent (or Nil for a method that has none).
+func (vm *VM) ValidateScopes(objs []heap.Oop) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if he, ok := heap.AsHeapPanic(r); ok {
+				err = he
+				return
+			}
+			panic(r)
+		}
+	}()
+	h, m := vm.h, vm.m
+	parent := map[heap.Oop]heap.Oop{}
+	setParent := func(child, p heap.Oop) error {
+		if q, ok := parent[child]; ok && q != p {
+			return fmt.Errorf("a block or inner method that belongs to two methods")
+		}
+		parent[child] = p
+		return nil
+	}
+	for _, meth := range objs {
+		if h.Kind(meth) != object.KindMethod {
+			continue
+		}
+		lits := h.Field(meth, methLits)
+		vm.forEachInstr(meth, func(pc int, b []byte) {
+			switch b[pc] {
+			case opInner:
+				if e := setParent(h.Field(lits, u16(b, pc+1)), meth); e != nil && err == nil {
+					err = e
+				}
+			case opPushBlock:
+				mp := h.Field(lits, u16(b, pc+1))
+				for i := 0; i < m.MapSlotCount(mp); i++ {
+					if s := m.MapSlot(mp, i); s.Kind == object.SlotMethod {
+						if e := setParent(s.Value, meth); e != nil && err == nil {
+							err = e
+						}
+					}
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// scope answers the method whose activation is d scopes out of meth's.
+	scope := func(meth heap.Oop, d int) (heap.Oop, bool) {
+		for ; d > 0; d-- {
+			p, ok := parent[meth]
+			if !ok {
+				return heap.Nil, false
+			}
+			meth = p
+		}
+		return meth, true
+	}
+	for idx, o := range objs {
+		switch h.Kind(o) {
+		case object.KindMethod:
+			vm.forEachInstr(o, func(pc int, b []byte) {
+				if (b[pc] != opPushLocal && b[pc] != opStoreLocal) || b[pc+1] == 0 || err != nil {
+					return
+				}
+				d, i := int(b[pc+1]), u16(b, pc+2)
+				if s, ok := scope(o, d); !ok {
+					err = fmt.Errorf("bytecode at %d names a variable %d scopes out, beyond the outermost", pc, d)
+				} else if n := vm.methodVars(s); i >= n {
+					err = fmt.Errorf("bytecode at %d names variable %d of %d, %d scopes out", pc, i, n, d)
+				}
+			})
+		case object.KindBlock:
+			act := h.Field(o, blockAct)
+			mp := h.Field(o, object.FieldMap)
+			for i := 0; i < m.MapSlotCount(mp) && err == nil; i++ {
+				s := m.MapSlot(mp, i)
+				if s.Kind == object.SlotMethod && methodFlags(h.Field(s.Value, methInfo).Int()) == methBlock {
+					if p, ok := parent[s.Value]; !ok || p != h.Field(act, actMethod) {
+						err = fmt.Errorf("a block whose activation is not of the method that made it")
+					}
+				}
+			}
+		case object.KindActivation:
+			meth, lex := h.Field(o, actMethod), h.Field(o, actLex)
+			p, ok := parent[meth]
+			switch {
+			case methodFlags(h.Field(meth, methInfo).Int()) == 0 && lex != heap.Nil:
+				err = fmt.Errorf("a method's activation with a lexical parent")
+			case methodFlags(h.Field(meth, methInfo).Int()) != 0 && (!ok || lex == heap.Nil || h.Field(lex, actMethod) != p):
+				err = fmt.Errorf("an activation whose lexical parent is not of its method's parent")
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("object %d: %w", idx, err)
+		}
 	}
 	return nil
 }

@@ -37,6 +37,15 @@ var imageMagic = [8]byte{'P', 'S', 'Y', 'I', 'M', 'A', 'G', 'E'}
 const (
 	imageVersion = 1
 	imageHeader  = 40
+	// imageWindow is the zstd window Export compresses with, and the
+	// largest window import accepts: a hostile frame cannot make the
+	// decoder allocate more.
+	imageWindow = 8 << 20
+	// maxExpansion bounds how many body bytes one compressed byte can
+	// stand for: a zstd block decodes to at most 128 KiB and takes at
+	// least 4 bytes (a run-length block), so a header that declares a
+	// longer body than 32768 times the compressed length lies.
+	maxExpansion = 1 << 15
 )
 
 // ExportStats says what an export wrote.
@@ -87,7 +96,8 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	}
 	crc := crc32.New(crcTable)
 	counter := &countingWriter{w: io.MultiWriter(f, crc)}
-	zw, err := zstd.NewWriter(counter, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	zw, err := zstd.NewWriter(counter, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(imageWindow))
 	if err != nil {
 		return st, err
 	}
@@ -222,6 +232,9 @@ func importImage(v *vm.VM, r io.ReaderAt, size int64, progress func(done, total 
 	if compLen != uint64(size-imageHeader) {
 		return badImage("the image is %d bytes but its header says %d (truncated or extended)", size, imageHeader+compLen)
 	}
+	if bodyLen/maxExpansion > compLen {
+		return badImage("the header declares a body of %d bytes, more than %d compressed bytes can hold", bodyLen, compLen)
+	}
 	// Check the whole compressed body before using any of it.
 	crc := crc32.New(crcTable)
 	if _, err := io.Copy(crc, io.NewSectionReader(r, imageHeader, int64(compLen))); err != nil {
@@ -230,18 +243,24 @@ func importImage(v *vm.VM, r io.ReaderAt, size int64, progress func(done, total 
 	if crc.Sum32() != binary.LittleEndian.Uint32(hdr[32:]) {
 		return badImage("checksum mismatch: the image is damaged")
 	}
-	zr, err := zstd.NewReader(io.NewSectionReader(r, imageHeader, int64(compLen)), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<40))
+	zr, err := zstd.NewReader(io.NewSectionReader(r, imageHeader, int64(compLen)), zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderMaxWindow(imageWindow))
 	if err != nil {
 		return err
 	}
 	defer zr.Close()
-	in := &imageReader{r: bufio.NewReaderSize(zr, 1<<20), left: bodyLen, progress: progress}
-	err = heap.Catch(func() error { return in.build(v) })
-	if err == nil && in.err != nil {
-		err = in.err
-	}
+	return importBody(v, zr, bodyLen, progress)
+}
+
+// importBody fills v's empty heap from an uncompressed image body, which
+// must be exactly bodyLen bytes long. On error the heap is left empty (the
+// transaction is aborted) and the error is an *ImageError.
+func importBody(v *vm.VM, r io.Reader, bodyLen uint64, progress func(done, total int)) error {
+	in := &imageReader{r: bufio.NewReaderSize(r, imageChunk), left: bodyLen, progress: progress}
+	err := heap.Catch(func() error { return in.build(v) })
 	if err != nil {
 		v.Heap().Abort()
+		v.FlushCaches()
 		var ie *ImageError
 		if !errors.As(err, &ie) {
 			err = badImage("%v", err)
@@ -251,11 +270,23 @@ func importImage(v *vm.VM, r io.ReaderAt, size int64, progress func(done, total 
 	return nil
 }
 
+// imageChunk is how much of a body the reader buffers, and the most it
+// allocates for an object's bytes before they have been read: a large
+// object's bytes are read a chunk at a time, so a declared size that the
+// body does not back never costs memory.
+const imageChunk = 64 << 10
+
+// minObjectBytes is the smallest an object takes in a body: kind, flags,
+// and three one-byte uvarints (hash, pointer count, byte count).
+const minObjectBytes = 5
+
 type imageReader struct {
 	r        *bufio.Reader
 	left     uint64 // body bytes not yet read
 	err      error
 	progress func(done, total int)
+	fields   []heap.Oop // the current object's pointer fields (reused)
+	bytes    []byte     // the current object's bytes (reused)
 }
 
 func (in *imageReader) fail(format string, args ...any) {
@@ -270,7 +301,7 @@ func (in *imageReader) uvarint() uint64 {
 	}
 	v, err := binary.ReadUvarint(in)
 	if err != nil {
-		in.fail("the body ends early (%v)", err)
+		in.fail("the body ends early or holds a malformed number (%v)", err)
 	}
 	return v
 }
@@ -280,24 +311,52 @@ func (in *imageReader) ReadByte() (byte, error) {
 		return 0, io.ErrUnexpectedEOF
 	}
 	b, err := in.r.ReadByte()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
 	if err == nil {
 		in.left--
 	}
 	return b, err
 }
 
-func (in *imageReader) read(p []byte) {
+// read reads n bytes into in.bytes, a chunk at a time, so that memory grows
+// only with bytes the body really holds.
+func (in *imageReader) read(n uint64) []byte {
+	in.bytes = in.bytes[:0]
 	if in.err != nil {
-		return
+		return nil
 	}
-	if uint64(len(p)) > in.left {
-		in.fail("an object's bytes run past the end of the body")
-		return
+	if n > in.left {
+		in.fail("%d bytes run past the end of the body", n)
+		return nil
 	}
-	if _, err := io.ReadFull(in.r, p); err != nil {
-		in.fail("the body ends early (%v)", err)
+	for uint64(len(in.bytes)) < n {
+		have := len(in.bytes)
+		chunk := int(min(n-uint64(have), imageChunk))
+		in.bytes = append(in.bytes, make([]byte, chunk)...)
+		if _, err := io.ReadFull(in.r, in.bytes[have:]); err != nil {
+			in.fail("the body ends early (%v)", err)
+			return nil
+		}
+		in.left -= uint64(chunk)
 	}
-	in.left -= uint64(len(p))
+	return in.bytes
+}
+
+// end checks that the body ends exactly where its header says.
+func (in *imageReader) end() error {
+	if in.left != 0 {
+		return badImage("%d bytes of the body follow the last object", in.left)
+	}
+	switch _, err := in.r.ReadByte(); err {
+	case io.EOF:
+		return nil
+	case nil:
+		return badImage("the body is longer than its header says")
+	default:
+		return badImage("the compressed body does not decode (%v)", err)
+	}
 }
 
 // pendingRef is a reference to resolve once every object exists.
@@ -307,13 +366,20 @@ type pendingRef struct {
 	target uint64
 }
 
+// rootsObject stands for the roots in a pendingRef.
+const rootsObject = ^uint64(0)
+
 func (in *imageReader) build(v *vm.VM) error {
-	h, m := v.Heap(), v.Model()
+	h := v.Heap()
 	count := in.uvarint()
-	if count == 0 || count > in.left/5 {
+	if in.err != nil {
+		return in.err
+	}
+	if count == 0 || count > in.left/minObjectBytes {
 		return badImage("object count %d does not fit a body of %d bytes", count, in.left)
 	}
-	objs := make([]heap.Oop, count)
+	// objs grows as objects are read: count is only a claim.
+	objs := make([]heap.Oop, 0, min(count, imageChunk))
 	var pending []pendingRef
 	decode := func(obj uint64, field int) heap.Oop {
 		x := in.uvarint()
@@ -347,11 +413,11 @@ func (in *imageReader) build(v *vm.VM) error {
 	}
 	var roots [heap.NumRoots]heap.Oop
 	for i := range roots {
-		roots[i] = decode(^uint64(0), i)
+		roots[i] = decode(rootsObject, i)
 	}
 	for i := uint64(0); i < count && in.err == nil; i++ {
 		var kf [2]byte
-		in.read(kf[:])
+		kf[0], kf[1] = in.byte(), in.byte()
 		hash := in.uvarint()
 		nptrs, nbytes := in.uvarint(), in.uvarint()
 		if in.err != nil {
@@ -360,37 +426,44 @@ func (in *imageReader) build(v *vm.VM) error {
 		if nptrs > in.left || nbytes > in.left || hash == 0 || hash >= 1<<24 || kf[1]&^(heap.FlagWeak|heap.FlagEphemeron) != 0 {
 			return badImage("object %d has an impossible header (%d fields, %d bytes, hash %d)", i, nptrs, nbytes, hash)
 		}
+		// Every field takes at least a byte, so the loop ends with the body.
+		in.fields = in.fields[:0]
+		for f := 0; uint64(f) < nptrs && in.err == nil; f++ {
+			in.fields = append(in.fields, decode(i, f))
+		}
+		b := in.read(nbytes)
+		if in.err != nil {
+			break
+		}
 		o := h.Alloc(int(nptrs), int(nbytes), kf[0], heap.Nil)
 		h.SetIdentityHash(o, uint32(hash))
 		if kf[1] != 0 {
 			h.SetFlags(o, kf[1])
 		}
-		objs[i] = o
-		for f := 0; f < int(nptrs) && in.err == nil; f++ {
-			if val := decode(i, f); val != heap.Nil {
+		for f, val := range in.fields {
+			if val != heap.Nil {
 				h.SetField(o, f, val)
 			}
 		}
 		if nbytes > 0 {
-			b := make([]byte, nbytes)
-			in.read(b)
 			h.SetBytes(o, 0, b)
 		}
+		objs = append(objs, o)
 		if in.progress != nil && i%65536 == 0 {
 			in.progress(int(i), int(count))
 		}
 	}
-	if in.progress != nil && in.err == nil {
-		in.progress(int(count), int(count))
-	}
 	if in.err != nil {
 		return in.err
 	}
-	if in.left != 0 {
-		return badImage("%d bytes follow the last object", in.left)
+	if err := in.end(); err != nil {
+		return err
+	}
+	if in.progress != nil {
+		in.progress(int(count), int(count))
 	}
 	for _, p := range pending {
-		if p.obj == ^uint64(0) {
+		if p.obj == rootsObject {
 			roots[p.field] = objs[p.target]
 		} else {
 			h.SetField(objs[p.obj], p.field, objs[p.target])
@@ -399,7 +472,24 @@ func (in *imageReader) build(v *vm.VM) error {
 	for i, r := range roots {
 		h.SetRoot(i, r)
 	}
-	// Validate the graph before anything runs in it.
+	return validateGraph(v, objs)
+}
+
+// byte reads one byte of the body.
+func (in *imageReader) byte() byte {
+	if in.err != nil {
+		return 0
+	}
+	b, err := in.ReadByte()
+	if err != nil {
+		in.fail("the body ends early (%v)", err)
+	}
+	return b
+}
+
+// validateGraph checks the imported objects before anything runs in them.
+func validateGraph(v *vm.VM, objs []heap.Oop) error {
+	h, m := v.Heap(), v.Model()
 	specials := h.Root(object.RootSpecials)
 	if !specials.IsPtr() || h.Kind(specials) != object.KindRaw || h.NumPtrs(specials) != int(object.NumSpecials) {
 		return badImage("the image has no well-formed table of well-known objects")
@@ -412,6 +502,9 @@ func (in *imageReader) build(v *vm.VM) error {
 		if h.Kind(o) == object.KindActivation {
 			h.SetField(o, 5, heap.Nil) // no activation is running in a new world
 		}
+	}
+	if err := v.ValidateScopes(objs); err != nil {
+		return badImage("%v", err)
 	}
 	if err := validateSpecials(v); err != nil {
 		return err

@@ -1,0 +1,76 @@
+package vm
+
+import (
+	"strings"
+	"testing"
+
+	"psyche/heap"
+)
+
+// TestValidateMethodRefusesBadCode: each operand the interpreter trusts is
+// checked. The method f = ( | r | r: 3 _IntAdd: 4. r ) compiles to
+// pushLit, pushLit, prim _IntAdd: (1 argument), storeLocal 0 0, pushSelf,
+// pop, pushLocal 0 0, return.
+func TestValidateMethodRefusesBadCode(t *testing.T) {
+	vm, _ := newTestVM(t)
+	for _, c := range []struct {
+		name, want string
+		patch      func(code []byte)
+	}{
+		{"pop instead of return", "does not end in a return", func(b []byte) { b[len(b)-1] = opPop }},
+		{"pushLocal past the locals", "names variable 5 of 1", func(b []byte) { b[len(b)-3] = 5 }},
+		{"pushLocal out of a method", "no enclosing scope", func(b []byte) { b[len(b)-4] = 1 }},
+		{"primitive without its argument", "with 0 arguments", func(b []byte) { b[9] = 0 }},
+		{"unknown opcode", "bad bytecode", func(b []byte) { b[0] = 99 }},
+	} {
+		meth := compileSlot(t, vm, "(| f = ( | r | r: 3 _IntAdd: 4. r ) |)")
+		if err := vm.ValidateObject(meth); err != nil {
+			t.Fatalf("the compiled method is refused: %v", err)
+		}
+		code := vm.h.Field(meth, methCode)
+		b := append([]byte(nil), vm.h.Bytes(code)...)
+		if b[6] != opPrim || b[len(b)-5] != opPushLocal {
+			t.Fatalf("the method compiled to unexpected code %v", b)
+		}
+		c.patch(b)
+		vm.h.SetBytes(code, 0, b)
+		if err := vm.ValidateObject(meth); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// compileSlot compiles an object literal and answers the method in its
+// first slot.
+func compileSlot(t *testing.T, vm *VM, src string) heap.Oop {
+	t.Helper()
+	top, err := vm.Compile("t", []byte(src), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := vm.h.Field(vm.h.Field(top, methLits), 0)
+	return vm.m.MapSlot(vm.m.MapOf(obj), 0).Value
+}
+
+// TestValidateScopesRefusesAForeignScope: a block's variable in an
+// enclosing scope must exist there.
+func TestValidateScopesRefusesAForeignScope(t *testing.T) {
+	vm, _ := newTestVM(t)
+	meth := compileSlot(t, vm, "(| f = ( | r | [ r ] ) |)")
+	blockMap := vm.h.Field(vm.h.Field(meth, methLits), 0)
+	inner := vm.m.MapSlot(blockMap, 1).Value
+	objs := []heap.Oop{meth, inner}
+	if err := vm.ValidateScopes(objs); err != nil {
+		t.Fatalf("the compiled methods are refused: %v", err)
+	}
+	code := vm.h.Field(inner, methCode)
+	b := append([]byte(nil), vm.h.Bytes(code)...)
+	if b[0] != opPushLocal || b[1] != 1 {
+		t.Fatalf("the block compiled to unexpected code %v", b)
+	}
+	b[2] = 7 // variable 7 of the method, which has one
+	vm.h.SetBytes(code, 0, b)
+	if err := vm.ValidateScopes(objs); err == nil || !strings.Contains(err.Error(), "variable 7 of 1, 1 scopes out") {
+		t.Errorf("got %v", err)
+	}
+}
