@@ -71,7 +71,11 @@ func buildIn(dir string, build Builder, out io.Writer) (*World, error) {
 	}
 	w := &World{dir: dir, h: h, vm: vm.New(h, out)}
 	if err := build(w.vm); err != nil {
-		return nil, errors.Join(fmt.Errorf("building the world: %w", err), h.Close())
+		var ie *ImageError
+		if !errors.As(err, &ie) { // a refused image says so itself: "bad image: ..."
+			err = fmt.Errorf("building the world: %w", err)
+		}
+		return nil, errors.Join(err, h.Close())
 	}
 	if err := h.Commit(); err != nil {
 		return nil, errors.Join(err, h.Close())
