@@ -183,7 +183,7 @@ func TestPowerCutMmapCoherence(t *testing.T) {
 	if mem[2*pageSize] != 9 {
 		t.Errorf("the private copy shows %d, want 9", mem[2*pageSize])
 	}
-	if err := syscall.Madvise(mem[2*pageSize:3*pageSize], 4 /* MADV_DONTNEED */); err != nil {
+	if err := syscall.Madvise(mem[2*pageSize:3*pageSize], syscall.MADV_DONTNEED); err != nil {
 		t.Fatal(err)
 	}
 	if mem[2*pageSize] != 2 {
