@@ -37,7 +37,8 @@ func cut(t *testing.T, m *Mount) {
 	}
 }
 
-func writeFile(t *testing.T, name string, data []byte, sync bool) {
+// writeFile writes a file (without fsync).
+func writeFile(t *testing.T, name string, data []byte) {
 	t.Helper()
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -46,16 +47,12 @@ func writeFile(t *testing.T, name string, data []byte, sync bool) {
 	if _, err := f.Write(data); err != nil {
 		t.Fatal(err)
 	}
-	if sync {
-		if err := f.Sync(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
 
+// syncPath fsyncs a file or a directory.
 func syncPath(t *testing.T, name string) {
 	t.Helper()
 	f, err := os.Open(name)
@@ -95,21 +92,24 @@ func TestPowerCutModel(t *testing.T) {
 	}
 	syncPath(t, m.Dir)
 	// Nothing synced: gone.
-	writeFile(t, p("u/a"), []byte("a"), false)
+	writeFile(t, p("u/a"), []byte("a"))
 	// The file synced, its directory not: gone (strict POSIX).
-	writeFile(t, p("u/b"), []byte("b"), true)
+	writeFile(t, p("u/b"), []byte("b"))
+	syncPath(t, p("u/b"))
 	// The directory synced, the file not: an empty file.
-	writeFile(t, p("c"), []byte("c"), false)
+	writeFile(t, p("c"), []byte("c"))
 	// Both synced: kept.
-	writeFile(t, p("d"), []byte("d1"), true)
+	writeFile(t, p("d"), []byte("d1"))
+	syncPath(t, p("d"))
 	if err := os.Mkdir(p("sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, p("sub/e"), []byte("e"), true)
+	writeFile(t, p("sub/e"), []byte("e"))
+	syncPath(t, p("sub/e"))
 	syncPath(t, p("sub"))
 	syncPath(t, m.Dir)
 	// Changes after the last fsync are dropped: a rewrite, a rename, an unlink.
-	writeFile(t, p("d"), []byte("d2-longer"), false)
+	writeFile(t, p("d"), []byte("d2-longer"))
 	if err := os.Rename(p("sub/e"), p("e2")); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,8 @@ func TestPowerCutModel(t *testing.T) {
 func TestPowerCutMmapCoherence(t *testing.T) {
 	m := mountForTest(t)
 	name := filepath.Join(m.Dir, "heap")
-	writeFile(t, name, bytes.Repeat([]byte{1}, 4*pageSize), true)
+	writeFile(t, name, bytes.Repeat([]byte{1}, 4*pageSize))
+	syncPath(t, name)
 	f, err := os.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
