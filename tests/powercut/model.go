@@ -220,6 +220,12 @@ type FS struct {
 	// errors (a failed page fault is a SIGBUS) in the instant between the
 	// cut and its SIGKILL.
 	cut chan struct{}
+	// after is the filesystem as the cut leaves it; set with cut.
+	after *FS
+	// syncsLeft counts down the fsyncs before a cut that CutAtSync arranged
+	// (0: none arranged); cutDone is closed when that cut happens.
+	syncsLeft int
+	cutDone   chan struct{}
 }
 
 // New answers an empty filesystem (its root directory is durable).
@@ -265,14 +271,34 @@ func (f *FS) lock() syscall.Errno {
 // fails (see Release). It answers the filesystem as it comes back after the
 // reboot: the durable state of every file and directory reachable from the
 // root through durable entries, which is also its current state.
+// Cutting twice answers the same filesystem.
 func (f *FS) PowerCut() *FS {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.powerCut()
+	return f.after
+}
+
+// powerCut is PowerCut with the lock held.
+func (f *FS) powerCut() {
+	if f.cut != nil {
+		return
+	}
 	f.cut = make(chan struct{})
-	after := &FS{lastIno: f.lastIno}
-	copies := map[node]node{}
-	after.root = f.root.revive(copies).(*dir)
-	return after
+	f.after = &FS{lastIno: f.lastIno}
+	f.after.root = f.root.revive(map[node]node{}).(*dir)
+}
+
+// CutAtSync arranges for the power to go off the instant the nth fsync
+// from now (n >= 1) has made its data durable, before the process that
+// called it is told so. The channel answered is closed when that happens;
+// then kill the processes and bring the mount back (Mount.PowerCut).
+func (f *FS) CutAtSync(n int) <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.syncsLeft = n
+	f.cutDone = make(chan struct{})
+	return f.cutDone
 }
 
 // Release ends the waits of a filesystem whose power is off: every

@@ -175,6 +175,12 @@ func (w *workload) next() op {
 	case (kind == opRollback || kind == opDelete) && len(w.s.cps) == 0:
 		kind = opCheckpoint
 	}
+	return w.make(kind)
+}
+
+// make makes a step of the given kind; a rollback or a deletion needs a
+// checkpoint.
+func (w *workload) make(kind opKind) op {
 	switch kind {
 	case opEval:
 		w.lastID++

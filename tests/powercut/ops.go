@@ -241,5 +241,11 @@ func (f *FS) fsync(n node) syscall.Errno {
 	case *dir:
 		n.dur = cloneEntries(n.cur)
 	}
+	if f.syncsLeft > 0 {
+		if f.syncsLeft--; f.syncsLeft == 0 {
+			f.powerCut()
+			close(f.cutDone)
+		}
+	}
 	return 0
 }

@@ -49,23 +49,28 @@ func TestPowerCutWorld(t *testing.T) {
 	}
 	t.Logf("seed %d (PSYCHE_POWERCUT_SEED=%d replays the choices, not the timing), %d cuts", seed, seed, cuts)
 
-	m := mountForTest(t)
-	e := newEnv(t)
-	c := &cutTest{t: t, m: m, e: e, rng: rand.New(rand.NewPCG(seed, 0x90e5)),
-		world: filepath.Join(m.Dir, "w"), image: filepath.Join(m.Dir, "w.img")}
-	c.wl.rng = c.rng
-
-	// A world reported created, and an evaluation reported done, survive.
-	c.must("new", c.world)
-	c.must("eval", "-w", c.world, setupSlots)
-	c.cut(nil)
-	c.verify(nil, "after psyche new and the first evaluation")
-
+	c := newCutTest(t, seed)
 	for i := 0; i < cuts && !t.Failed(); i++ {
 		c.round(i)
 	}
 	t.Logf("%d cuts: %d operations reported done, %d interrupted; the log holds %d ids, %d checkpoints",
 		cuts, c.done, c.interrupted, len(c.wl.s.log), len(c.wl.s.cps))
+}
+
+// newCutTest mounts the filesystem, makes a world on it and checks that it
+// survives a cut at once: a world reported created, and an evaluation
+// reported done, survive.
+func newCutTest(t *testing.T, seed uint64) *cutTest {
+	t.Helper()
+	m := mountForTest(t)
+	c := &cutTest{t: t, m: m, e: newEnv(t), rng: rand.New(rand.NewPCG(seed, 0x90e5)),
+		world: filepath.Join(m.Dir, "w"), image: filepath.Join(m.Dir, "w.img")}
+	c.wl.rng = c.rng
+	c.must("new", c.world)
+	c.must("eval", "-w", c.world, setupSlots)
+	c.cut(nil)
+	c.verify(nil, "after psyche new and the first evaluation")
+	return c
 }
 
 // cutTest is the state of one power-cut test.
