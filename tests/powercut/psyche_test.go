@@ -29,6 +29,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary built for the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildPath != "" && os.Getenv("PSYCHE_E2E_BIN") == "" {
+		os.RemoveAll(filepath.Dir(buildPath))
+	}
+	os.Exit(code)
+}
+
 // psycheBin is $PSYCHE_E2E_BIN, or ./cmd/psyche of the main module built once
 // per test run into a temporary directory.
 func psycheBin(t *testing.T) string {
