@@ -34,9 +34,11 @@ vet:
 bench:
 	$(GO) test -run '^$$' -bench . -count 1 -timeout 60m $(PKGS) | tee bench.out
 
-# Long crash and fault runs (1000 kill -9 rounds, 1000 power cuts, longer fuzzing).
+# Long crash and fault runs: the tests that read PSYCHE_SOAK run their long
+# versions (kill -9 rounds, interrupted creations, thousands of damaged worlds
+# and mutated images, 1000 power cuts).
 soak:
-	PSYCHE_SOAK=1 $(GO) test -count=1 -run 'Crash|Soak' -timeout 120m -v ./heap/ ./tests/
+	PSYCHE_SOAK=1 $(GO) test -count=1 -timeout 180m ./heap/ ./world/ ./tests/
 	cd $(POWERCUT) && PSYCHE_SOAK=1 $(GO) test -count=1 -timeout 120m -v ./...
 
 images:

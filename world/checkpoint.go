@@ -231,8 +231,26 @@ func (c *checkpoints) syncFile(f *os.File, what string) error {
 	return nil
 }
 
+// ensureDir makes the checkpoints directory the first time one is needed,
+// and makes its entry in the world's directory durable: without that fsync a
+// power cut can take the directory, and every checkpoint in it, away.
+func (c *checkpoints) ensureDir() error {
+	if _, err := os.Stat(c.dir); err == nil {
+		return nil
+	}
+	if err := os.Mkdir(c.dir, 0o755); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(c.dir))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return c.syncFile(d, filepath.Dir(c.dir))
+}
+
 func (c *checkpoints) writeIndex() error {
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	if err := c.ensureDir(); err != nil {
 		return err
 	}
 	b, err := c.idx.encode()
@@ -326,7 +344,7 @@ func (c *checkpoints) create(name string) error {
 	if c.h.InTransaction() {
 		return fmt.Errorf("a checkpoint can only be made between evaluations")
 	}
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	if err := c.ensureDir(); err != nil {
 		return err
 	}
 	cp := &checkpoint{ID: c.idx.nextID, Name: name, Created: time.Now().UTC(), State: c.h.CommittedState(),
