@@ -74,7 +74,9 @@ func (h *Heap) storedSum(p uint64) (uint64, error) {
 	case n == 0 && err == io.EOF:
 		return 0, nil // past the end of the table: the page was never written
 	case err != nil && err != io.EOF:
-		return 0, fmt.Errorf("reading checksum of page %d: %w", p, err)
+		// A page that cannot be verified is not used, as if it were damaged.
+		return 0, &CorruptError{File: h.path + ".sums", Page: int64(p), Offset: int64(p) * 8,
+			Msg: fmt.Sprintf("cannot read the page's checksum: %v", err)}
 	}
 	return 0, &CorruptError{File: h.path + ".sums", Page: int64(p), Offset: int64(p) * 8, Msg: "checksum table truncated"}
 }

@@ -369,7 +369,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "error: "+p)
 		}
 		if len(problems) > 0 {
-			fmt.Fprintf(stderr, "%s: %d problems\n", w.Dir(), len(problems))
+			fmt.Fprintf(stderr, "%s: %s\n", w.Dir(), plural(len(problems), "problem"))
 			return errReported
 		}
 		fmt.Fprintf(stdout, "%s: ok\n", w.Dir())
@@ -413,4 +413,12 @@ func worldCommand(name string, args []string, nargs int, setup func(*flag.FlagSe
 		return 1
 	}
 	return 0
+}
+
+// plural answers "1 problem", "2 problems".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
