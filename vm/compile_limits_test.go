@@ -40,7 +40,7 @@ func TestCompileLongChains(t *testing.T) {
 		{"binary", strings.Repeat("1 + ", n-1) + "1", fmt.Sprint(n)},
 		{"unary", "0" + strings.Repeat(" succ", n), fmt.Sprint(n)},
 		{"unary and binary", strings.Repeat("0 succ + ", n-1) + "1", fmt.Sprint(n)},
-		{"distinct literals", "0" + strings.Repeat(" + 1", n/2) + strings.Repeat(" + 7", n/2), fmt.Sprint(n/2*8)},
+		{"distinct literals", "0" + strings.Repeat(" + 1", n/2) + strings.Repeat(" + 7", n/2), fmt.Sprint(n / 2 * 8)},
 	}
 	for _, c := range cases {
 		if got := evalAborted(t, vm, c.src); got != c.want {
