@@ -36,11 +36,15 @@ func TestCompileLongChains(t *testing.T) {
 	vm, _ := newTestVM(t)
 	evalCommitted(t, vm, "traits integer _AddSlots: (| + n = ( _IntAdd: n ). succ = ( _IntAdd: 1 ) |)")
 	const n = 1000000
+	var distinct strings.Builder
+	for i := 1; i < maxLits-1; i++ { // with 0 and the selector +: maxLits literals
+		fmt.Fprintf(&distinct, " + %d", i)
+	}
 	cases := []struct{ name, src, want string }{
 		{"binary", strings.Repeat("1 + ", n-1) + "1", fmt.Sprint(n)},
 		{"unary", "0" + strings.Repeat(" succ", n), fmt.Sprint(n)},
 		{"unary and binary", strings.Repeat("0 succ + ", n-1) + "1", fmt.Sprint(n)},
-		{"distinct literals", "0" + strings.Repeat(" + 1", n/2) + strings.Repeat(" + 7", n/2), fmt.Sprint(n / 2 * 8)},
+		{"distinct literals", "0" + distinct.String(), fmt.Sprint((maxLits - 2) * (maxLits - 1) / 2)},
 	}
 	for _, c := range cases {
 		if got := evalAborted(t, vm, c.src); got != c.want {
