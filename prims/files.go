@@ -2,8 +2,10 @@ package prims
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"psyche/heap"
 )
@@ -45,9 +47,9 @@ func init() {
 		if !ok {
 			return 0, errBadType
 		}
-		b, err := os.ReadFile(p)
+		b, err := e.readFile(p)
 		if err != nil {
-			return 0, fileFailure(err)
+			return 0, err
 		}
 		return e.M.NewByteVector(b), nil
 	})
@@ -65,6 +67,63 @@ func init() {
 		}
 		return rcv, nil
 	})
+}
+
+// MaxFileContents is the most bytes _FileContents: reads: the largest
+// byteVector the heap makes. A longer file fails with outOfMemoryError.
+const MaxFileContents = heap.MaxObjectBytes
+
+// readPoll is how long one read of a pipe or terminal may wait for data
+// before readFile looks for an interrupt again.
+const readPoll = 50 * time.Millisecond
+
+// readFile reads the file at path, at most MaxFileContents bytes. It reads
+// until the end of the file, not the size the file claims (a device such as
+// /dev/zero claims 0 and never ends, a file may grow), looking for an
+// interrupt between reads; a read of a pipe waits at most readPoll.
+func (e *Env) readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileFailure(err)
+	}
+	defer f.Close()
+	size := int64(0)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	if size > MaxFileContents {
+		return nil, errOutOfMem
+	}
+	polled := f.SetReadDeadline(time.Now().Add(readPoll)) == nil
+	buf := make([]byte, 0, size+1) // +1: to see the end without growing
+	for {
+		if err := e.checkInterrupt(); err != nil {
+			return nil, err
+		}
+		if len(buf) > MaxFileContents {
+			return nil, errOutOfMem
+		}
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(max(2*cap(buf), interruptStride), MaxFileContents+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		if polled {
+			if err := f.SetReadDeadline(time.Now().Add(readPoll)); err != nil {
+				return nil, fileFailure(err)
+			}
+		}
+		end := min(cap(buf), len(buf)+interruptStride, MaxFileContents+1)
+		n, err := f.Read(buf[len(buf):end])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+		case err != nil:
+			return nil, fileFailure(err)
+		}
+	}
 }
 
 func fileFailure(err error) error {
