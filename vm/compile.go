@@ -177,6 +177,9 @@ func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
 	case *syntax.IntLit:
 		var v heap.Oop
 		if x.Big != nil {
+			if x.Big.BitLen() > object.MaxIntegerBits {
+				c.errorf(x.At, "integer literal too large (limit %d bits)", object.MaxIntegerBits)
+			}
 			v = m.Int(new(big.Int).Set(x.Big))
 		} else {
 			v = m.Int64(x.Value)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"psyche/vm/object"
 	"psyche/vm/syntax"
 )
 
@@ -76,6 +77,8 @@ func TestCompileOperandLimits(t *testing.T) {
 		{"(| x <- 7 | " + strings.Repeat("[", maxLexDepth) + "x" + strings.Repeat("] _Eq: 1", maxLexDepth) + ")", "false"},
 		{"(| " + strings.Join(locals, ". ") + " | 1)", fmt.Sprintf("too many arguments and locals in one method or block (limit %d)", maxVars)},
 		{"(" + strings.Join(lits, ". ") + ")", fmt.Sprintf("too many literals in one method (limit %d)", maxLits)},
+		{"3 + 16r1" + strings.Repeat("0", object.MaxIntegerBits/4), fmt.Sprintf("integer literal too large (limit %d bits)", object.MaxIntegerBits)},
+		{"16r" + strings.Repeat("f", object.MaxIntegerBits/4) + " _IntEQ: 0", "false"},
 	}
 	for _, c := range cases {
 		if got := evalAborted(t, vm, c.src); !strings.Contains(got, c.want) {

@@ -76,3 +76,21 @@ func TestNestingAtTheLimit(t *testing.T) {
 		})
 	}
 }
+
+// An integer literal longer than MaxNumberDigits is refused before its
+// (quadratic) conversion.
+func TestNumberDigitsLimit(t *testing.T) {
+	if _, err := ParseCode("", []byte(strings.Repeat("7", MaxNumberDigits))); err != nil {
+		t.Errorf("%d digits: %v", MaxNumberDigits, err)
+	}
+	for _, src := range []string{
+		strings.Repeat("7", MaxNumberDigits+1),
+		"3 + 16r" + strings.Repeat("f", MaxNumberDigits+1),
+	} {
+		_, err := ParseCode("", []byte(src))
+		want := fmt.Sprintf("expected a number of at most %d digits, found %d", MaxNumberDigits, MaxNumberDigits+1)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%.10s...: got %v, want %q", src, err, want)
+		}
+	}
+}
