@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"psyche/heap"
+	"psyche/vm/object"
 )
 
 // File primitives. The receiver is any object; the path is a string. Files
@@ -47,11 +48,7 @@ func init() {
 		if !ok {
 			return 0, errBadType
 		}
-		b, err := e.readFile(p)
-		if err != nil {
-			return 0, err
-		}
-		return e.M.NewByteVector(b), nil
+		return e.readFile(p)
 	})
 	register("_FileWrite:Data:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		p, ok := e.pathArg(args[0])
@@ -77,53 +74,67 @@ const MaxFileContents = heap.MaxObjectBytes
 // before readFile looks for an interrupt again.
 const readPoll = 50 * time.Millisecond
 
-// readFile reads the file at path, at most MaxFileContents bytes. It reads
-// until the end of the file, not the size the file claims (a device such as
-// /dev/zero claims 0 and never ends, a file may grow), looking for an
-// interrupt between reads; a read of a pipe waits at most readPoll.
-func (e *Env) readFile(path string) ([]byte, error) {
+// readFile reads the file at path into a new byteVector, at most
+// MaxFileContents bytes. It reads until the end of the file, not the size
+// the file claims (a device such as /dev/zero claims 0 and never ends, a
+// file may grow), in pieces, looking for an interrupt between them; a read
+// of a pipe waits at most readPoll. The pieces are copied once, into the
+// byteVector.
+func (e *Env) readFile(path string) (heap.Oop, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fileFailure(err)
+		return 0, fileFailure(err)
 	}
 	defer f.Close()
-	size := int64(0)
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = fi.Size()
-	}
-	if size > MaxFileContents {
-		return nil, errOutOfMem
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileContents {
+		return 0, errOutOfMem
 	}
 	polled := f.SetReadDeadline(time.Now().Add(readPoll)) == nil
-	buf := make([]byte, 0, size+1) // +1: to see the end without growing
+	var pieces [][]byte
+	total := 0
 	for {
 		if err := e.checkInterrupt(); err != nil {
-			return nil, err
+			return 0, err
 		}
-		if len(buf) > MaxFileContents {
-			return nil, errOutOfMem
-		}
-		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(max(2*cap(buf), interruptStride), MaxFileContents+1))
-			copy(grown, buf)
-			buf = grown
+		if total > MaxFileContents {
+			return 0, errOutOfMem
 		}
 		if polled {
 			if err := f.SetReadDeadline(time.Now().Add(readPoll)); err != nil {
-				return nil, fileFailure(err)
+				return 0, fileFailure(err)
 			}
 		}
-		end := min(cap(buf), len(buf)+interruptStride, MaxFileContents+1)
-		n, err := f.Read(buf[len(buf):end])
-		buf = buf[:len(buf)+n]
+		piece := make([]byte, min(interruptStride, MaxFileContents+1-total))
+		n, err := io.ReadFull(f, piece)
+		if n > 0 {
+			pieces = append(pieces, piece[:n])
+			total += n
+		}
 		switch {
-		case err == io.EOF:
-			return buf, nil
-		case errors.Is(err, os.ErrDeadlineExceeded):
-		case err != nil:
-			return nil, fileFailure(err)
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return e.byteVectorOf(pieces, total)
+		case err == nil, errors.Is(err, os.ErrDeadlineExceeded):
+		default:
+			return 0, fileFailure(err)
 		}
 	}
+}
+
+// byteVectorOf answers a new byteVector holding the concatenation of
+// pieces, whose lengths add up to total.
+func (e *Env) byteVectorOf(pieces [][]byte, total int) (heap.Oop, error) {
+	if err := e.checkBytes(int64(total)); err != nil {
+		return 0, err
+	}
+	h := e.M.H
+	o := h.Alloc(object.ByteObjectFields, total, object.KindByteVector, heap.Nil)
+	h.SetField(o, object.FieldMap, e.M.Special(object.SpByteVectorMap))
+	off := 0
+	for _, p := range pieces {
+		h.SetBytes(o, off, p)
+		off += len(p)
+	}
+	return o, nil
 }
 
 func fileFailure(err error) error {
