@@ -57,7 +57,7 @@ func makeHeader0(nptrs uint64, flags uint8, hash uint32) uint64 {
 
 func makeHeader1(nbytes uint64, kind uint8) uint64 { return nbytes | uint64(kind)<<56 }
 
-func h0Ptrs(w uint64) uint64  { return w & 0xFFFFFFFF }
+func h0Ptrs(w uint64) uint64  { return w & maxPtrs }
 func h0Flags(w uint64) uint8  { return uint8(w >> 32) }
 func h0Hash(w uint64) uint32  { return uint32(w >> 40) }
 func h1Bytes(w uint64) uint64 { return w & maxBytes }

@@ -71,17 +71,40 @@ func (h *Heap) nextHash() uint32 {
 	return 1
 }
 
+// The largest object Alloc makes: at most MaxObjectFields pointer fields and
+// MaxObjectBytes bytes (1 GiB each). A young object lives whole in memory
+// (twice while a scavenge copies it), and the young space is a reservation
+// far larger than memory, so without these limits one request could
+// exhaust the machine's memory long before the young space filled.
+const (
+	MaxObjectFields = 1 << 27
+	MaxObjectBytes  = 1 << 30
+)
+
+// CheckAlloc answers nil if Alloc can make an object of nptrs fields and
+// nbytes bytes now, or else an error (errors.Is ErrOutOfMemory) that names
+// the limit the request passes. It touches no memory.
+func (h *Heap) CheckAlloc(nptrs, nbytes int) error {
+	if nptrs < 0 || nbytes < 0 || nptrs > MaxObjectFields || nbytes > MaxObjectBytes {
+		return &oomError{fmt.Sprintf("an object of %d fields and %d bytes is larger than the limit of %d fields and %d bytes",
+			nptrs, nbytes, MaxObjectFields, MaxObjectBytes)}
+	}
+	y := &h.young
+	if y.top+objectSize(uint64(nptrs), uint64(nbytes)) > y.cur+y.half {
+		return &oomError{fmt.Sprintf("young space of %d bytes is full", y.half)}
+	}
+	return nil
+}
+
 // Alloc makes a new young object with nptrs pointer fields, each set to fill,
-// and a zeroed byte part of nbytes, with the VM's type tag kind.
+// and a zeroed byte part of nbytes, with the VM's type tag kind. It panics
+// with CheckAlloc's error when it cannot.
 func (h *Heap) Alloc(nptrs, nbytes int, kind uint8, fill Oop) Oop {
-	if nptrs < 0 || nbytes < 0 || uint64(nptrs) > maxPtrs || uint64(nbytes) > maxBytes {
-		panic(&oomError{fmt.Sprintf("object of %d fields and %d bytes is too large", nptrs, nbytes)})
+	if err := h.CheckAlloc(nptrs, nbytes); err != nil {
+		panic(err)
 	}
 	size := objectSize(uint64(nptrs), uint64(nbytes))
 	y := &h.young
-	if y.top+size > y.cur+y.half {
-		panic(&oomError{fmt.Sprintf("young space of %d bytes is full", y.half)})
-	}
 	off := y.top
 	y.top += size
 	h.Stats.YoungBytes += size

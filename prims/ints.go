@@ -1,6 +1,7 @@
 package prims
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"strings"
@@ -12,6 +13,31 @@ import (
 // Integer primitives. Small integers take a fast path; anything that could
 // overflow 63 bits goes through math/big, and results are normalised back to
 // small integers when they fit.
+//
+// No primitive makes an integer of more than object.MaxIntegerBits bits:
+// math/big cannot be interrupted midway, so each step must stay short. A
+// result that would be larger stops the evaluation (errIntegerTooLarge)
+// rather than fail: the arithmetic methods of traits integer retry a
+// failed primitive in floating point, which would answer inf.
+var errIntegerTooLarge = &Abort{fmt.Sprintf("integer too large: the result would have more than %d bits", object.MaxIntegerBits)}
+
+// bigResult answers z as an integer, unless it is too large.
+func (e *Env) bigResult(z *big.Int) (heap.Oop, error) {
+	if z.BitLen() > object.MaxIntegerBits {
+		return 0, errIntegerTooLarge
+	}
+	return e.M.Int(z), nil
+}
+
+// bigArg answers the value of an integer that is small enough to work on
+// (one from a foreign image may not be): overflowError otherwise.
+func (e *Env) bigArg(o heap.Oop) (*big.Int, error) {
+	v := e.M.BigOf(o)
+	if v.BitLen() > object.MaxIntegerBits {
+		return nil, errOverflow
+	}
+	return v, nil
+}
 
 func init() {
 	arith := func(name string, small func(a, b int64) (int64, bool), bigOp func(z, a, b *big.Int) error) {
@@ -25,11 +51,19 @@ func init() {
 					return e.M.Int64(r), nil
 				}
 			}
-			z := new(big.Int)
-			if err := bigOp(z, e.M.BigOf(rcv), e.M.BigOf(a)); err != nil {
+			x, err := e.bigArg(rcv)
+			if err != nil {
 				return 0, err
 			}
-			return e.M.Int(z), nil
+			y, err := e.bigArg(a)
+			if err != nil {
+				return 0, err
+			}
+			z := new(big.Int)
+			if err := bigOp(z, x, y); err != nil {
+				return 0, err
+			}
+			return e.bigResult(z)
 		})
 	}
 	arith("_IntAdd:", func(a, b int64) (int64, bool) { return a + b, true },
@@ -41,7 +75,14 @@ func init() {
 			return a * b, true
 		}
 		return 0, false
-	}, func(z, a, b *big.Int) error { z.Mul(a, b); return nil })
+	}, func(z, a, b *big.Int) error {
+		// The product has at least this many bits: refuse before the work.
+		if a.Sign() != 0 && b.Sign() != 0 && a.BitLen()+b.BitLen()-1 > object.MaxIntegerBits {
+			return errIntegerTooLarge
+		}
+		z.Mul(a, b)
+		return nil
+	})
 	arith("_IntDiv:", func(a, b int64) (int64, bool) {
 		if b == 0 {
 			return 0, false
@@ -107,7 +148,11 @@ func init() {
 		if !e.M.IsInteger(rcv) {
 			return 0, errBadType
 		}
-		return e.str(e.M.BigOf(rcv).String()), nil
+		v, err := e.bigArg(rcv)
+		if err != nil {
+			return 0, err
+		}
+		return e.str(v.String()), nil
 	})
 	register("_IntPrintStringBase:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		if !e.M.IsInteger(rcv) || !args[0].IsInt() {
@@ -117,7 +162,11 @@ func init() {
 		if b < 2 || b > 36 {
 			return 0, errBadIndex
 		}
-		return e.str(strings.ToLower(e.M.BigOf(rcv).Text(int(b)))), nil
+		v, err := e.bigArg(rcv)
+		if err != nil {
+			return 0, err
+		}
+		return e.str(strings.ToLower(v.Text(int(b)))), nil
 	})
 	register("_IntHash", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		if rcv.IsInt() {

@@ -24,6 +24,10 @@ type Env struct {
 	// World is the world the VM runs in, for the world primitives; nil when
 	// the VM runs on a bare heap.
 	World WorldHooks
+	// Interrupted reports whether the running evaluation was asked to stop
+	// (Ctrl-C). Primitives whose work grows with their data ask it every
+	// interruptStride steps and then stop with ErrInterrupted; nil: never.
+	Interrupted func() bool
 }
 
 // WorldHooks is what the world primitives need of the world.
@@ -54,6 +58,37 @@ type Abort struct{ Msg string }
 
 func (a *Abort) Error() string { return a.Msg }
 
+// ErrInterrupted stops the evaluation when it is interrupted, whether in a
+// primitive or between sends (the interpreter reports it too).
+var ErrInterrupted = &Abort{"interrupted"}
+
+// interruptStride is how many steps (bytes, elements) a primitive's loop
+// takes between two looks at Env.Interrupted: a few milliseconds of work.
+const interruptStride = 1 << 20
+
+// checkInterrupt answers ErrInterrupted if the evaluation was interrupted.
+func (e *Env) checkInterrupt() error {
+	if e.Interrupted != nil && e.Interrupted() {
+		return ErrInterrupted
+	}
+	return nil
+}
+
+// checkAlloc answers outOfMemoryError unless the heap can make an object
+// of nptrs fields and nbytes bytes (see heap.MaxObjectBytes); it is asked
+// before anything is allocated, so a refused request costs nothing.
+func (e *Env) checkAlloc(nptrs, nbytes int64) error {
+	if nptrs > heap.MaxObjectFields || nbytes > heap.MaxObjectBytes ||
+		e.M.H.CheckAlloc(int(nptrs), int(nbytes)) != nil {
+		return errOutOfMem
+	}
+	return nil
+}
+
+// checkBytes answers outOfMemoryError unless a string or byteVector of n
+// bytes can be made.
+func (e *Env) checkBytes(n int64) error { return e.checkAlloc(object.ByteObjectFields, n) }
+
 // The failure names of docs/vm.md.
 var (
 	errBadType   = &Failure{"badTypeError"}
@@ -64,6 +99,7 @@ var (
 	errNotFound  = &Failure{"notFoundError"}
 	errPresent   = &Failure{"alreadyPresentError"}
 	errOverflow  = &Failure{"overflowError"}
+	errOutOfMem  = &Failure{"outOfMemoryError"}
 )
 
 var table = map[string]*Prim{}

@@ -48,12 +48,52 @@ func (e *Env) writableIndex(rcv, idx heap.Oop, onlyStrings bool) (int, error) {
 	return index(idx, len(b))
 }
 
-func asciiMap(b []byte, f func(byte) byte) []byte {
+// asciiMap answers b with f applied to each byte.
+func (e *Env) asciiMap(b []byte, f func(byte) byte) ([]byte, error) {
 	r := make([]byte, len(b))
 	for i, c := range b {
+		if i%interruptStride == 0 {
+			if err := e.checkInterrupt(); err != nil {
+				return nil, err
+			}
+		}
 		r[i] = f(c)
 	}
-	return r
+	return r, nil
+}
+
+// stringHash answers object.StringHash(b), looking for an interrupt
+// between pieces of a long string.
+func (e *Env) stringHash(b []byte) (uint32, error) {
+	h := object.NewStringHash()
+	for len(b) > 0 {
+		if err := e.checkInterrupt(); err != nil {
+			return 0, err
+		}
+		n := min(len(b), interruptStride)
+		h.Write(b[:n])
+		b = b[n:]
+	}
+	return h.Sum32(), nil
+}
+
+// maxIntegerDigits is the most significant decimal digits an integer of
+// object.MaxIntegerBits bits has (each digit carries log2(10) > 3.3 bits).
+const maxIntegerDigits = object.MaxIntegerBits*10/33 + 1
+
+// parseInteger reads a decimal integer, refusing one with more digits than
+// an integer may have before converting it: the conversion takes time
+// quadratic in the digits and cannot be interrupted.
+func parseInteger(s string) (*big.Int, error) {
+	digits := strings.TrimLeft(strings.TrimLeft(s, "+-"), "0")
+	if len(digits) > maxIntegerDigits {
+		return nil, errIntegerTooLarge
+	}
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return nil, errBadType
+	}
+	return v, nil
 }
 
 func init() {
@@ -115,6 +155,9 @@ func init() {
 		if !ok1 || !ok2 {
 			return 0, errBadType
 		}
+		if err := e.checkBytes(int64(len(a)) + int64(len(b))); err != nil {
+			return 0, err
+		}
 		r := make([]byte, 0, len(a)+len(b))
 		return e.M.NewString(append(append(r, a...), b...)), nil
 	})
@@ -139,7 +182,11 @@ func init() {
 		if !ok {
 			return 0, errBadType
 		}
-		return heap.FromInt(int64(object.StringHash(a))), nil
+		h, err := e.stringHash(a)
+		if err != nil {
+			return 0, err
+		}
+		return heap.FromInt(int64(h)), nil
 	})
 	register("_StringCopyMutable", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
@@ -160,24 +207,32 @@ func init() {
 		if !ok {
 			return 0, errBadType
 		}
-		return e.sameKindString(rcv, asciiMap(a, func(c byte) byte {
+		r, err := e.asciiMap(a, func(c byte) byte {
 			if c >= 'a' && c <= 'z' {
 				return c - 32
 			}
 			return c
-		})), nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		return e.sameKindString(rcv, r), nil
 	})
 	register("_StringAsLowercase", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
 		if !ok {
 			return 0, errBadType
 		}
-		return e.sameKindString(rcv, asciiMap(a, func(c byte) byte {
+		r, err := e.asciiMap(a, func(c byte) byte {
 			if c >= 'A' && c <= 'Z' {
 				return c + 32
 			}
 			return c
-		})), nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		return e.sameKindString(rcv, r), nil
 	})
 	register("_StringCopyFrom:UpTo:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
@@ -203,16 +258,19 @@ func init() {
 		if !ok {
 			return 0, errBadType
 		}
-		v, ok := new(big.Int).SetString(strings.TrimSpace(string(a)), 10)
-		if !ok {
-			return 0, errBadType
+		v, err := parseInteger(strings.TrimSpace(string(a)))
+		if err != nil {
+			return 0, err
 		}
-		return e.M.Int(v), nil
+		return e.bigResult(v)
 	})
 	register("_StringPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
 		if !ok {
 			return 0, errBadType
+		}
+		if err := e.checkBytes(int64(object.QuotedLen(a))); err != nil {
+			return 0, err
 		}
 		return e.str(object.Quote(string(a))), nil
 	})
@@ -237,10 +295,13 @@ func init() {
 			return 0, errBadType
 		}
 		n := args[0].Int()
-		if n < 0 || n > 1<<40 {
+		if n < 0 {
 			return 0, errBadSize
 		}
-		o := e.M.H.Alloc(2, int(n), object.KindByteVector, heap.Nil)
+		if err := e.checkBytes(n); err != nil {
+			return 0, err
+		}
+		o := e.M.H.Alloc(object.ByteObjectFields, int(n), object.KindByteVector, heap.Nil)
 		e.M.H.SetField(o, object.FieldMap, e.M.H.Field(rcv, object.FieldMap))
 		return o, nil
 	})

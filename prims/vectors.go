@@ -20,8 +20,11 @@ func (e *Env) copySize(rcv, nArg, fill heap.Oop) (heap.Oop, error) {
 		return 0, errBadType
 	}
 	n := nArg.Int()
-	if n < 0 || n > 1<<32 {
+	if n < 0 {
 		return 0, errBadSize
+	}
+	if err := e.checkAlloc(object.FirstData+n, 0); err != nil {
+		return 0, err
 	}
 	h := e.M.H
 	v := h.Alloc(object.FirstData+int(n), 0, object.KindVector, fill)
@@ -31,6 +34,11 @@ func (e *Env) copySize(rcv, nArg, fill heap.Oop) (heap.Oop, error) {
 		h.SetField(v, object.FieldExt, h.Clone(ext))
 	}
 	for i := 0; i < min(size, int(n)); i++ {
+		if i%interruptStride == 0 {
+			if err := e.checkInterrupt(); err != nil {
+				return 0, err
+			}
+		}
 		h.SetField(v, object.FirstData+i, h.Field(rcv, object.FirstData+i))
 	}
 	return v, nil

@@ -53,23 +53,35 @@ func (s *scope) resolve(name string) (depth, index int, readOnly, ok bool) {
 	return 0, 0, false, false
 }
 
+// Operand limits of the instruction set (bytecode.go), which the compiler
+// reports as errors rather than emit operands that do not fit.
+const (
+	maxArgs     = 0xff   // u8 argument count of a send
+	maxLexDepth = 0xff   // u8 depth of a local's activation
+	maxVars     = 0xffff // u16 index of a local; nargs and nlocals in methInfo
+	maxLits     = 0xfffe // u16 literal index (0xffff is undirected)
+)
+
 // methodBuilder collects one method's code and literals.
 type methodBuilder struct {
-	code []byte
-	lits []heap.Oop
-	sc   *scope
+	code   []byte
+	lits   []heap.Oop
+	litIdx map[heap.Oop]int // index of each literal in lits
+	sc     *scope
 }
 
 func (b *methodBuilder) op(o byte) { b.code = append(b.code, o) }
 func (b *methodBuilder) u8(v int)  { b.code = append(b.code, byte(v)) }
 func (b *methodBuilder) u16(v int) { b.code = binary.LittleEndian.AppendUint16(b.code, uint16(v)) }
 func (b *methodBuilder) lit(o heap.Oop) int {
-	for i, l := range b.lits {
-		if l == o {
-			return i
-		}
+	if i, ok := b.litIdx[o]; ok {
+		return i
+	}
+	if b.litIdx == nil {
+		b.litIdx = map[heap.Oop]int{}
 	}
 	b.lits = append(b.lits, o)
+	b.litIdx[o] = len(b.lits) - 1
 	return len(b.lits) - 1
 }
 
@@ -165,6 +177,9 @@ func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
 	case *syntax.IntLit:
 		var v heap.Oop
 		if x.Big != nil {
+			if x.Big.BitLen() > object.MaxIntegerBits {
+				c.errorf(x.At, "integer literal too large (limit %d bits)", object.MaxIntegerBits)
+			}
 			v = m.Int(new(big.Int).Set(x.Big))
 		} else {
 			v = m.Int64(x.Value)
@@ -196,17 +211,53 @@ func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
 	default:
 		c.errorf(e.Pos(), "cannot compile %T", e)
 	}
-	if len(b.lits) > 0xfffe {
-		c.errorf(e.Pos(), "too many literals in one method")
+	c.checkLits(b, e.Pos())
+}
+
+func (c *compiler) checkLits(b *methodBuilder, p syntax.Pos) {
+	if len(b.lits) > maxLits {
+		c.errorf(p, "too many literals in one method (limit %d)", maxLits)
 	}
 }
 
+// local emits op (opPushLocal or opStoreLocal) for the variable at depth d,
+// index i of the scope chain.
+func (c *compiler) local(b *methodBuilder, op byte, d, i int, name string, p syntax.Pos) {
+	if d > maxLexDepth {
+		c.errorf(p, "%s is defined %d blocks or methods out (limit %d)", name, d, maxLexDepth)
+	}
+	b.op(op)
+	b.u8(d)
+	b.u16(i)
+}
+
+// send compiles a send. A chain of sends (1 + 1 + 1 ..., x foo bar) nests
+// in its receivers as deep as the chain is long, which only the source's
+// length bounds, so the chain is compiled in a loop: the innermost send
+// first, then each send to the result of the one before.
 func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
+	chain := []*syntax.Send{x}
+	for r, ok := x.Recv.(*syntax.Send); ok; r, ok = r.Recv.(*syntax.Send) {
+		chain = append(chain, r)
+	}
+	inner := chain[len(chain)-1]
+	if inner.Recv == nil {
+		c.implicitSend(b, inner)
+	} else {
+		c.expr(b, inner.Recv)
+		c.sendTo(b, inner)
+	}
+	for i := len(chain) - 2; i >= 0; i-- {
+		c.sendTo(b, chain[i])
+	}
+}
+
+// implicitSend compiles a send without a receiver: a resend, a local
+// variable, an assignment to one, _Restart, or a send to self.
+func (c *compiler) implicitSend(b *methodBuilder, x *syntax.Send) {
 	sel := string(x.Sel)
 	if x.Resend != "" {
-		if x.Recv != nil {
-			c.errorf(x.SelPos, "a resend has no receiver")
-		}
+		c.checkArgs(x)
 		b.op(opPushSelf)
 		for _, a := range x.Args {
 			c.expr(b, a)
@@ -219,40 +270,50 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 		} else {
 			b.u16(b.lit(c.vm.m.Intern(x.Resend)))
 		}
+		c.checkLits(b, x.SelPos)
 		return
 	}
-	if x.Recv == nil {
-		// A local variable, or an assignment to one?
-		if x.IsIdent() {
-			if d, i, _, ok := b.sc.resolve(sel); ok {
-				b.op(opPushLocal)
-				b.u8(d)
-				b.u16(i)
-				return
-			}
-		}
-		if len(x.Args) == 1 && x.Sel.Kind() == syntax.Keyword && x.Sel.Arity() == 1 {
-			if d, i, ro, ok := b.sc.resolve(sel[:len(sel)-1]); ok {
-				if ro {
-					c.errorf(x.SelPos, "%s is a constant and cannot be assigned", sel[:len(sel)-1])
-				}
-				c.expr(b, x.Args[0])
-				b.op(opStoreLocal)
-				b.u8(d)
-				b.u16(i)
-				b.op(opPushSelf) // an assignment answers the receiver
-				return
-			}
-		}
-		if sel == "_Restart" {
-			b.op(opRestart)
-			b.op(opPushSelf) // never reached; keeps the stack discipline simple
+	if x.IsIdent() {
+		if d, i, _, ok := b.sc.resolve(sel); ok {
+			c.local(b, opPushLocal, d, i, sel, x.SelPos)
 			return
 		}
-		b.op(opPushSelf)
-	} else {
-		c.expr(b, x.Recv)
 	}
+	if len(x.Args) == 1 && x.Sel.Kind() == syntax.Keyword && x.Sel.Arity() == 1 {
+		name := sel[:len(sel)-1]
+		if d, i, ro, ok := b.sc.resolve(name); ok {
+			if ro {
+				c.errorf(x.SelPos, "%s is a constant and cannot be assigned", name)
+			}
+			c.expr(b, x.Args[0])
+			c.local(b, opStoreLocal, d, i, name, x.SelPos)
+			b.op(opPushSelf) // an assignment answers the receiver
+			return
+		}
+	}
+	if sel == "_Restart" {
+		b.op(opRestart)
+		b.op(opPushSelf) // never reached; keeps the stack discipline simple
+		return
+	}
+	b.op(opPushSelf)
+	c.sendTo(b, x)
+}
+
+func (c *compiler) checkArgs(x *syntax.Send) {
+	if len(x.Args) > maxArgs {
+		c.errorf(x.SelPos, "too many arguments in one send (limit %d)", maxArgs)
+	}
+}
+
+// sendTo compiles the arguments and the send of x, whose receiver is on
+// the stack.
+func (c *compiler) sendTo(b *methodBuilder, x *syntax.Send) {
+	if x.Resend != "" {
+		c.errorf(x.SelPos, "a resend has no receiver")
+	}
+	c.checkArgs(x)
+	sel := string(x.Sel)
 	for _, a := range x.Args {
 		c.expr(b, a)
 	}
@@ -265,11 +326,12 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 		} else {
 			b.u8(0)
 		}
-		return
+	} else {
+		b.op(opSend)
+		b.u16(b.lit(c.vm.m.Intern(sel)))
+		b.u8(len(x.Args))
 	}
-	b.op(opSend)
-	b.u16(b.lit(c.vm.m.Intern(sel)))
-	b.u8(len(x.Args))
+	c.checkLits(b, x.SelPos)
 }
 
 // primHasIfFail reports whether a primitive send of sel passes an IfFail:
@@ -338,13 +400,13 @@ func (c *compiler) code(slots []*syntax.Slot, body *syntax.Code, selector string
 	b := &methodBuilder{sc: sc}
 	nargs := 0
 	var locals []heap.Oop
+	seen := make(map[string]bool, len(slots))
 	for _, s := range slots {
 		name := string(s.Name)
-		for _, n := range sc.names {
-			if n == name {
-				c.errorf(s.NamePos, "%s is defined twice", name)
-			}
+		if seen[name] {
+			c.errorf(s.NamePos, "%s is defined twice", name)
 		}
+		seen[name] = true
 		switch s.Kind {
 		case syntax.ArgSlot:
 			if len(locals) > 0 {
@@ -367,6 +429,9 @@ func (c *compiler) code(slots []*syntax.Slot, body *syntax.Code, selector string
 		if s.Parent {
 			c.errorf(s.NamePos, "a method cannot have the parent slot %s", name)
 		}
+	}
+	if len(sc.names) > maxVars {
+		c.errorf(open, "too many arguments and locals in one method or block (limit %d)", maxVars)
 	}
 	if want := syntax.Selector(selector).Arity(); selector != "" && flags&methBlock == 0 && nargs != want {
 		c.errorf(open, "method %s takes %d arguments but declares %d", selector, want, nargs)

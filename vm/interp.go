@@ -223,7 +223,7 @@ func (vm *VM) returnFrom(result heap.Oop) heap.Oop {
 // checkStep stops the evaluation when it was interrupted or ran out of steps.
 func (vm *VM) checkStep() {
 	if vm.interrupted.Load() {
-		panic(vm.errorf("interrupted"))
+		panic(vm.errorf("%s", prims.ErrInterrupted.Msg))
 	}
 	vm.steps++
 	if vm.StepLimit > 0 && vm.steps > vm.StepLimit {

@@ -64,7 +64,7 @@ func New(h *heap.Heap, out io.Writer) *VM {
 		out = os.Stdout
 	}
 	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024)}
-	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches}
+	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches, Interrupted: vm.interrupted.Load}
 	h.SetRootScanner(vm.scanRoots)
 	h.SetCacheInvalidator(vm.FlushCaches)
 	return vm

@@ -1,6 +1,7 @@
 package object
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -28,7 +29,12 @@ func (m *Model) Describe(o heap.Oop) string {
 	}
 	switch m.H.Kind(o) {
 	case KindBigInt:
-		s := m.BigOf(o).String()
+		v := m.BigOf(o)
+		if v.BitLen() > MaxIntegerBits {
+			// Too large to convert quickly (one from a foreign image).
+			return fmt.Sprintf("(an integer of %d bits)", v.BitLen())
+		}
+		s := v.String()
 		if len(s) > 40 {
 			s = s[:20] + "..." + s[len(s)-10:]
 		}
@@ -114,30 +120,32 @@ func Quote(s string) string {
 	var b strings.Builder
 	b.WriteByte('\'')
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '\'':
-			b.WriteString(`\'`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\r':
-			b.WriteString(`\r`)
-		case 0:
-			b.WriteString(`\0`)
-		default:
-			if c < 32 || c == 127 {
-				b.WriteString(`\x`)
-				b.WriteByte("0123456789abcdef"[c>>4])
-				b.WriteByte("0123456789abcdef"[c&15])
-			} else {
-				b.WriteByte(c)
-			}
+		if esc := escapes[s[i]]; esc != "" {
+			b.WriteString(esc)
+		} else {
+			b.WriteByte(s[i])
 		}
 	}
 	b.WriteByte('\'')
 	return b.String()
 }
+
+// QuotedLen answers len(Quote(s)) without making it.
+func QuotedLen(s []byte) int {
+	n := 2
+	for _, c := range s {
+		n += max(1, len(escapes[c]))
+	}
+	return n
+}
+
+// escapes holds the escape sequence Quote writes for each byte, or "" for
+// a byte that stands for itself.
+var escapes = func() (t [256]string) {
+	for c := 0; c < 32; c++ {
+		t[c] = `\x` + string("0123456789abcdef"[c>>4]) + string("0123456789abcdef"[c&15])
+	}
+	t[127] = `\x7f`
+	t['\''], t['\\'], t['\n'], t['\t'], t['\r'], t[0] = `\'`, `\\`, `\n`, `\t`, `\r`, `\0`
+	return t
+}()

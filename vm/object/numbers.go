@@ -49,6 +49,12 @@ func (m *Model) BigOf(o heap.Oop) *big.Int {
 	return v
 }
 
+// MaxIntegerBits is the size limit of integers: the primitives refuse to
+// make a larger one (overflowError). Multiplying two integers of this size
+// takes milliseconds and printing one (315,653 decimal digits) a tenth of a
+// second, so no integer step keeps an interrupt waiting long.
+const MaxIntegerBits = 1 << 20
+
 // Int answers v as a small integer if it fits, else as a big integer object.
 func (m *Model) Int(v *big.Int) heap.Oop {
 	if v.IsInt64() && heap.FitsSmallInt(v.Int64()) {

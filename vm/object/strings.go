@@ -1,6 +1,7 @@
 package object
 
 import (
+	"hash"
 	"hash/fnv"
 
 	"psyche/heap"
@@ -14,10 +15,14 @@ import (
 
 // StringHash is the hash of a string's contents, used by the table and by `hash`.
 func StringHash(b []byte) uint32 {
-	h := fnv.New32a()
+	h := NewStringHash()
 	h.Write(b)
 	return h.Sum32()
 }
+
+// NewStringHash answers a hash that gives StringHash of what is written to
+// it, for hashing a long string piece by piece.
+func NewStringHash() hash.Hash32 { return fnv.New32a() }
 
 // Intern answers the canonical string with contents s.
 func (m *Model) Intern(s string) heap.Oop {

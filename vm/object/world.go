@@ -141,9 +141,13 @@ func (m *Model) VectorAt(v heap.Oop, i int) heap.Oop { return m.H.Field(v, First
 // VectorAtPut sets element i of a Self vector.
 func (m *Model) VectorAtPut(v heap.Oop, i int, x heap.Oop) { m.H.SetField(v, FirstData+i, x) }
 
+// ByteObjectFields is the number of pointer fields of a string or
+// byteVector: FieldMap and FieldExt.
+const ByteObjectFields = 2
+
 // NewBytes makes a byte object of kind k with map mp holding b.
 func (m *Model) NewBytes(k Kind, mp heap.Oop, b []byte) heap.Oop {
-	o := m.H.Alloc(2, len(b), k, heap.Nil)
+	o := m.H.Alloc(ByteObjectFields, len(b), k, heap.Nil)
 	m.H.SetField(o, FieldMap, mp)
 	m.H.SetBytes(o, 0, b)
 	return o

@@ -24,8 +24,8 @@
 // message saying what was expected there, as in
 // "3:14: expected ')' to close '(' opened at 2:5". Parsing stops at the
 // first error. No input makes the parser panic (see FuzzParse), and
-// nesting deeper than several hundred levels is an error, not a stack
-// overflow.
+// nesting deeper than MaxNesting levels is an error, not a stack
+// overflow; chains of sends as long as the source are fine.
 //
 // Positions: lines and columns are 1-based, and columns count bytes, not
 // runes (a tab is one column). Pos.Off is the byte offset, so the source

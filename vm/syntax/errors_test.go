@@ -192,7 +192,7 @@ func TestNestingLimit(t *testing.T) {
 		strings.Repeat("{ 'a' (", 100000),
 	} {
 		_, err := ParseCode("", []byte(src))
-		if err == nil || !strings.Contains(err.Error(), "nesting limit") {
+		if err == nil || !strings.Contains(err.Error(), "expression nested too deeply (limit 1000)") {
 			t.Errorf("deep nesting of %q...: got %v", src[:10], err)
 		}
 	}

@@ -71,7 +71,7 @@ func (lx *lexer) scanNumber(t *token) {
 		return
 	}
 	t.kind = tInt
-	lx.setInt(t, digits, 10)
+	lx.setInt(t, digits, 10, d0)
 }
 
 // scanRadix scans the part of a radix integer (16r1F) after the base
@@ -106,12 +106,22 @@ func (lx *lexer) scanRadix(t *token, baseDigits []byte, d0, r int) {
 	}
 	lx.off = k
 	t.kind = tInt
-	lx.setInt(t, src[j:k], base)
+	lx.setInt(t, src[j:k], base, j)
 }
 
+// MaxNumberDigits is the most digits an integer literal may have: enough
+// for the decimal form of the largest integer the VM makes (315,653
+// digits), and few enough that converting them, which takes time
+// quadratic in the digits, stays under a second.
+const MaxNumberDigits = 320000
+
 // setInt sets t's integer value from digits in base (all valid), negated
-// when t.neg.
-func (lx *lexer) setInt(t *token, digits []byte, base int) {
+// when t.neg; off is the offset of the first digit.
+func (lx *lexer) setInt(t *token, digits []byte, base, off int) {
+	if len(digits) > MaxNumberDigits {
+		lx.errorAt(t, off, "expected a number of at most %d digits, found %d", MaxNumberDigits, len(digits))
+		return
+	}
 	var v uint64
 	b := uint64(base)
 	for _, c := range digits {

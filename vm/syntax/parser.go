@@ -6,10 +6,16 @@ import (
 	"math/big"
 )
 
-// maxNest bounds the parser's recursion so that no input can exhaust
-// the stack: each level of parentheses, brackets, keyword arguments or
-// annotation groups counts one or two.
-const maxNest = 2000
+// MaxNesting is how deeply code may nest: each parenthesis, bracket or
+// brace, each keyword argument and each annotation group of slots opens
+// one level. Deeper code is the syntax error "expression nested too
+// deeply (limit 1000)". Everything that walks a syntax tree recursively
+// (this parser, Format, Inspect, the compiler) recurses once per level at
+// most a few frames deep, so the limit keeps every walk far below Go's
+// stack limit. Chains of unary and binary sends (1 + 1 + 1 ...) do not
+// nest: they may be as long as the source, and every walk follows them
+// in a loop.
+const MaxNesting = 1000
 
 // mode selects how top-level statements end.
 type mode uint8
@@ -30,7 +36,7 @@ type parser struct {
 	held     token // in file mode, the real token behind a synthetic tNL
 	hasHeld  bool
 	depth    int // open (, [ and { (file mode ends statements at depth 0)
-	nest     int // recursion depth, bounded by maxNest
+	nest     int // levels open, bounded by MaxNesting
 	err      *Error
 	scratch  []byte // for building keyword selectors
 }
@@ -136,10 +142,11 @@ func (p *parser) next() {
 	p.tok = t
 }
 
+// enter opens a level of nesting, and leave closes it; see MaxNesting.
 func (p *parser) enter() {
 	p.nest++
-	if p.nest > maxNest {
-		p.fail(p.tok.pos, "expected less deeply nested code (nesting limit reached)")
+	if p.nest > MaxNesting {
+		p.fail(p.tok.pos, "expression nested too deeply (limit %d)", MaxNesting)
 	}
 }
 
@@ -249,8 +256,6 @@ func (p *parser) parseExprExpecting(what string) Expr {
 // expression, so a lowercase keyword in it starts a nested send, while
 // capitalized keywords after it continue the nested send.
 func (p *parser) parseExpr() Expr {
-	p.enter()
-	defer p.leave()
 	var x Expr
 	switch p.tok.kind {
 	case tKeyword:
@@ -310,6 +315,14 @@ func (p *parser) parseArg(kw string) Expr {
 	if !canStartExpr(&p.tok) {
 		p.fail(p.tok.pos, "expected an argument after '%s', found %s", kw, p.found())
 	}
+	return p.parseNested()
+}
+
+// parseNested parses an expression one level of nesting deeper: a
+// keyword argument, which may hold further keyword sends.
+func (p *parser) parseNested() Expr {
+	p.enter()
+	defer p.leave()
 	return p.parseExpr()
 }
 
@@ -339,7 +352,7 @@ func (p *parser) parseBinaryRest(left Expr, resend string) Expr {
 			p.next()
 			if p.tok.kind == tKeyword {
 				// As in Self, "3 + foo: 4" is 3 + (self foo: 4).
-				arg = p.parseExpr()
+				arg = p.parseNested()
 			} else {
 				if !canStartExpr(&p.tok) || p.tok.isOp() {
 					p.fail(p.tok.pos, "expected an operand after '%s', found %s", op, p.found())

@@ -171,17 +171,43 @@ func (pr *printer) exprOp(x Expr, ctx context, op Selector) {
 	}
 }
 
+// recvContext is where the receiver of a send with selector sel is printed.
+func recvContext(sel Selector) context {
+	switch sel.Kind() {
+	case Unary:
+		return ctxUnaryRecv
+	case Binary:
+		return ctxBinaryRecv
+	}
+	return ctxKeywordRecv
+}
+
+// send prints s. A chain of sends (1 + 1 + 1 ..., x foo bar) nests in its
+// receivers as deep as it is long, so the chain is printed in a loop: its
+// innermost receiver first, then each send's selector and arguments.
 func (pr *printer) send(s *Send) {
+	chain := []*Send{s}
+	for {
+		r, ok := s.Recv.(*Send)
+		if !ok || needParens(r, recvContext(s.Sel), s.Sel) {
+			break
+		}
+		chain = append(chain, r)
+		s = r
+	}
+	if s.Recv != nil {
+		pr.exprOp(s.Recv, recvContext(s.Sel), s.Sel)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		pr.message(chain[i])
+	}
+}
+
+// message prints what follows the receiver of s: a space (if s has a
+// receiver), the resend prefix, the selector and the arguments.
+func (pr *printer) message(s *Send) {
 	b := &pr.b
 	if s.Recv != nil {
-		switch s.Sel.Kind() {
-		case Unary:
-			pr.expr(s.Recv, ctxUnaryRecv)
-		case Binary:
-			pr.exprOp(s.Recv, ctxBinaryRecv, s.Sel)
-		default:
-			pr.expr(s.Recv, ctxKeywordRecv)
-		}
 		b.WriteByte(' ')
 	}
 	if s.Resend != "" {

@@ -83,6 +83,8 @@ func (p *parser) parseBlock() Expr {
 // parseAnnotated parses an annotated object literal in expression
 // position: { 'text' ( ... ) } or { 'text' [ ... ] }.
 func (p *parser) parseAnnotated() Expr {
+	p.enter()
+	defer p.leave()
 	open := p.tok.pos
 	p.depth++
 	p.next()
@@ -143,8 +145,6 @@ func (p *parser) parseSlotList() ([]*Slot, *Annotation) {
 // which it leaves for the caller. Slots are separated by '.'; after a
 // group the '.' is optional.
 func (p *parser) parseSlots(l *slotList, group *Annotation, closer tokKind, open Pos) {
-	p.enter()
-	defer p.leave()
 	closerText := "|"
 	what := "the slot list"
 	if closer == tRBrace {
@@ -182,6 +182,8 @@ func (p *parser) parseSlots(l *slotList, group *Annotation, closer tokKind, open
 
 // parseGroup parses "{ 'text' slots }" or "{} = 'text'"; p.tok is '{'.
 func (p *parser) parseGroup(l *slotList, group *Annotation) {
+	p.enter()
+	defer p.leave()
 	open := p.tok.pos
 	p.next()
 	if p.tok.kind == tRBrace {
