@@ -1,8 +1,12 @@
 package world
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"psyche/heap"
@@ -61,6 +65,47 @@ func TestCheckpointFsyncFailurePoisons(t *testing.T) {
 					t.Fatalf("fsync %d failed; after reopening: %v", fail, p)
 				}
 				eval(t, w2, "c: 8")
+			}
+		})
+	}
+}
+
+// Damage that leaves the index valid JSON must not make checkpoints silently
+// disappear: a changed key, a dropped entry, a changed next id.
+func TestIndexStructureIsChecksummed(t *testing.T) {
+	for _, tc := range []struct{ name, from, to string }{
+		{"a key of the file", `"checkpoints"`, `"checkpoint#"`},
+		{"an entry dropped", `"checkpoints": [`, `"checkpoints": [], "x": [`},
+		{"the next id", `"next_id": 3`, `"next_id": 2`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, dir := newWorld(t)
+			eval(t, w, "lobby _AddSlots: (| c <- 1 |)")
+			for _, n := range []string{"one", "two"} {
+				if err := w.Checkpoint(n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.Close()
+			p := filepath.Join(dir, "checkpoints", "index")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(b, []byte(tc.from)) {
+				t.Fatalf("the index has no %s:\n%s", tc.from, b)
+			}
+			if err := os.WriteFile(p, bytes.Replace(b, []byte(tc.from), []byte(tc.to), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			w2, err := Open(dir, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w2.Close()
+			problems := w2.Check(nil)
+			if len(problems) == 0 || !strings.Contains(strings.Join(problems, "\n"), "index is damaged") {
+				t.Fatalf("check does not report the damaged index: %q", problems)
 			}
 		})
 	}

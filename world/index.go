@@ -1,11 +1,13 @@
 package world
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"time"
 
 	"psyche/heap"
@@ -17,7 +19,8 @@ import (
 //	{"version": 2, "next_id": N,
 //	 "checkpoints": [{"id", "name", "created", "state" (hex), "nonce",
 //	                  "delta_length", "base_nonce", "sum"}, ...],   oldest first
-//	 "rollback": {"to", "seq", "nonce", "sum"}}     while a rollback runs
+//	 "rollback": {"to", "seq", "nonce", "sum"},     while a rollback runs
+//	 "sum"}
 //
 // Each entry's sum is a CRC-32C of all its other fields, so damage to any of
 // them (the saved state above all) is found; an entry that fails it, or
@@ -73,6 +76,27 @@ type indexFile struct {
 	NextID      int             `json:"next_id"`
 	Checkpoints []indexEntry    `json:"checkpoints"`
 	Rollback    *rollbackIntent `json:"rollback,omitempty"`
+	Sum         uint32          `json:"sum"`
+}
+
+// sum covers the file's structure: its version, next id, how many entries
+// it has and which, and whether a rollback is recorded. With the entries'
+// own sums it covers every field, so damage that leaves valid JSON (a
+// checkpoint's entry or the whole list silently gone, a changed next id)
+// is found. An entry's contents are covered by its own sum only, so damage
+// there costs that checkpoint, not all of them.
+func (f *indexFile) sum() uint32 {
+	b := binary.LittleEndian.AppendUint64(nil, uint64(f.Version))
+	b = binary.LittleEndian.AppendUint64(b, uint64(f.NextID))
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(f.Checkpoints)))
+	for _, e := range f.Checkpoints {
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.ID))
+		b = binary.LittleEndian.AppendUint32(b, e.Sum)
+	}
+	if r := f.Rollback; r != nil {
+		b = binary.LittleEndian.AppendUint32(b, r.Sum)
+	}
+	return crc32.Checksum(b, crcTable)
 }
 
 // index is the decoded index.
@@ -106,11 +130,19 @@ func (r *rollbackIntent) sum() uint32 {
 // be used; a damaged entry is marked (checkpoint.damage) instead.
 func decodeIndex(b []byte, path string) (*index, error) {
 	var f indexFile
-	if err := json.Unmarshal(b, &f); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields() // a damaged key must not make its field silently absent
+	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s is damaged (%v)", path, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s is damaged (something follows the index)", path)
 	}
 	if f.Version != indexVersion {
 		return nil, fmt.Errorf("%s has format version %d; this psyche reads only version %d", path, f.Version, indexVersion)
+	}
+	if f.Sum != f.sum() {
+		return nil, fmt.Errorf("%s is damaged (checksum mismatch)", path)
 	}
 	idx := &index{nextID: max(f.NextID, 1), rollback: f.Rollback}
 	if r := f.Rollback; r != nil && r.Sum != r.sum() {
@@ -159,5 +191,6 @@ func (idx *index) encode() ([]byte, error) {
 		e.Sum = e.sum()
 		f.Checkpoints = append(f.Checkpoints, e)
 	}
+	f.Sum = f.sum()
 	return json.MarshalIndent(&f, "", "  ")
 }
