@@ -15,17 +15,10 @@ import (
 // it has, and keep its stack balanced, so that running it cannot index
 // outside the interpreter's stack or its code.
 
-// ValidateObject checks one object of a freshly imported graph.
-func (vm *VM) ValidateObject(o heap.Oop) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if he, ok := heap.AsHeapPanic(r); ok {
-				err = he
-				return
-			}
-			panic(r)
-		}
-	}()
+// ValidateObject checks one object of a freshly imported graph. Like every
+// reader of the heap it panics on damage it meets; the import that calls it
+// runs inside heap.Catch.
+func (vm *VM) ValidateObject(o heap.Oop) error {
 	h, m := vm.h, vm.m
 	k := h.Kind(o)
 	n := h.NumPtrs(o)
@@ -323,15 +316,6 @@ func (vm *VM) forEachInstr(meth heap.Oop, f func(pc int, code []byte)) {
 // method's parent, and every activation's lexical link must be one of its
 // method's parent (or Nil for a method that has none).
 func (vm *VM) ValidateScopes(objs []heap.Oop) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if he, ok := heap.AsHeapPanic(r); ok {
-				err = he
-				return
-			}
-			panic(r)
-		}
-	}()
 	h, m := vm.h, vm.m
 	parent := map[heap.Oop]heap.Oop{}
 	setParent := func(child, p heap.Oop) error {
