@@ -269,6 +269,22 @@ func init() {
 		}
 		return heap.FromInt(start + int64(i)), nil
 	})
+	register("_StringReversed", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		r := make([]byte, len(a))
+		for i, c := range a {
+			if i%interruptStride == 0 {
+				if err := e.checkInterrupt(); err != nil {
+					return 0, err
+				}
+			}
+			r[len(a)-1-i] = c
+		}
+		return e.sameKindString(rcv, r), nil
+	})
 	register("_StringAsInteger", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
 		if !ok {
