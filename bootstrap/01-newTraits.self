@@ -9,9 +9,11 @@
 
    traits clonable
      traits collection      list, set and dictionary behavior (02, 03)
-     traits file            files named by a path"
+     traits file            files named by a path
+     traits time            points in time (Self's: a day and a msec)"
 
 traits _AddSlots: ( |
     collection = ( | parent* = traits clonable | ).
     file = ( | parent* = traits clonable | ).
+    time = ( | parent* = traits clonable | ).
 | ).

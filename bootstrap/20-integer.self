@@ -54,6 +54,11 @@ traits integer _AddSlots: ( |
     max: n = ( (self < n) ifTrue: [n] False: [self] ).
     min: n = ( (n < self) ifTrue: [n] False: [self] ).
 
+    "time arithmetic, Self's double dispatch: aTime + 1000 and aTime - 1000
+     send these to the integer, a number of milliseconds"
+    addTime: t = ( t addMsec: self ).
+    subtractTime: t = ( t subtractMsec: self ).
+
     "integers are values: copying answers the receiver"
     clone = ( self ).
     copy = ( self ).
@@ -108,6 +113,23 @@ traits integer _AddSlots: ( |
     "(the IfFail: is for traits integer itself, which is not an integer)"
     printString = ( _IntPrintStringIfFail: [|:e. :p| _ObjectPrintString] ).
     printStringBase: base = ( _IntPrintStringBase: base ).
+    "padded on the left with padChar (a one-character string) to len
+     characters: 5 printStringPadWith: ' ' ToSize: 3 is '  5'. Zeros go
+     after the sign: -5 printStringPadWith0ToSize: 3 is '-05'."
+    printStringBase: base PadWith: padChar ToSize: len = ( | s. sign |
+        s: printStringBase: base.
+        sign: ''.
+        ((padChar = '0') && [self < 0]) ifTrue: [
+            sign: '-'.
+            s: s copyFrom: 1 UpTo: s size].
+        ((sign size + s size) >= len) ifTrue: [^ sign , s].
+        sign , ('' copySize: len - sign size - s size FillingWith: padChar) , s ).
+    printStringPadWith: padChar ToSize: len = ( printStringBase: 10 PadWith: padChar ToSize: len ).
+    printStringPadWith0ToSize: len = ( printStringPadWith: '0' ToSize: len ).
+    "with p decimals, like a float's: 3 printStringPrecision: 2 is '3.00'"
+    printStringPrecision: p = (
+        (p > 0) ifFalse: [^ printString].
+        printString , '.' , ('' copySize: p FillingWith: '0') ).
     asString = ( _IntPrintString ).
 
     "iteration. The bound may be a float: 1 to: 2.5 Do: runs 1 and 2.

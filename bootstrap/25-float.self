@@ -63,5 +63,7 @@ traits float _AddSlots: ( |
 
     "(the IfFail: is for traits float itself, which is not a float)"
     printString = ( _FloatPrintStringIfFail: [|:e. :p| _ObjectPrintString] ).
+    "with exactly p decimals (0 to 100), rounded: 3.14159 printStringPrecision: 2 is '3.14'"
+    printStringPrecision: p = ( _FloatPrintStringPrecision: p ).
     asString = ( _FloatPrintString ).
 | ).

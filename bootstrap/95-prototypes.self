@@ -1,5 +1,5 @@
 "Psyche core world: the prototypes that Go does not create (list,
- dictionary, set, file), bound in globals so that every object can name
+ dictionary, set, file, time), bound in globals so that every object can name
  them. Each collection is an empty, usable one; make new ones with
  copyRemoveAll (or copy). file names no file: use file named: 'path'. This file comes
  last because the slot initializers below run when it is compiled and
@@ -26,5 +26,11 @@ globals _AddSlots: ( |
     file = ( |
         parent* = traits file.
         path <- ''.
+    | ).
+    "1970-01-01T00:00:00.000Z; time current answers the present"
+    time = ( |
+        parent* = traits time.
+        day <- 0.
+        msec <- 0.
     | ).
 | ).

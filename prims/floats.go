@@ -3,6 +3,7 @@ package prims
 import (
 	"math"
 	"math/big"
+	"strconv"
 
 	"psyche/heap"
 	"psyche/vm/object"
@@ -10,6 +11,10 @@ import (
 
 // Float primitives. The argument of an arithmetic or comparison primitive
 // may be an integer; the result of arithmetic is always a float.
+
+// MaxFloatPrecision is the most decimals _FloatPrintStringPrecision:
+// prints; more is badIndexError.
+const MaxFloatPrecision = 100
 
 // floatArg converts a float or integer argument to a float64.
 func (e *Env) floatArg(o heap.Oop) (float64, bool) {
@@ -94,6 +99,20 @@ func init() {
 			return 0, errBadType
 		}
 		return e.str(object.FormatFloat(e.M.FloatOf(rcv))), nil
+	})
+	register("_FloatPrintStringPrecision:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		if !e.M.IsFloat(rcv) || !args[0].IsInt() {
+			return 0, errBadType
+		}
+		p := args[0].Int()
+		if p < 0 || p > MaxFloatPrecision {
+			return 0, errBadIndex
+		}
+		f := e.M.FloatOf(rcv)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return e.str(object.FormatFloat(f)), nil
+		}
+		return e.str(strconv.FormatFloat(f, 'f', int(p), 64)), nil
 	})
 	register("_FloatHash", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		if !e.M.IsFloat(rcv) {

@@ -253,6 +253,38 @@ func init() {
 		}
 		return e.M.Bool(bytes.Contains(a, b)), nil
 	})
+	register("_StringFindSubstring:StartingAt:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		a, ok1 := e.stringArg(rcv)
+		b, ok2 := e.stringArg(args[0])
+		if !ok1 || !ok2 || !args[1].IsInt() {
+			return 0, errBadType
+		}
+		start := args[1].Int()
+		if start < 0 || start > int64(len(a)) {
+			return 0, errBadIndex
+		}
+		i := bytes.Index(a[start:], b)
+		if i < 0 {
+			return 0, errNotFound
+		}
+		return heap.FromInt(start + int64(i)), nil
+	})
+	register("_StringReversed", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		a, ok := e.stringArg(rcv)
+		if !ok {
+			return 0, errBadType
+		}
+		r := make([]byte, len(a))
+		for i, c := range a {
+			if i%interruptStride == 0 {
+				if err := e.checkInterrupt(); err != nil {
+					return 0, err
+				}
+			}
+			r[len(a)-1-i] = c
+		}
+		return e.sameKindString(rcv, r), nil
+	})
 	register("_StringAsInteger", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
 		if !ok {

@@ -94,7 +94,10 @@
 //     (the backquote is Self's). The longest run is taken: "+-3" is the
 //     operator +- followed by 3; "p*=" is handled as p* = in slot lists.
 //     A run that is exactly "|" delimits slot lists and exactly "^"
-//     marks a return: neither is an operator. "=" and "<-" are
+//     marks a return: neither is an operator. A run that is exactly ";"
+//     is reserved (Self has no cascades): a send or a slot that uses it
+//     is an error that says so, so "x foo; bar" is not read as
+//     (x foo) ; (self bar). "=" and "<-" are
 //     operators in expressions (a = b) and delimiters in slot lists.
 //   - Integers: digits, or radix "r" digits with a radix from 2 to 36 and
 //     digits of either case (16r1F, 16r1f, 2r1010, 36rZZ; "R" also works).
@@ -182,6 +185,14 @@
 //
 // "3 + foo: 4" is 3 + (self foo: 4), as in Self: a binary operator whose
 // operand begins with a keyword takes the whole keyword send as operand.
+//
+// Habits of other languages (hints.go). "[ :x | x ]" is an error that
+// shows Self's "[| :x | ... ]". In a slot initializer, outside any
+// bracket of its own, a unary message name followed by "=", "<-" or
+// "*" and one of those, or a keyword followed by a name, "=" and "(",
+// begins the next slot: "(| x <- 3 y <- 4 |)" is the error "expected
+// '.' between slots (after slot 'x')" at y, not x <- ((3 y) <- 4). An
+// initializer that means such a send is written in parentheses.
 //
 // Incomplete REPL input. Incomplete(src) is true while a string or comment
 // is open at the end of src, while a '(', '[' or '{' is unclosed, or when

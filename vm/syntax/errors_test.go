@@ -108,7 +108,8 @@ var errorCases = []struct {
 	{"caret in expression", "x: ^ 3", "1:4: expected an argument after 'x:', found '^'" + caretHint},
 
 	// Slot lists.
-	{"missing slot period", "(| a b |)", "1:6: expected '.' or '|' after slot 'a', found 'b'"},
+	{"missing slot period", "(| a b |)", "1:6: expected '.' between slots (after slot 'a')"},
+	{"missing period before keyword slot", "(| a at: i = (i) |)", "1:6: expected '.' between slots (after slot 'a')"},
 	{"unclosed slot list", "(| a", "1:5: expected '.' or '|' after slot 'a', found end of input"},
 	{"unclosed slot list after period", "(| a. ", "1:7: expected a slot or '|' to close the slot list opened at 1:2, found end of input"},
 	{"number as slot", "(| 3 |)", "1:4: expected a slot or '|' to close the slot list opened at 1:2, found number 3"},
@@ -140,6 +141,23 @@ var errorCases = []struct {
 	{"privacy on argument", "[| ^ :x | x]", "1:6: expected a slot name after privacy mark '^', found ':x' (arguments have no privacy)"},
 	{"privacy alone", "(| ^ |)", "1:6: expected a slot name after privacy mark '^', found '|'" + barHint},
 	{"glued bars are an operator", "(||)", "1:4: expected an operand after '||', found ')'"},
+
+	// Habits from other languages: each error says what Self expects.
+	{"block argument without bars", "[ :x | x ]", "1:3: block arguments go inside bars: write [| :x | ... ]"},
+	{"block arguments without bars", "[:a :b | a + b]", "1:2: block arguments go inside bars: write [| :a. :b | ... ]"},
+	{"block argument without bars or body", "[ :x ]", "1:3: block arguments go inside bars: write [| :x | ... ]"},
+	{"cascade", "x foo; bar", "1:6: Self has no cascades (;): send each message to the receiver in its own statement"},
+	{"cascade of keyword sends", "v at: 0 Put: 1; at: 1 Put: 2", "1:15: Self has no cascades (;): send each message to the receiver in its own statement"},
+	{"cascade with implicit receiver", "; foo", "1:1: Self has no cascades (;): send each message to the receiver in its own statement"},
+	{"semicolon slot", "(| ; x = (x) |)", "1:4: expected a binary slot name other than ';' (a lone ';' is reserved: Self has no cascades)"},
+	{"missing period after data slot", "(| x <- 3 y <- 4 |)", "1:11: expected '.' between slots (after slot 'x')"},
+	{"missing period on next line", "(| x <- 3\n    y = 4 |)", "2:5: expected '.' between slots (after slot 'x')"},
+	{"missing period after unary send", "(| x = a b\n   c = 4 |)", "2:4: expected '.' between slots (after slot 'x')"},
+	{"missing period before parent", "(| x = 3 p* = lobby |)", "1:10: expected '.' between slots (after slot 'x')"},
+	{"missing period before glued parent", "(| x = 3 p*= lobby |)", "1:10: expected '.' between slots (after slot 'x')"},
+	{"missing period before method", "(| x <- 0 inc: n = (x: x + n) |)", "1:11: expected '.' between slots (after slot 'x')"},
+	{"missing period in keyword argument", "(| x = a at: 1 y = 2 |)", "1:16: expected '.' between slots (after slot 'x')"},
+	{"missing period in nested object", "(| o = (| a = 1 b = 2 |). c = 3 |)", "1:17: expected '.' between slots (after slot 'a')"},
 
 	// Annotations.
 	{"object annotation without equal", "(| {} 'x' |)", "1:7: expected '=' after '{}' (an object annotation is written {} = 'text'), found a string"},

@@ -38,7 +38,8 @@ type parser struct {
 	depth    int // open (, [ and { (file mode ends statements at depth 0)
 	nest     int // levels open, bounded by MaxNesting
 	err      *Error
-	scratch  []byte // for building keyword selectors
+	scratch  []byte      // for building keyword selectors
+	init     initContext // the slot initializer being parsed, if any
 }
 
 type bailout struct{}
@@ -275,6 +276,7 @@ func (p *parser) parseExpr() Expr {
 		x = p.parseBinary()
 	}
 	if p.tok.kind == tKeyword {
+		p.checkSlotStart()
 		x = p.parseKeywordSend(x, "")
 	}
 	return x
@@ -348,6 +350,7 @@ func (p *parser) parseBinaryRest(left Expr, resend string) Expr {
 		var arg Expr
 		switch {
 		case p.tok.isOp():
+			p.checkCascade()
 			op, opPos = p.tok.text, p.tok.pos
 			p.next()
 			if p.tok.kind == tKeyword {
@@ -400,6 +403,7 @@ func (p *parser) parseUnary() Expr {
 
 func (p *parser) parseUnaryRest(x Expr) Expr {
 	for p.tok.kind == tName {
+		p.checkSlotStart()
 		p.checkLower()
 		x = &Send{Recv: x, Sel: Selector(p.tok.text), SelPos: p.tok.pos}
 		p.next()

@@ -178,6 +178,13 @@ var validCases = []struct {
 	{"privacy method", "(| ^ at: i Put: v = (v) |)", "(obj ^:at:Put:=M(method :i(sel) :v(sel) | v))"},
 	{"parent priority", "(| p** = lobby |)", "(obj p**=lobby)"},
 	{"parent priority glued", "(| p***<- lobby |)", "(obj p***<-lobby)"},
+
+	// Near the habits hints.go rejects: these are still valid.
+	{"initializer with binary send", "(| x <- a * b |)", "(obj x<-{a * b})"},
+	{"initializer with keyword send", "(| x <- d at: k Put: v |)", "(obj x<-{d at:Put: k v})"},
+	{"initializer comparison in parens", "(| x = (a b = 4) |)", "(obj x=M(method | {{a b} = 4}))"},
+	{"unary send before period", "(| x = a b. c = 4 |)", "(obj x={a b} c=4)"},
+	{"operator containing semicolon", "a ;; b", "{a ;; b}"},
 }
 
 func TestParseValid(t *testing.T) {

@@ -25,6 +25,9 @@ func (p *parser) parseBody() body {
 	}
 	p.depth++
 	p.next()
+	if openTok == tLBrack {
+		p.checkBlockArgs()
+	}
 	if p.tok.kind == tBar {
 		b.slots, b.anno = p.parseSlotList()
 	}
@@ -174,6 +177,8 @@ func (p *parser) parseSlots(l *slotList, group *Annotation, closer tokKind, open
 			// around an argument slot (old code has [| :a :b t | ...]).
 		case l.slots[len(l.slots)-1].Kind == ArgSlot && (p.tok.kind == tEq || p.tok.kind == tArrow):
 			p.fail(p.tok.pos, "expected '.' or '%s' after argument slot ':%s', found %s (arguments have no initial value)", closerText, name, p.found())
+		case p.tok.kind == tName || p.tok.kind == tKeyword:
+			p.failMissingPeriod(name)
 		default:
 			p.fail(p.tok.pos, "expected '.' or '%s' after slot '%s', found %s", closerText, name, p.found())
 		}
@@ -254,6 +259,9 @@ func (p *parser) parseSlot(l *slotList, group *Annotation, closerText, what stri
 		p.next()
 		p.parseNamedSlot(s)
 	case tOp, tEq, tArrow:
+		if t.text == cascadeOp {
+			p.fail(t.pos, "expected a binary slot name other than ';' (a lone ';' is reserved: Self has no cascades)")
+		}
 		p.next()
 		var args []*Slot
 		if p.tok.kind == tName {
@@ -336,7 +344,9 @@ func (p *parser) parseNamedSlot(s *Slot) {
 	switch p.tok.kind {
 	case tEq:
 		p.next()
+		saved := p.beginInit(string(s.Name))
 		v := p.parseExprExpecting("an initial value after '='")
+		p.endInit(saved)
 		if pr, ok := v.(*Paren); ok {
 			// "foo = (e)" defines a method, not the value of e.
 			v = &Method{Open: pr.Open, Close: pr.Close, Body: &Code{Stmts: []Expr{pr.X}}}
@@ -352,7 +362,9 @@ func (p *parser) parseNamedSlot(s *Slot) {
 	case tArrow:
 		p.next()
 		s.Kind = DataSlot
+		saved := p.beginInit(string(s.Name))
 		s.Value = p.parseExprExpecting("an initial value after '<-'")
+		p.endInit(saved)
 	default:
 		s.Kind = DataSlot
 	}
