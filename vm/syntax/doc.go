@@ -95,8 +95,8 @@
 //     operator +- followed by 3; "p*=" is handled as p* = in slot lists.
 //     A run that is exactly "|" delimits slot lists and exactly "^"
 //     marks a return: neither is an operator. A run that is exactly ";"
-//     is reserved (Self has no cascades): a send or a slot that uses it
-//     is an error that says so, so "x foo; bar" is not read as
+//     may name a slot, as in Self, but a send of it is an error that
+//     explains that Self has no cascades, so "x foo; bar" is not read as
 //     (x foo) ; (self bar). "=" and "<-" are
 //     operators in expressions (a = b) and delimiters in slot lists.
 //   - Integers: digits, or radix "r" digits with a radix from 2 to 36 and

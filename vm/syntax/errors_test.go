@@ -149,7 +149,6 @@ var errorCases = []struct {
 	{"cascade", "x foo; bar", "1:6: Self has no cascades (;): send each message to the receiver in its own statement"},
 	{"cascade of keyword sends", "v at: 0 Put: 1; at: 1 Put: 2", "1:15: Self has no cascades (;): send each message to the receiver in its own statement"},
 	{"cascade with implicit receiver", "; foo", "1:1: Self has no cascades (;): send each message to the receiver in its own statement"},
-	{"semicolon slot", "(| ; x = (x) |)", "1:4: expected a binary slot name other than ';' (a lone ';' is reserved: Self has no cascades)"},
 	{"missing period after data slot", "(| x <- 3 y <- 4 |)", "1:11: expected '.' between slots (after slot 'x')"},
 	{"missing period on next line", "(| x <- 3\n    y = 4 |)", "2:5: expected '.' between slots (after slot 'x')"},
 	{"missing period after unary send", "(| x = a b\n   c = 4 |)", "2:4: expected '.' between slots (after slot 'x')"},

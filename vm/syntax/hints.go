@@ -8,10 +8,12 @@ import "strings"
 // would otherwise parse as something else, or fail with a message about
 // a token that does not show the real mistake.
 
-// cascadeOp is the operator Smalltalk uses for cascades. A lone ';' is
-// reserved in Psyche, like a lone '|' or '^': neither a send nor a slot
-// may use it, so "x foo; bar" is an error instead of the binary send
-// "(x foo) ; (self bar)".
+// cascadeOp is the operator Smalltalk uses for cascades. In Self a lone
+// ';' is an ordinary binary operator; Psyche refuses it as a send, so that
+// "x foo; bar", almost always a cascade written from habit, is an error
+// that says so instead of the binary send "(x foo) ; (self bar)". A slot
+// may still be named ';' (Self's own sources define one); it is sent with
+// perform:.
 const cascadeOp = ";"
 
 // cascadeMsg is the error for a lone ';' in an expression.

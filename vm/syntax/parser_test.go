@@ -137,6 +137,7 @@ var validCases = []struct {
 	{"data slot paren", "(| x <- (3) |)", "(obj x<-(paren 3))"},
 	{"binary method", "(| + p = (p) |)", "(obj +=M(method :p(sel) | p))"},
 	{"binary method args in body", "(| + = (| :p | p) |)", "(obj +=M(method :p | p))"},
+	{"a slot named ; (Self's pep defines one; only sending it is refused)", "(| ; x = (x) |)", "(obj ;=M(method :x(sel) | x))"},
 	{"keyword method", "(| at: i Put: v = (v) |)", "(obj at:Put:=M(method :i(sel) :v(sel) | v))"},
 	{"keyword method args in body", "(| at:Put: = (| :i. :v | v) |)", "(obj at:Put:=M(method :i :v | v))"},
 	{"keyword method args in body spaced", "(| at: Put: = (| :i. :v | v) |)", "(obj at:Put:=M(method :i :v | v))"},

@@ -259,9 +259,6 @@ func (p *parser) parseSlot(l *slotList, group *Annotation, closerText, what stri
 		p.next()
 		p.parseNamedSlot(s)
 	case tOp, tEq, tArrow:
-		if t.text == cascadeOp {
-			p.fail(t.pos, "expected a binary slot name other than ';' (a lone ';' is reserved: Self has no cascades)")
-		}
 		p.next()
 		var args []*Slot
 		if p.tok.kind == tName {
