@@ -9,9 +9,11 @@
 
    traits clonable
      traits collection      list, set and dictionary behavior (02, 03)
-     traits file            files named by a path"
+     traits file            files named by a path
+     traits slot            one slot of an object, seen through a mirror (90)"
 
 traits _AddSlots: ( |
     collection = ( | parent* = traits clonable | ).
     file = ( | parent* = traits clonable | ).
+    slot = ( | parent* = traits clonable | ).
 | ).
