@@ -13,13 +13,6 @@ import (
 // map and must never reach Self code, so the primitives that would answer
 // it or read its slots fail or answer nothing for it.
 
-// slotKindNames are the kinds _MirrorSlotKindAt: answers, by slot kind.
-var slotKindNames = map[object.SlotKind]string{
-	object.SlotConst:  "constant",
-	object.SlotData:   "data",
-	object.SlotMethod: "method",
-}
-
 func init() {
 	register("_Mirror", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		return e.newMirror(rcv), nil
@@ -78,7 +71,7 @@ func init() {
 		if err != nil {
 			return 0, err
 		}
-		return e.M.Intern(slotKindNames[s.Kind]), nil
+		return e.M.Intern(s.Kind.Name()), nil
 	})
 	register("_MirrorIsParentAt:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		s, _, err := e.slotNamed(rcv, args[0])
@@ -141,7 +134,7 @@ func (e *Env) reflecteeSlots(m heap.Oop) ([]object.Slot, error) {
 	}
 	var slots []object.Slot
 	for _, s := range e.M.MapSlots(e.M.MapOf(r)) {
-		if _, shown := slotKindNames[s.Kind]; shown {
+		if s.Kind.Name() != "" {
 			slots = append(slots, s)
 		}
 	}
