@@ -10,10 +10,12 @@
    traits clonable
      traits collection      list, set and dictionary behavior (02, 03)
      traits file            files named by a path
-     traits time            points in time (Self's: a day and a msec)"
+     traits time            points in time (Self's: a day and a msec)
+     traits slot            one slot of an object, seen through a mirror (90)"
 
 traits _AddSlots: ( |
     collection = ( | parent* = traits clonable | ).
     file = ( | parent* = traits clonable | ).
     time = ( | parent* = traits clonable | ).
+    slot = ( | parent* = traits clonable | ).
 | ).

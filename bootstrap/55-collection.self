@@ -46,6 +46,6 @@ traits collection _AddSlots: ( |
     elementPrintStrings = ( asVector mapBy: [|:e| e printString] ).
     printString = (
         "the traits objects themselves (traits list...) print as objects"
-        ((reflect: self) includesSlot: 'size') ifFalse: [^ _ObjectPrintString].
+        ((reflect: self) includesKey: 'size') ifFalse: [^ _ObjectPrintString].
         collectionName , '(' , (', ' join: elementPrintStrings) , ')' ).
 | ).

@@ -5,7 +5,8 @@ import (
 	"psyche/vm/object"
 )
 
-// Object primitives: identity, cloning, reflection and slot changes.
+// Object primitives: identity, cloning, slot changes and errors (the
+// mirror primitives are in mirrors.go).
 
 func init() {
 	register("_Clone", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
@@ -18,10 +19,7 @@ func init() {
 		return e.M.Bool(rcv == args[0]), nil
 	})
 	register("_IdentityHash", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		if !rcv.IsPtr() {
-			return heap.FromInt(int64(uint64(rcv) >> 1 & (1<<40 - 1))), nil
-		}
-		return heap.FromInt(int64(e.M.H.Hash(rcv))), nil
+		return identityHash(e, rcv), nil
 	})
 	register("_AddSlots:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		return e.changeSlots(rcv, args[0], false)
@@ -55,34 +53,6 @@ func init() {
 		e.changed()
 		return rcv, nil
 	})
-	register("_Mirror", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		m := e.M.H.Alloc(3, 0, object.KindMirror, heap.Nil)
-		e.M.H.SetField(m, object.FieldMap, e.M.Special(object.SpMirrorMap))
-		e.M.H.SetField(m, 2, rcv)
-		return m, nil
-	})
-	register("_MirrorReflectee", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		if !e.isKind(rcv, object.KindMirror) {
-			return 0, errBadType
-		}
-		return e.M.H.Field(rcv, 2), nil
-	})
-	register("_MirrorSlotNames", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		if !e.isKind(rcv, object.KindMirror) {
-			return 0, errBadType
-		}
-		var names []heap.Oop
-		for _, s := range e.M.MapSlots(e.M.MapOf(e.M.H.Field(rcv, 2))) {
-			if s.Kind != object.SlotAssign && s.Kind != object.SlotArg {
-				names = append(names, s.Name)
-			}
-		}
-		v := e.M.NewVector(len(names), e.M.Nil)
-		for i, n := range names {
-			e.M.VectorAtPut(v, i, n)
-		}
-		return v, nil
-	})
 	register("_Error:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		if b, ok := e.bytesOf(args[0]); ok {
 			return 0, &Abort{string(b)}
@@ -92,6 +62,14 @@ func init() {
 	register("_ObjectPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		return e.str(e.M.Describe(rcv)), nil
 	})
+}
+
+// identityHash answers o's identity hash, a small integer stable for its life.
+func identityHash(e *Env, o heap.Oop) heap.Oop {
+	if !o.IsPtr() {
+		return heap.FromInt(int64(uint64(o) >> 1 & (1<<40 - 1)))
+	}
+	return heap.FromInt(int64(e.M.H.Hash(o)))
 }
 
 func (e *Env) changed() {

@@ -28,6 +28,9 @@ type Env struct {
 	// (Ctrl-C). Primitives whose work grows with their data ask it every
 	// interruptStride steps and then stop with ErrInterrupted; nil: never.
 	Interrupted func() bool
+	// MethodSource answers the source a method was compiled from, for
+	// _MirrorSource (the VM owns the method layout).
+	MethodSource func(meth heap.Oop) (string, bool)
 }
 
 // WorldHooks is what the world primitives need of the world.

@@ -242,7 +242,7 @@ func TestE2EReplTerminal(t *testing.T) {
 	p.enter(":checkpoint a")
 	p.prompt()
 	p.enter(":checkpoints")
-	p.expectLine("a")
+	p.waitFor(regexp.MustCompile(`(?m)^a  made `), "checkpoint a")
 	p.prompt()
 	p.enter(":help")
 	p.expect(":checkpoints")
@@ -278,7 +278,7 @@ func TestE2EReplTerminal(t *testing.T) {
 	// :rollback goes back to the checkpoint made in the first session.
 	q.eval("y: 3. y", "3")
 	q.enter(":checkpoints")
-	q.expectLine("a")
+	q.waitFor(regexp.MustCompile(`(?m)^a  made `), "checkpoint a")
 	q.prompt()
 	q.enter(":rollback a")
 	q.prompt()

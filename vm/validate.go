@@ -45,7 +45,7 @@ func (vm *VM) ValidateObject(o heap.Oop) error {
 				return fmt.Errorf("a malformed block")
 			}
 		case object.KindMirror:
-			if n != 3 {
+			if n != object.MirrorFields {
 				return fmt.Errorf("a malformed mirror")
 			}
 		case object.KindWeakStore:
@@ -176,6 +176,9 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 	}
 	if sel := h.Field(meth, methSelector); sel != heap.Nil && !m.IsString(sel) {
 		return fmt.Errorf("a method whose selector is not a string")
+	}
+	if src := h.Field(meth, methSource); src != heap.Nil && !m.IsString(src) {
+		return fmt.Errorf("a method whose source is not a string")
 	}
 	if fp := h.Field(meth, methFastPrim); fp != heap.Nil && !m.IsString(fp) {
 		return fmt.Errorf("a method whose fast primitive is not a string")

@@ -74,3 +74,17 @@ func TestValidateScopesRefusesAForeignScope(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestValidateMethodRefusesABadSource: a method's source, which mirrors
+// hand to Self code as a string, must be a string.
+func TestValidateMethodRefusesABadSource(t *testing.T) {
+	vm, _ := newTestVM(t)
+	meth := compileSlot(t, vm, "(| f = ( 3 + 4 ) |)")
+	if src, ok := vm.MethodSource(meth); !ok || src != "( 3 + 4 )" {
+		t.Fatalf("the method keeps the source %q (%v), want ( 3 + 4 )", src, ok)
+	}
+	vm.h.SetField(meth, methSource, heap.FromInt(7))
+	if err := vm.ValidateObject(meth); err == nil || !strings.Contains(err.Error(), "source is not a string") {
+		t.Errorf("got %v, want an error about the source", err)
+	}
+}

@@ -64,7 +64,8 @@ func New(h *heap.Heap, out io.Writer) *VM {
 		out = os.Stdout
 	}
 	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024)}
-	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches, Interrupted: vm.interrupted.Load}
+	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches, Interrupted: vm.interrupted.Load,
+		MethodSource: vm.MethodSource}
 	h.SetRootScanner(vm.scanRoots)
 	h.SetCacheInvalidator(vm.FlushCaches)
 	return vm
@@ -278,3 +279,17 @@ func (vm *VM) describeFrame(f *frame) (s string) {
 
 // SetWorldHooks connects the world primitives to the world the VM runs in.
 func (vm *VM) SetWorldHooks(w prims.WorldHooks) { vm.env.World = w }
+
+// MethodSource answers the source text a method was compiled from (from its
+// opening parenthesis or bracket to the closing one), if it kept one.
+// Top-level code keeps none.
+func (vm *VM) MethodSource(meth heap.Oop) (string, bool) {
+	if !meth.IsPtr() || vm.h.Kind(meth) != object.KindMethod {
+		return "", false
+	}
+	src := vm.h.Field(meth, methSource)
+	if !vm.m.IsString(src) {
+		return "", false
+	}
+	return vm.m.StringOf(src), true
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"psyche/heap"
 	"psyche/vm"
@@ -263,4 +264,19 @@ func (w *World) Check(progress func(done, total uint64)) []string {
 		problems = append(problems, "heap: more problems than listed")
 	}
 	return append(problems, w.cps.check()...)
+}
+
+// CheckpointInfo is what the world knows of one checkpoint.
+type CheckpointInfo struct {
+	Name    string
+	Created time.Time
+}
+
+// CheckpointList answers the checkpoints, oldest first, with when each was made.
+func (w *World) CheckpointList() []CheckpointInfo {
+	var list []CheckpointInfo
+	for _, cp := range w.cps.idx.cps {
+		list = append(list, CheckpointInfo{Name: cp.Name, Created: cp.Created})
+	}
+	return list
 }

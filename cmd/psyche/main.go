@@ -349,11 +349,7 @@ func cmdRollback(args []string, stdout, stderr io.Writer) int {
 
 func cmdExport(args []string, stdout, stderr io.Writer) int {
 	return worldCommand("export", args, 1, nil, openToRead, stdout, stderr, func(w *world.World, pos []string) error {
-		st, err := w.Export(pos[0], progressBar(stderr, "export"))
-		if err == nil {
-			fmt.Fprintf(stdout, "%s: %d objects, %d bytes (%d before compression)\n", pos[0], st.Objects, st.FileBytes, st.BodyBytes)
-		}
-		return err
+		return exportImage(w, pos[0], stdout, stderr)
 	})
 }
 

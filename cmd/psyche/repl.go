@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/peterh/liner"
@@ -168,103 +167,7 @@ func (r *repl) read() (string, error) {
 	}
 }
 
-const replHelp = `Type Self expressions; each input is one transaction, kept when its result
-is printed and undone if it fails. An input goes on while a bracket, paren,
-string or comment is open. Tab completes selectors and slot names.
-Ctrl-C at the prompt clears the line; during an evaluation it interrupts it
-(and rolls it back). Ctrl-D leaves.
-
-  :checkpoint NAME    name the current state
-  :checkpoints        list the checkpoints, oldest first
-  :rollback NAME      go back to checkpoint NAME (later ones are deleted)
-  :gc                 collect garbage now
-  :info               sizes and counts
-  :help               this text
-  :quit               leave`
-
-// meta runs a colon command; it reports whether the REPL should end.
-func (r *repl) meta(text string) bool {
-	fields := strings.Fields(text)
-	switch fields[0] {
-	case ":quit", ":q":
-		return true
-	case ":help", ":h":
-		fmt.Fprintln(r.out, replHelp)
-	case ":checkpoint", ":checkpoints", ":rollback":
-		r.checkpointCommand(fields)
-	case ":gc":
-		if err := collect(r.w, r.out); err != nil {
-			reportError(r.errOut, err)
-		}
-	case ":info":
-		printInfo(r.w, r.out)
-	default:
-		fmt.Fprintf(r.errOut, "error: unknown command %s (:help lists them)\n", fields[0])
-	}
-	return false
-}
-
-// complete offers the world's selectors and slot names that start with the
-// word before the cursor.
-func (r *repl) complete(line string, pos int) (string, []string, string) {
-	start := pos
-	for start > 0 && isWordByte(line[start-1]) {
-		start--
-	}
-	prefix := line[start:pos]
-	if prefix == "" {
-		return line[:pos], nil, line[pos:]
-	}
-	seen := map[string]bool{}
-	var out []string
-	r.w.VM().Model().ForEachInterned(func(b []byte) {
-		s := string(b)
-		if strings.HasPrefix(s, prefix) && s != prefix && isSelector(s) && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	})
-	sort.Strings(out)
-	return line[:start], out, line[pos:]
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// isSelector reports whether s looks like a unary or keyword selector.
-func isSelector(s string) bool {
-	if s == "" || !(s[0] == '_' || s[0] >= 'a' && s[0] <= 'z') {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isWordByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-func (r *repl) checkpointCommand(fields []string) {
-	var err error
-	switch {
-	case fields[0] == ":checkpoints" && len(fields) == 1:
-		for _, n := range r.w.Checkpoints() {
-			fmt.Fprintln(r.out, n)
-		}
-	case fields[0] == ":checkpoint" && len(fields) == 2:
-		err = r.w.Checkpoint(fields[1])
-	case fields[0] == ":rollback" && len(fields) == 2:
-		err = r.w.Rollback(fields[1], progressBar(r.errOut, "rollback"))
-	default:
-		err = fmt.Errorf("usage: :checkpoint NAME, :checkpoints, :rollback NAME")
-	}
-	if err != nil {
-		reportError(r.errOut, err)
-	}
 }

@@ -27,6 +27,9 @@ const (
 	FieldMap  = 0
 	FieldExt  = 1
 	FirstData = 2 // first data slot (KindSlots) or element (KindVector)
+
+	FieldReflectee = 2 // a mirror's reflectee (KindMirror)
+	MirrorFields   = 3 // the fields of a mirror
 )
 
 // HasExt reports whether objects of kind k have an extension field.

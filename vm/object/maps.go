@@ -28,6 +28,14 @@ const (
 	SlotArg    SlotKind = 5 // a method's argument (activation maps only)
 )
 
+// slotKindNames name the kinds of slot that mirrors show.
+var slotKindNames = map[SlotKind]string{SlotConst: "constant", SlotData: "data", SlotMethod: "method"}
+
+// Name answers what mirrors call the kind: "constant", "data" or "method";
+// "" for the kinds they do not show (an assignment slot belongs to its data
+// slot, an argument to its method).
+func (k SlotKind) Name() string { return slotKindNames[k] }
+
 const (
 	parentBit  = 8
 	mapHeader  = 3
