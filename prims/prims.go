@@ -28,6 +28,8 @@ type Env struct {
 	// (Ctrl-C). Primitives whose work grows with their data ask it every
 	// interruptStride steps and then stop with ErrInterrupted; nil: never.
 	Interrupted func() bool
+	// Printing is the objects being printed (see Printing); the VM owns it.
+	Printing *Printing
 }
 
 // WorldHooks is what the world primitives need of the world.
