@@ -255,6 +255,13 @@ func (h *Heap) Abort() {
 	h.invalidateCaches()
 }
 
+// Changed reports whether the transaction changed anything a commit would
+// keep (a page, the state); objects allocated and reached by nothing
+// persistent are not a change.
+func (h *Heap) Changed() bool {
+	return len(h.dirtyList) > 0 || len(h.direct) > 0 || len(h.remembered) > 0 || h.state != h.committed
+}
+
 // InTransaction reports whether anything has been allocated or written since
 // the last Commit or Abort.
 func (h *Heap) InTransaction() bool {

@@ -64,14 +64,15 @@ func TestPrintingChangesDiscarded(t *testing.T) {
 }
 
 // A young result nothing persistent reaches (with young objects only it
-// reaches) is still printable after the commit, and is not kept.
+// reaches), made by an evaluation that changes the world, is still
+// printable after the commit.
 func TestYoungResultPrintedAfterCommit(t *testing.T) {
 	w, _ := newWorld(t)
-	got := eval(t, w, "(vector copySize: 2 FillingWith: 'abc' copyMutable) , (vector copySize: 1 FillingWith: list copyRemoveAll)")
+	got := eval(t, w, "lobby _AddSlots: (| touched = 1 |). (vector copySize: 2 FillingWith: 'abc' copyMutable) , (vector copySize: 1 FillingWith: list copyRemoveAll)")
 	if got != "('abc', 'abc', list())" {
 		t.Fatalf("printed %q", got)
 	}
-	got = eval(t, w, "(| parent* = traits clonable. s <- 'a' copyMutable. p = (| parent* = traits clonable |) |)")
+	got = eval(t, w, "lobby _AddSlots: (| touched = 2 |). (| parent* = traits clonable. s <- 'a' copyMutable. p = (| parent* = traits clonable |) |)")
 	if got != "(| parent* = traits clonable. s <- 'a'. p = (| parent* |) |)" {
 		t.Fatalf("printed %q", got)
 	}

@@ -120,7 +120,8 @@ func (w *World) Close() error {
 // of them remain.
 //
 // Printing is not part of the evaluation: the evaluation commits first,
-// with its result promoted for printing but not kept (heap.CommitKeeping);
+// with its result promoted for printing but not kept (heap.CommitKeeping),
+// unless it changed nothing, in which case nothing is written at all;
 // then the result's printString runs in a transaction of its own that is
 // always aborted, so what printing changes is thrown away and a failing
 // printString (shown in the built-in form, see vm.PrintResult) cannot undo
@@ -136,6 +137,11 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 			return "", ferr
 		}
 		return "", err
+	}
+	if w.h.Err() == nil && len(w.pending) == 0 && !w.h.Changed() {
+		// Nothing to keep, so nothing is written (not even the result):
+		// it is printed in the evaluation's transaction, then aborted.
+		return w.print(result)
 	}
 	if err := w.h.CommitKeeping(&result); err != nil {
 		return "", err
