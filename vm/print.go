@@ -40,15 +40,19 @@ func (vm *VM) PrintResult(o heap.Oop) (string, error) {
 	}
 	vm.printing.Reset()
 	defer vm.printing.Reset()
+	// o may be young, and printString may scavenge: keep it where the root
+	// scanner updates it, and read it from there.
+	vm.printee = o
+	defer func() { vm.printee = heap.Nil }()
 
 	var note string
 	var text string
 	err := heap.Catch(func() error {
-		if _, st := vm.lookup(o, vm.m.Intern("printString")); st == notFound {
+		if _, st := vm.lookup(vm.printee, vm.m.Intern("printString")); st == notFound {
 			note = "printString not understood"
 			return nil
 		}
-		r, err := vm.Send(o, "printString")
+		r, err := vm.Send(vm.printee, "printString")
 		var se *Error
 		switch {
 		case errors.As(err, &se) && se.Cause == nil && vm.steps > vm.StepLimit:
@@ -70,7 +74,7 @@ func (vm *VM) PrintResult(o heap.Oop) (string, error) {
 	if note == "" {
 		return text, nil
 	}
-	return vm.m.PrintForm(o) + `  "` + strings.ReplaceAll(note, `"`, `'`) + `"`, nil
+	return vm.m.PrintForm(vm.printee) + `  "` + strings.ReplaceAll(note, `"`, `'`) + `"`, nil
 }
 
 // maxNote is the most characters of an error message a note quotes.

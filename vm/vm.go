@@ -39,6 +39,7 @@ type VM struct {
 	primCache  map[heap.Oop]primEntry
 	ensureMeth heap.Oop // the method runEnsure uses, made on first use
 	printing   prims.Printing
+	printee    heap.Oop // the result PrintResult is printing (a scavenge may move it)
 
 	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool
@@ -109,6 +110,7 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 	}
 	visit(&vm.ensureMeth)
 	vm.printing.Scan(visit)
+	visit(&vm.printee)
 }
 
 // Error is a Self error that aborted an evaluation: its message and the
