@@ -29,6 +29,25 @@ traits defaults _AddSlots: ( |
     print = ( printString _Print. self ).
     printLine = ( printString _Print. '\n' _Print. self ).
 
+    "printing a collection (docs/vm.md, Print forms): prefix(p1, p2, ...),
+     where doBlock sends value: to its argument with the text of each
+     element in turn. Cycle-safe: the receiver met again inside itself
+     prints as prefix(...). Bounded: once the text passes _PrintListLimit
+     characters the rest of the elements are counted, not printed:
+     prefix(p1, ..., … (N more))."
+    printCollection: prefix Count: n Do: doBlock = ( | pieces. len |
+        _PrintingIncludes ifTrue: [^ prefix , '(' , _PrintCycleMark , ')'].
+        pieces: list copyRemoveAll.
+        len: prefix size.
+        [_PrintingAdd.
+         doBlock value: [|:piece|
+            (len < _PrintListLimit) ifFalse: [
+                ^ prefix _PrintList: pieces asVector Count: n].
+            pieces addLast: piece.
+            len: len + piece size + 2]
+        ] onReturn: [_PrintingRemove].
+        prefix _PrintList: pieces asVector Count: n ).
+
     "nil tests; traits nil redefines all of them"
     isNil = false.
     notNil = true.

@@ -187,5 +187,5 @@ traits vector _AddSlots: ( |
     "(1, 2, 3); empty (). (The type test is for traits vector itself.)"
     printString = (
         _VectorSizeIfFail: [|:e. :p| ^ _ObjectPrintString].
-        '(' , (', ' join: (mapBy: [|:e| e printString])) , ')' ).
+        printCollection: '' Count: _VectorSize Do: [|:emit| do: [|:e| emit value: e printString]] ).
 | ).

@@ -4,7 +4,8 @@
  dictionary's elements are its values.
 
  printString is collectionName, then the elements' printStrings in
- parentheses: list(1, 2, 3), set(), dictionary(1 -> 'a')."
+ parentheses: list(1, 2, 3), set(), dictionary(1 -> 'a'), cycle-safe and
+ cut short like every collection's (printCollection:Count:Do:)."
 
 traits collection _AddSlots: ( |
     isEmpty = ( size = 0 ).
@@ -43,9 +44,10 @@ traits collection _AddSlots: ( |
         r ).
 
     collectionName = ( 'collection' ).
-    elementPrintStrings = ( asVector mapBy: [|:e| e printString] ).
+    "the text of each element in turn (printCollection:Count:Do:)"
+    printPiecesDo: emit = ( do: [|:e| emit value: e printString] ).
     printString = (
         "the traits objects themselves (traits list...) print as objects"
         ((reflect: self) includesKey: 'size') ifFalse: [^ _ObjectPrintString].
-        collectionName , '(' , (', ' join: elementPrintStrings) , ')' ).
+        printCollection: collectionName Count: size Do: [|:emit| printPiecesDo: emit] ).
 | ).

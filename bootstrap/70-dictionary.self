@@ -103,11 +103,6 @@ traits dictionary _AddSlots: ( |
     values = ( asVector ).
 
     "dictionary(1 -> 'a', 2 -> 'b')"
-    elementPrintStrings = ( | r. n |
-        r: vector _VectorCopySize: size.
-        n: 0.
-        keysAndValuesDo: [|:k. :v|
-            r _VectorAt: n Put: (k printString , ' -> ' , v printString).
-            n: n + 1].
-        r ).
+    printPiecesDo: emit = (
+        keysAndValuesDo: [|:k. :v| emit value: k printString , ' -> ' , v printString] ).
 | ).

@@ -27,12 +27,24 @@ import (
 // write or fsync is fatal (ErrFatal), since the record may or may not have
 // reached the disk.
 func (h *Heap) Commit() error {
-	err := h.commit()
+	err := h.commit(nil)
 	h.invalidateCaches()
 	return err
 }
 
-func (h *Heap) commit() error {
+// CommitKeeping is Commit that also keeps *o alive through it: a young *o
+// is promoted with what it reaches, and *o is updated to its new place,
+// even when nothing persistent reaches it. It is then a garbage object of
+// the committed heap, readable until the next collection frees it. This is
+// how a result outlives the commit of the evaluation that made it, to be
+// printed after (see world.World.Eval), without being kept.
+func (h *Heap) CommitKeeping(o *Oop) error {
+	err := h.commit(o)
+	h.invalidateCaches()
+	return err
+}
+
+func (h *Heap) commit(keep *Oop) error {
 	if h.fatal != nil {
 		return h.fatal
 	}
@@ -44,7 +56,7 @@ func (h *Heap) commit() error {
 		h.Abort()
 		return fmt.Errorf("heap: read-only (a view of a checkpoint): nothing is kept")
 	}
-	if err := Catch(h.promote); err != nil || h.fatal != nil {
+	if err := Catch(func() error { return h.promote(keep) }); err != nil || h.fatal != nil {
 		h.Abort()
 		if h.fatal != nil {
 			return h.fatal
@@ -241,6 +253,13 @@ func (h *Heap) Abort() {
 	h.young.reset()
 	h.state = h.committed
 	h.invalidateCaches()
+}
+
+// Changed reports whether the transaction changed anything a commit would
+// keep (a page, the state); objects allocated and reached by nothing
+// persistent are not a change.
+func (h *Heap) Changed() bool {
+	return len(h.dirtyList) > 0 || len(h.direct) > 0 || len(h.remembered) > 0 || h.state != h.committed
 }
 
 // InTransaction reports whether anything has been allocated or written since

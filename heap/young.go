@@ -232,11 +232,11 @@ func (h *Heap) copyYoung(o Oop) Oop {
 	return n
 }
 
-// promote moves every young object reachable from the roots and the
-// remembered objects into the persistent heap (the commit's scavenge), and
-// rewrites the references to them. Young objects nobody persistent reaches
-// are dropped: temporaries never reach the disk.
-func (h *Heap) promote() error {
+// promote moves every young object reachable from the roots, the remembered
+// objects and keep (when not nil) into the persistent heap (the commit's
+// scavenge), and rewrites the references to them. Young objects nobody
+// persistent reaches are dropped: temporaries never reach the disk.
+func (h *Heap) promote(keep *Oop) error {
 	var queue []Oop
 	var failed error
 	fwd := func(p *Oop) {
@@ -271,6 +271,9 @@ func (h *Heap) promote() error {
 		*p = n
 	}
 	h.forEachYoungRoot(fwd)
+	if keep != nil {
+		fwd(keep)
+	}
 	for len(queue) > 0 && failed == nil {
 		o := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]

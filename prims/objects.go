@@ -60,7 +60,7 @@ func init() {
 		return 0, &Abort{e.M.Describe(args[0])}
 	})
 	register("_ObjectPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		return e.str(e.M.Describe(rcv)), nil
+		return e.str(e.M.PrintForm(rcv)), nil
 	})
 }
 

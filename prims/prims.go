@@ -31,6 +31,8 @@ type Env struct {
 	// MethodSource answers the source a method was compiled from, for
 	// _MirrorSource (the VM owns the method layout).
 	MethodSource func(meth heap.Oop) (string, bool)
+	// Printing is the objects being printed (see Printing); the VM owns it.
+	Printing *Printing
 }
 
 // WorldHooks is what the world primitives need of the world.

@@ -10,7 +10,6 @@
 package vm
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -39,6 +38,8 @@ type VM struct {
 	cache      [cacheSize]cacheEntry
 	primCache  map[heap.Oop]primEntry
 	ensureMeth heap.Oop // the method runEnsure uses, made on first use
+	printing   prims.Printing
+	printee    heap.Oop // the result PrintResult is printing (a scavenge may move it)
 
 	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool
@@ -65,7 +66,7 @@ func New(h *heap.Heap, out io.Writer) *VM {
 	}
 	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024)}
 	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches, Interrupted: vm.interrupted.Load,
-		MethodSource: vm.MethodSource}
+		MethodSource: vm.MethodSource, Printing: &vm.printing}
 	h.SetRootScanner(vm.scanRoots)
 	h.SetCacheInvalidator(vm.FlushCaches)
 	return vm
@@ -109,6 +110,8 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 		visit(&vm.frames[i].lits)
 	}
 	visit(&vm.ensureMeth)
+	vm.printing.Scan(visit)
+	visit(&vm.printee)
 }
 
 // Error is a Self error that aborted an evaluation: its message and the
@@ -166,27 +169,12 @@ func (vm *VM) compileCode(filename string, src []byte, code *syntax.Code) (meth 
 func (vm *VM) Eval(filename string, src []byte, file bool) (heap.Oop, error) {
 	vm.interrupted.Store(false)
 	vm.steps = 0
+	vm.printing.Reset()
 	meth, err := vm.Compile(filename, src, file)
 	if err != nil {
 		return heap.Nil, err
 	}
 	return vm.run(meth, vm.m.Lobby)
-}
-
-// PrintString sends printString to o and answers the characters.
-func (vm *VM) PrintString(o heap.Oop) (string, error) {
-	return vm.sendForString(o, "printString")
-}
-
-func (vm *VM) sendForString(o heap.Oop, sel string) (string, error) {
-	r, err := vm.Send(o, sel)
-	if err != nil {
-		return "", err
-	}
-	if !vm.m.IsString(r) && !(r.IsPtr() && vm.h.Kind(r) == object.KindByteVector) {
-		return "", &Error{Msg: fmt.Sprintf("%s did not answer a string but %s", sel, vm.m.Describe(r))}
-	}
-	return string(bytes.Clone(vm.h.Bytes(r))), nil
 }
 
 // Send sends a unary or keyword message to o from Go.

@@ -116,16 +116,21 @@ func (w *World) Close() error {
 }
 
 // Eval evaluates src as one top-level evaluation (isFile: statements as in a
-// source file) and answers the printString of its result. The evaluation's
+// source file) and answers the text that shows its result. The evaluation's
 // effects are durable when Eval returns without error; after an error none
 // of them remain.
+//
+// Printing is not part of the evaluation: the evaluation commits first,
+// with its result promoted for printing but not kept (heap.CommitKeeping),
+// unless it changed nothing, in which case nothing is written at all;
+// then the result's printString runs in a transaction of its own that is
+// always aborted, so what printing changes is thrown away and a failing
+// printString (shown in the built-in form, see vm.PrintResult) cannot undo
+// the evaluation. Only a heap error during printing is returned, and the
+// evaluation is kept all the same.
 func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 	w.pending = w.pending[:0]
 	result, err := w.vm.Eval(name, src, isFile)
-	var printed string
-	if err == nil {
-		printed, err = w.vm.PrintString(result)
-	}
 	if err != nil {
 		w.h.Abort()
 		w.pending = w.pending[:0]
@@ -134,20 +139,42 @@ func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
 		}
 		return "", err
 	}
-	if err := w.h.Commit(); err != nil {
+	if w.h.Err() == nil && len(w.pending) == 0 && !w.h.Changed() {
+		// Nothing to keep, so nothing is written (not even the result):
+		// it is printed in the evaluation's transaction, then aborted.
+		return w.print(result)
+	}
+	if err := w.h.CommitKeeping(&result); err != nil {
 		return "", err
 	}
 	for _, n := range w.pending {
 		if err := w.cps.create(n); err != nil {
-			return printed, fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
+			return "", fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
 		}
 	}
 	w.pending = w.pending[:0]
+	printed, err := w.print(result)
+	if err != nil {
+		return "", fmt.Errorf("the evaluation was kept, but its result could not be printed: %w", err)
+	}
 	return printed, nil
 }
 
+// print answers the text that shows result, in a transaction that is
+// aborted after: nothing printing does is kept, a checkpoint it asks for
+// included.
+func (w *World) print(result heap.Oop) (string, error) {
+	defer func() {
+		w.h.Abort()
+		w.pending = w.pending[:0]
+	}()
+	return w.vm.PrintResult(result)
+}
+
 // EvalAt evaluates src against checkpoint name, read-only: the world is
-// shown as it was then, and nothing the evaluation does is kept.
+// shown as it was then, and nothing the evaluation does is kept. The result
+// is printed (vm.PrintResult) in the same read-only view, before it is
+// discarded.
 func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 	if err := w.cps.lookAt(checkpoint); err != nil {
 		w.h.Abort()
@@ -162,7 +189,7 @@ func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return w.vm.PrintString(result)
+	return w.vm.PrintResult(result)
 }
 
 // Checkpoint names the world's committed state.
