@@ -12,13 +12,13 @@ func TestEvalKeptWhenPrintingFails(t *testing.T) {
 		name, src, shown, kept string
 	}{
 		{"not understood", "traits _AddSlots: (| shape = (| parent* = traits clonable |) |)",
-			`"printString not understood"`, "(reflect: traits) includesSlot: 'shape'"},
+			`"printString not understood"`, "(reflect: traits) includesKey: 'shape'"},
 		{"error", "lobby _AddSlots: (| shape = (| parent* = traits clonable. printString = ( error: 'bug' ) |) |). shape",
-			`"printString failed: bug"`, "(reflect: lobby) includesSlot: 'shape'"},
+			`"printString failed: bug"`, "(reflect: lobby) includesKey: 'shape'"},
 		{"stack overflow", "lobby _AddSlots: (| v = vector copySize: 1 |). v at: 0 Put: (| parent* = traits clonable. printString = ( printString ) |). v",
-			`"printString failed: stack overflow"`, "(reflect: lobby) includesSlot: 'v'"},
+			`"printString failed: stack overflow"`, "(reflect: lobby) includesKey: 'v'"},
 		{"not a string", "lobby _AddSlots: (| shape = (| parent* = traits clonable. printString = ( 3 ) |) |). shape",
-			`"printString answered 3, not a string"`, "(reflect: lobby) includesSlot: 'shape'"},
+			`"printString answered 3, not a string"`, "(reflect: lobby) includesKey: 'shape'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w, dir := newWorld(t)
@@ -52,7 +52,7 @@ func TestPrintingChangesDiscarded(t *testing.T) {
 	if got := eval(t, w, "n"); got != "0" {
 		t.Fatalf("n = %s after printing, want 0", got)
 	}
-	if got := eval(t, w, "(reflect: lobby) includesSlot: 'printed'"); got != "false" {
+	if got := eval(t, w, "(reflect: lobby) includesKey: 'printed'"); got != "false" {
 		t.Fatalf("a slot printing added was kept: %s", got)
 	}
 	if cps := w.Checkpoints(); len(cps) != 0 {
