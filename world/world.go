@@ -114,35 +114,58 @@ func (w *World) Close() error {
 	return w.h.Close()
 }
 
-// Eval evaluates src as one top-level evaluation (isFile: statements as in a
-// source file) and answers the printString of its result. The evaluation's
-// effects are durable when Eval returns without error; after an error none
-// of them remain.
-func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
-	w.pending = w.pending[:0]
-	result, err := w.vm.Eval(name, src, isFile)
+// Eval evaluates src (statements separated by '.', as typed at the REPL)
+// as one top-level evaluation and answers the printString of its result.
+// The evaluation's effects are durable when Eval returns without error;
+// after an error none of them remain.
+func (w *World) Eval(name string, src []byte) (string, error) {
 	var printed string
-	if err == nil {
+	err := w.transaction(func() error {
+		result, err := w.vm.Eval(name, src, vm.Periods)
+		if err != nil {
+			return err
+		}
 		printed, err = w.vm.PrintString(result)
-	}
-	if err != nil {
+		return err
+	})
+	return printed, err
+}
+
+// Run runs the statements of the program src, laid out as layout says, one
+// after another as one top-level evaluation (vm.VM.Eval), and shows nothing
+// but what the program prints. Its effects are durable when Run returns nil;
+// after an error none of them remain, whichever statement failed.
+func (w *World) Run(name string, src []byte, layout vm.Layout) error {
+	return w.transaction(func() error {
+		_, err := w.vm.Eval(name, src, layout)
+		return err
+	})
+}
+
+// transaction runs one top-level evaluation: it commits what eval did and
+// then makes the checkpoints eval asked for, or, if eval fails, aborts it
+// all and answers why (the heap's own error first: it means the world must
+// be reopened).
+func (w *World) transaction(eval func() error) error {
+	w.pending = w.pending[:0]
+	if err := eval(); err != nil {
 		w.h.Abort()
 		w.pending = w.pending[:0]
 		if ferr := w.h.Err(); ferr != nil {
-			return "", ferr
+			return ferr
 		}
-		return "", err
+		return err
 	}
 	if err := w.h.Commit(); err != nil {
-		return "", err
+		return err
 	}
 	for _, n := range w.pending {
 		if err := w.cps.create(n); err != nil {
-			return printed, fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
+			return fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
 		}
 	}
 	w.pending = w.pending[:0]
-	return printed, nil
+	return nil
 }
 
 // EvalAt evaluates src against checkpoint name, read-only: the world is
@@ -157,7 +180,7 @@ func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 		w.h.Abort()
 		w.h.SetReadOnly(false)
 	}()
-	result, err := w.vm.Eval(name, src, false)
+	result, err := w.vm.Eval(name, src, vm.Periods)
 	if err != nil {
 		return "", err
 	}
