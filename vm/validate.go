@@ -12,8 +12,8 @@ import (
 // Validation of objects that come from outside (an image): every object
 // must have the shape its kind promises, every map must describe slots the
 // VM can follow, and every method's bytecode must decode, name only literals
-// it has, and keep its stack balanced, and its position table must name
-// instructions of its code, so that running it cannot index
+// it has, and keep its stack balanced (and its position table name only
+// instructions of its code), so that running it cannot index
 // outside the interpreter's stack or its code.
 
 // ValidateObject checks one object of a freshly imported graph.
