@@ -40,7 +40,7 @@ func TestBootFromBaseImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	got, err := w.Eval("test", []byte("(3 + 4) printString , ' ' , (100 factorial printString size) printString"), false)
+	got, err := w.Eval("test", []byte("(3 + 4) printString , ' ' , (100 factorial printString size) printString"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestE2EDurability(t *testing.T) {
 	if err := os.WriteFile(e.path("setup.self"), []byte("lobby _AddSlots: (| r <- 0 |).\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(e.path("work.self"), []byte("r: 41.\n'from run' printLine.\nr: r + 1.\nr\n"), 0o644); err != nil {
+	if err := os.WriteFile(e.path("work.self"), []byte("r: 41.\n'from run' printLine.\nr: r + 1.\nr printLine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	e.ok("run", "-w", w, e.path("setup.self"))

@@ -21,7 +21,8 @@ const (
 
 const undirected = 0xffff
 
-// Method objects (object.KindMethod, no map):
+// Method objects (object.KindMethod, no map). Their byte part is the
+// position table (positions.go), empty for a method without source.
 const (
 	methCode     = 1 // bytecodes (object.KindCode)
 	methLits     = 2 // literals (raw vector)

@@ -16,7 +16,9 @@ import (
 // map's method slot holds. So code persists with the objects it belongs to.
 //
 // Object literals are built when the code holding them is compiled, as in
-// Self: their slot initializers run then, in the lobby's context. Local
+// Self: their slot initializers run then, in the lobby's context. Top-level
+// code is compiled one statement at a time, just before it runs, so a
+// statement's literals may use what the statements before it made. Local
 // variables and arguments are resolved here, to (depth, index) pairs; every
 // other name is a message to self.
 
@@ -68,6 +70,7 @@ type methodBuilder struct {
 	lits   []heap.Oop
 	litIdx map[heap.Oop]int // index of each literal in lits
 	sc     *scope
+	pos    []position // where the instructions that can fail were written (positions.go)
 }
 
 func (b *methodBuilder) op(o byte) { b.code = append(b.code, o) }
@@ -95,17 +98,22 @@ func (c *compiler) errorf(p syntax.Pos, format string, args ...any) {
 	panic(&CompileError{File: c.file, Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
 
-// compileTop compiles top-level code (a REPL input, a script, a world file)
-// into a method with no arguments.
-func (c *compiler) compileTop(code *syntax.Code) heap.Oop {
+// statement compiles one top-level statement (of a REPL input, a script, a
+// world file) into a method with no arguments that answers its value. A
+// top-level '^' only answers the value too.
+func (c *compiler) statement(st syntax.Expr) heap.Oop {
+	if r, ok := st.(*syntax.Return); ok {
+		st = r.X
+	}
 	b := &methodBuilder{sc: &scope{}}
-	c.body(b, code, false, true)
+	c.expr(b, st)
+	b.op(opReturn)
 	return c.finish(b, heap.Nil, 0, nil, 0, nil)
 }
 
 // body compiles statements; the last one's value is returned. An empty body
 // answers self in a method and nil in a block.
-func (c *compiler) body(b *methodBuilder, code *syntax.Code, inBlock, top bool) {
+func (c *compiler) body(b *methodBuilder, code *syntax.Code, inBlock bool) {
 	if len(code.Stmts) == 0 {
 		if inBlock {
 			b.op(opPushLit)
@@ -121,6 +129,7 @@ func (c *compiler) body(b *methodBuilder, code *syntax.Code, inBlock, top bool) 
 		if r, ok := st.(*syntax.Return); ok {
 			c.expr(b, r.X)
 			if inBlock {
+				b.markPos(r.Caret)
 				b.op(opNonLocalReturn)
 			} else {
 				b.op(opReturn)
@@ -156,7 +165,9 @@ func (c *compiler) finish(b *methodBuilder, selector heap.Oop, nargs int, locals
 	for i, v := range locals {
 		h.SetField(inits, i, v)
 	}
-	meth := h.Alloc(methFields, 0, object.KindMethod, heap.Nil)
+	table := encodePositions(c.file, b.pos)
+	meth := h.Alloc(methFields, len(table), object.KindMethod, heap.Nil)
+	h.SetBytes(meth, 0, table)
 	h.SetField(meth, methCode, code)
 	h.SetField(meth, methLits, lits)
 	h.SetField(meth, methSelector, selector)
@@ -199,6 +210,7 @@ func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
 		b.u16(b.lit(c.object(x.Slots, x.Annotation)))
 	case *syntax.Method:
 		meth := c.method(x, "", b.sc, methInner)
+		b.markPos(x.Open)
 		b.op(opInner)
 		b.u16(b.lit(meth))
 	case *syntax.Block:
@@ -262,6 +274,7 @@ func (c *compiler) implicitSend(b *methodBuilder, x *syntax.Send) {
 		for _, a := range x.Args {
 			c.expr(b, a)
 		}
+		b.markPos(x.SelPos)
 		b.op(opResend)
 		b.u16(b.lit(c.vm.m.Intern(sel)))
 		b.u8(len(x.Args))
@@ -317,6 +330,7 @@ func (c *compiler) sendTo(b *methodBuilder, x *syntax.Send) {
 	for _, a := range x.Args {
 		c.expr(b, a)
 	}
+	b.markPos(x.SelPos)
 	if x.Sel.IsPrimitive() {
 		b.op(opPrim)
 		b.u16(b.lit(c.vm.m.Intern(sel)))
@@ -436,7 +450,7 @@ func (c *compiler) code(slots []*syntax.Slot, body *syntax.Code, selector string
 	if want := syntax.Selector(selector).Arity(); selector != "" && flags&methBlock == 0 && nargs != want {
 		c.errorf(open, "method %s takes %d arguments but declares %d", selector, want, nargs)
 	}
-	c.body(b, body, flags&methBlock != 0, false)
+	c.body(b, body, flags&methBlock != 0)
 	fast := heap.Nil
 	if flags == 0 {
 		fast = c.fastPrim(sc, nargs, body)

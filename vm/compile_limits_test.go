@@ -12,7 +12,7 @@ import (
 // evalCommitted evaluates src and commits it.
 func evalCommitted(t *testing.T, vm *VM, src string) {
 	t.Helper()
-	if _, err := vm.Eval("test", []byte(src), false); err != nil {
+	if _, err := vm.Eval("test", []byte(src), Periods); err != nil {
 		t.Fatalf("%s: %v", src, err)
 	}
 	if err := vm.h.Commit(); err != nil {

@@ -33,7 +33,7 @@ func FuzzEval(f *testing.F) {
 	vm, _ := newTestVM(f)
 	vm.StepLimit = 20000
 	f.Fuzz(func(t *testing.T, src string) {
-		vm.Eval("fuzz", []byte(src), false)
+		vm.Eval("fuzz", []byte(src), Periods)
 		vm.h.Abort()
 		vm.FlushCaches()
 	})

@@ -168,10 +168,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 			home := h.Field(f.act, actHome)
 			live := h.Field(home, actLive)
 			if !live.IsInt() || live.Int() < 0 || int(live.Int()) >= len(vm.frames) || vm.frames[live.Int()].act != home {
+				f.pc = pc // so that the error names this return's place
 				panic(vm.errorf("nonLifoReturn: the method that made the block has returned"))
 			}
 			target := int(live.Int())
 			if target < base {
+				f.pc = pc
 				panic(vm.errorf("nonLifoReturn: the block's method is outside this evaluation"))
 			}
 			for len(vm.frames) > target {

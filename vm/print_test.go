@@ -16,7 +16,7 @@ func TestPrintResultBuiltInForm(t *testing.T) {
 		{"(| p* = traits defaults. v <- vector |)", `(| p* = traits defaults. v <- a vector |)`},
 		{"(vector _VectorCopySize: 2) _VectorAt: 0 Put: 'it\\'s'", `('it\'s', nil)`},
 	} {
-		r, err := vm.Eval("test", []byte(tc.src), false)
+		r, err := vm.Eval("test", []byte(tc.src), Periods)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.src, err)
 		}
@@ -69,7 +69,7 @@ func TestCutText(t *testing.T) {
 // the evaluation's steps.
 func TestPrintResultKeepsSteps(t *testing.T) {
 	vm, _ := newTestVM(t)
-	r, err := vm.Eval("test", []byte("(| x = 1 |)"), false)
+	r, err := vm.Eval("test", []byte("(| x = 1 |)"), Periods)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,8 @@ import (
 // Validation of objects that come from outside (an image): every object
 // must have the shape its kind promises, every map must describe slots the
 // VM can follow, and every method's bytecode must decode, name only literals
-// it has, and keep its stack balanced, so that running it cannot index
+// it has, and keep its stack balanced (and its position table name only
+// instructions of its code), so that running it cannot index
 // outside the interpreter's stack or its code.
 
 // ValidateObject checks one object of a freshly imported graph. Like every
@@ -208,12 +209,14 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 	}
 	depth := 0
 	last := -1
+	starts := make([]bool, len(b)) // which pcs start an instruction, for the position table
 	for pc := 0; pc < len(b); {
 		op := b[pc]
 		size := instrSize(op)
 		if size == 0 || pc+size > len(b) {
 			return fmt.Errorf("bad bytecode %d at %d", op, pc)
 		}
+		starts[pc] = true
 		switch op {
 		case opPushSelf:
 			depth++
@@ -297,7 +300,8 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 	if last != opReturn && last != opNonLocalReturn {
 		return fmt.Errorf("a method whose code does not end in a return")
 	}
-	return nil
+	_, _, err := decodePositions(h.Bytes(meth), func(pc int) bool { return pc < len(starts) && starts[pc] })
+	return err
 }
 
 // forEachInstr calls f with each instruction of meth's code, which

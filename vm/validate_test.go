@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"psyche/heap"
+	"psyche/vm/syntax"
 )
 
 // TestValidateMethodRefusesBadCode: each operand the interpreter trusts is
@@ -44,7 +45,11 @@ func TestValidateMethodRefusesBadCode(t *testing.T) {
 // first slot.
 func compileSlot(t *testing.T, vm *VM, src string) heap.Oop {
 	t.Helper()
-	top, err := vm.Compile("t", []byte(src), false)
+	code, err := syntax.ParseCode("t", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := vm.compileStatement("t", []byte(src), code.Stmts[0])
 	if err != nil {
 		t.Fatal(err)
 	}

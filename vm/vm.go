@@ -10,10 +10,8 @@
 package vm
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync/atomic"
 
 	"psyche/heap"
@@ -114,45 +112,60 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 	visit(&vm.printee)
 }
 
-// Error is a Self error that aborted an evaluation: its message and the
-// Self stack at the time, most recent activation first.
-type Error struct {
-	Msg   string
-	Stack []string
-	// Cause is the heap error (corruption, out of memory) that stopped the
-	// evaluation, if one did: errors.Is(err, heap.ErrCorrupt) sees it.
-	Cause error
+// Layout is how the top-level statements of a source are separated.
+type Layout uint8
+
+const (
+	// Periods: statements end at '.' (REPL inputs, psyche eval and run);
+	// syntax.ParseCode reads them.
+	Periods Layout = iota
+	// Lines: a line break outside brackets ends a statement too, as in
+	// Self's world files (the core world's sources); syntax.ParseFile.
+	Lines
+)
+
+func (l Layout) parse(filename string, src []byte) (*syntax.Code, error) {
+	if l == Lines {
+		return syntax.ParseFile(filename, src)
+	}
+	return syntax.ParseCode(filename, src)
 }
 
-func (e *Error) Error() string { return e.Msg }
-func (e *Error) Unwrap() error { return e.Cause }
-
-// StackTrace answers the stack, one activation per line.
-func (e *Error) StackTrace() string {
-	var b strings.Builder
-	for _, s := range e.Stack {
-		b.WriteString("  ")
-		b.WriteString(s)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// Compile parses and compiles top-level code into a method.
-func (vm *VM) Compile(filename string, src []byte, file bool) (meth heap.Oop, err error) {
-	var code *syntax.Code
-	if file {
-		code, err = syntax.ParseFile(filename, src)
-	} else {
-		code, err = syntax.ParseCode(filename, src)
-	}
+// Eval runs the top-level statements of src one after another, with the
+// lobby as self, and answers the value of the last (the lobby if there is
+// none). Each statement is compiled just before it runs, so its object
+// literals are built then and may use what earlier statements made; the
+// whole source is parsed first, so a syntax error runs nothing. Eval does
+// not commit or abort: the caller owns the transaction, and after an error
+// must abort it to undo the statements that did run.
+func (vm *VM) Eval(filename string, src []byte, layout Layout) (heap.Oop, error) {
+	vm.interrupted.Store(false)
+	vm.steps = 0
+	vm.printing.Reset()
+	code, err := layout.parse(filename, src)
 	if err != nil {
 		return heap.Nil, err
 	}
-	return vm.compileCode(filename, src, code)
+	for i, st := range code.Stmts {
+		if _, ok := st.(*syntax.Return); ok && i < len(code.Stmts)-1 {
+			return heap.Nil, &CompileError{File: filename, Pos: code.Stmts[i+1].Pos(), Msg: "statement after a return"}
+		}
+	}
+	result := vm.m.Lobby
+	for _, st := range code.Stmts {
+		meth, err := vm.compileStatement(filename, src, st)
+		if err != nil {
+			return heap.Nil, err
+		}
+		if result, err = vm.run(meth, vm.m.Lobby); err != nil {
+			return heap.Nil, err
+		}
+	}
+	return result, nil
 }
 
-func (vm *VM) compileCode(filename string, src []byte, code *syntax.Code) (meth heap.Oop, err error) {
+// compileStatement compiles one top-level statement of src into a method.
+func (vm *VM) compileStatement(filename string, src []byte, st syntax.Expr) (meth heap.Oop, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = vm.panicToError(r)
@@ -161,20 +174,7 @@ func (vm *VM) compileCode(filename string, src []byte, code *syntax.Code) (meth 
 	vm.noScavenge++
 	defer func() { vm.noScavenge-- }()
 	c := &compiler{vm: vm, file: filename, src: src}
-	return c.compileTop(code), nil
-}
-
-// Eval compiles and runs top-level code with the lobby as self. It does not
-// commit or abort: the caller owns the transaction.
-func (vm *VM) Eval(filename string, src []byte, file bool) (heap.Oop, error) {
-	vm.interrupted.Store(false)
-	vm.steps = 0
-	vm.printing.Reset()
-	meth, err := vm.Compile(filename, src, file)
-	if err != nil {
-		return heap.Nil, err
-	}
-	return vm.run(meth, vm.m.Lobby)
+	return c.statement(st), nil
 }
 
 // Send sends a unary or keyword message to o from Go.
@@ -233,36 +233,6 @@ func (vm *VM) panicToError(r any) error {
 		return e
 	}
 	panic(r)
-}
-
-// errorf makes a Self error carrying the current stack.
-func (vm *VM) errorf(format string, args ...any) *Error {
-	e := &Error{Msg: fmt.Sprintf(format, args...)}
-	for i := len(vm.frames) - 1; i >= 0 && len(e.Stack) < 50; i-- {
-		e.Stack = append(e.Stack, vm.describeFrame(&vm.frames[i]))
-	}
-	if n := len(vm.frames); n > 50 {
-		e.Stack = append(e.Stack, fmt.Sprintf("... %d more", n-50))
-	}
-	return e
-}
-
-func (vm *VM) describeFrame(f *frame) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = "(an activation that cannot be described)"
-		}
-	}()
-	sel := vm.h.Field(f.method, methSelector)
-	name := "<top level>"
-	if sel != heap.Nil {
-		name = vm.m.StringOf(sel)
-	}
-	info := vm.h.Field(f.method, methInfo).Int()
-	if (info>>32)&methBlock != 0 {
-		name = "[] in block " + name
-	}
-	return fmt.Sprintf("%s (receiver: %s)", name, vm.m.Describe(vm.h.Field(f.act, actSelf)))
 }
 
 // SetWorldHooks connects the world primitives to the world the VM runs in.

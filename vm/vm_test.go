@@ -29,7 +29,7 @@ func newTestVM(t testing.TB) (*VM, *bytes.Buffer) {
 
 func evalDescribe(t *testing.T, vm *VM, src string) string {
 	t.Helper()
-	r, err := vm.Eval("test", []byte(src), false)
+	r, err := vm.Eval("test", []byte(src), Periods)
 	if err != nil {
 		return "error: " + err.Error()
 	}

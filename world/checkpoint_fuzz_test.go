@@ -114,7 +114,7 @@ func fuzzMakeTemplate(f *testing.F, dir string) {
 		if _, ok := fuzzKnown[step]; ok {
 			err = w.Checkpoint(step)
 		} else {
-			_, err = w.Eval("fuzz", []byte(step), false)
+			_, err = w.Eval("fuzz", []byte(step))
 		}
 		if err != nil {
 			f.Fatal(err)

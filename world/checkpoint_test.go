@@ -53,7 +53,7 @@ func TestCheckpointFsyncFailurePoisons(t *testing.T) {
 				if !errors.Is(err, heap.ErrFatal) {
 					t.Fatalf("fsync %d failed, but the operation answered %v", fail, err)
 				}
-				if _, err := w.Eval("t", []byte("c: 7"), false); !errors.Is(err, heap.ErrFatal) {
+				if _, err := w.Eval("t", []byte("c: 7")); !errors.Is(err, heap.ErrFatal) {
 					t.Fatalf("fsync %d failed, but the world went on: %v", fail, err)
 				}
 				w2 := reopen(t, w, dir)

@@ -73,7 +73,7 @@ func checkAccepted(t *testing.T, w *World) {
 		return // a lobby the VM cannot read is a Self error in every run
 	}
 	for _, src := range runs {
-		w.Eval("fuzz", []byte(src), false)
+		w.Eval("fuzz", []byte(src))
 	}
 	if p := w.Check(nil); len(p) > 0 {
 		t.Fatalf("an accepted image's world stops checking clean after running: %v", p)

@@ -2,6 +2,7 @@ package world
 
 import (
 	"psyche/heap"
+	"psyche/vm"
 )
 
 // Peek evaluates src and hands its result to look, then undoes the
@@ -20,7 +21,7 @@ func (w *World) Peek(name string, src []byte, steps int, look func(result heap.O
 		w.h.SetReadOnly(false)
 		w.pending = w.pending[:0]
 	}()
-	result, err := w.vm.Eval(name, src, false)
+	result, err := w.vm.Eval(name, src, vm.Periods)
 	if err != nil {
 		return err
 	}

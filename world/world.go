@@ -115,49 +115,70 @@ func (w *World) Close() error {
 	return w.h.Close()
 }
 
-// Eval evaluates src as one top-level evaluation (isFile: statements as in a
-// source file) and answers the text that shows its result. The evaluation's
-// effects are durable when Eval returns without error; after an error none
-// of them remain.
+// Eval evaluates src (statements separated by '.', as typed at the REPL)
+// as one top-level evaluation and answers the text that shows its result.
+// The evaluation's effects are durable when Eval returns without error;
+// after an error none of them remain.
 //
-// Printing is not part of the evaluation: the evaluation commits first,
-// with its result promoted for printing but not kept (heap.CommitKeeping),
-// unless it changed nothing, in which case nothing is written at all;
-// then the result's printString runs in a transaction of its own that is
-// always aborted, so what printing changes is thrown away and a failing
-// printString (shown in the built-in form, see vm.PrintResult) cannot undo
-// the evaluation. Only a heap error during printing is returned, and the
-// evaluation is kept all the same.
-func (w *World) Eval(name string, src []byte, isFile bool) (string, error) {
-	w.pending = w.pending[:0]
-	result, err := w.vm.Eval(name, src, isFile)
+// Printing is not part of the evaluation: the evaluation commits first
+// (transaction), then the result's printString runs in a transaction of its
+// own that is always aborted, so what printing changes is thrown away and a
+// failing printString (shown in the built-in form, see vm.PrintResult)
+// cannot undo the evaluation. Only a heap error during printing is
+// returned, and the evaluation is kept all the same.
+func (w *World) Eval(name string, src []byte) (string, error) {
+	result, err := w.transaction(func() (heap.Oop, error) { return w.vm.Eval(name, src, vm.Periods) })
 	if err != nil {
-		w.h.Abort()
-		w.pending = w.pending[:0]
-		if ferr := w.h.Err(); ferr != nil {
-			return "", ferr
-		}
 		return "", err
 	}
-	if w.h.Err() == nil && len(w.pending) == 0 && !w.h.Changed() {
-		// Nothing to keep, so nothing is written (not even the result):
-		// it is printed in the evaluation's transaction, then aborted.
-		return w.print(result)
-	}
-	if err := w.h.CommitKeeping(&result); err != nil {
-		return "", err
-	}
-	for _, n := range w.pending {
-		if err := w.cps.create(n); err != nil {
-			return "", fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
-		}
-	}
-	w.pending = w.pending[:0]
 	printed, err := w.print(result)
 	if err != nil {
 		return "", fmt.Errorf("the evaluation was kept, but its result could not be printed: %w", err)
 	}
 	return printed, nil
+}
+
+// Run runs the statements of the program src, laid out as layout says, one
+// after another as one top-level evaluation (vm.VM.Eval), and shows nothing
+// but what the program prints. Its effects are durable when Run returns nil;
+// after an error none of them remain, whichever statement failed.
+func (w *World) Run(name string, src []byte, layout vm.Layout) error {
+	_, err := w.transaction(func() (heap.Oop, error) { return w.vm.Eval(name, src, layout) })
+	w.h.Abort() // what a program that changed nothing left open (see transaction)
+	return err
+}
+
+// transaction runs one top-level evaluation and answers its result. It
+// commits what eval did, keeping the result alive through the commit's
+// promotion for printing (heap.CommitKeeping) but not in the world, then
+// makes the checkpoints eval asked for; if eval fails it aborts it all and
+// answers why (the heap's own error first: it means the world must be
+// reopened). An evaluation that changed nothing writes nothing: its
+// transaction is left open for the caller to print in and then abort.
+func (w *World) transaction(eval func() (heap.Oop, error)) (heap.Oop, error) {
+	w.pending = w.pending[:0]
+	result, err := eval()
+	if err != nil {
+		w.h.Abort()
+		w.pending = w.pending[:0]
+		if ferr := w.h.Err(); ferr != nil {
+			return heap.Nil, ferr
+		}
+		return heap.Nil, err
+	}
+	if w.h.Err() == nil && len(w.pending) == 0 && !w.h.Changed() {
+		return result, nil
+	}
+	if err := w.h.CommitKeeping(&result); err != nil {
+		return heap.Nil, err
+	}
+	for _, n := range w.pending {
+		if err := w.cps.create(n); err != nil {
+			return heap.Nil, fmt.Errorf("the evaluation was kept, but checkpoint %q was not made: %w", n, err)
+		}
+	}
+	w.pending = w.pending[:0]
+	return result, nil
 }
 
 // print answers the text that shows result, in a transaction that is
@@ -185,7 +206,7 @@ func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 		w.h.Abort()
 		w.h.SetReadOnly(false)
 	}()
-	result, err := w.vm.Eval(name, src, false)
+	result, err := w.vm.Eval(name, src, vm.Periods)
 	if err != nil {
 		return "", err
 	}

@@ -47,7 +47,7 @@ func newWorld(t testing.TB) (*World, string) {
 
 func eval(t testing.TB, w *World, src string) string {
 	t.Helper()
-	r, err := w.Eval("test", []byte(src), false)
+	r, err := w.Eval("test", []byte(src))
 	if err != nil {
 		t.Fatalf("%s: %v", src, err)
 	}
@@ -97,7 +97,7 @@ func TestCheckpointsAndRollback(t *testing.T) {
 	if got := eval(t, w, "c printString , ' ' , (v at: 5) printString"); got != "'1 nil'" {
 		t.Fatalf("after rollback to one: %s", got)
 	}
-	if _, err := w.Eval("test", []byte("extra"), false); err == nil {
+	if _, err := w.Eval("test", []byte("extra")); err == nil {
 		t.Fatal("a slot added after checkpoint one survived the rollback")
 	}
 	if got := strings.Join(w.Checkpoints(), ","); got != "one" {
@@ -127,7 +127,7 @@ func TestCheckpointFromSelf(t *testing.T) {
 	if got := eval(t, w, "world checkpoint: 'a'. world checkpoints size"); got != "1" {
 		t.Fatalf("checkpoints seen inside the evaluation: %s", got)
 	}
-	if _, err := w.Eval("t", []byte("world checkpoint: 'b'. c: 5. nil zork"), false); err == nil {
+	if _, err := w.Eval("t", []byte("world checkpoint: 'b'. c: 5. nil zork")); err == nil {
 		t.Fatal("expected an error")
 	}
 	if got := strings.Join(w.Checkpoints(), ","); got != "a" {
@@ -298,10 +298,10 @@ func TestDeltaFsyncFailureIsFatal(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.cps.sync = func(*os.File) error { return errors.New("injected fsync failure") }
-	if _, err := w.Eval("t", []byte("c: 2"), false); !errors.Is(err, heap.ErrFatal) {
+	if _, err := w.Eval("t", []byte("c: 2")); !errors.Is(err, heap.ErrFatal) {
 		t.Fatalf("commit after a failed delta fsync: %v", err)
 	}
-	if _, err := w.Eval("t", []byte("c"), false); !errors.Is(err, heap.ErrFatal) {
+	if _, err := w.Eval("t", []byte("c")); !errors.Is(err, heap.ErrFatal) {
 		t.Fatalf("the world went on after a failed fsync: %v", err)
 	}
 	w.Close()

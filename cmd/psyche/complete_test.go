@@ -49,10 +49,10 @@ func TestCompleteSlotNames(t *testing.T) {
 	}
 	defer w.Close()
 	r := &repl{w: w, out: io.Discard, errOut: io.Discard}
-	if _, err := w.Eval("t", []byte(`lobby _AddSlots: (| n <- 0. acct = (| parent* = traits clonable. balance <- 10. bump = ( n: n + 1. self ) |) |)`), false); err != nil {
+	if _, err := w.Eval("t", []byte(`lobby _AddSlots: (| n <- 0. acct = (| parent* = traits clonable. balance <- 10. bump = ( n: n + 1. self ) |) |)`)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Eval("t", []byte(`lobby _AddSlots: (| counting = ( n: n + 1. acct ) |)`), false); err != nil {
+	if _, err := w.Eval("t", []byte(`lobby _AddSlots: (| counting = ( n: n + 1. acct ) |)`)); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -86,7 +86,7 @@ func TestCompleteSlotNames(t *testing.T) {
 			}
 		}
 	}
-	if got, err := w.Eval("t", []byte("n"), false); err != nil || got != "0" {
+	if got, err := w.Eval("t", []byte("n")); err != nil || got != "0" {
 		t.Errorf("completing after counting ran it for good: n is %s (%v)", got, err)
 	}
 }

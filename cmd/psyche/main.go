@@ -35,7 +35,7 @@ func init() {
 		{"new", "psyche new DIR [--image IMG]", "Create a world in DIR from the stored base image, or from image IMG (which is\nchecked completely first: a damaged or hostile image is refused).\n\nExample:\n  psyche new ~/worlds/w1\n  psyche new ~/worlds/copy --image saved.img", cmdNew},
 		{"export", "psyche export [-w DIR] IMG", "Write a portable, compressed image of the world's live objects to IMG.\n\nExample:\n  psyche export saved.img", cmdExport},
 		{"eval", "psyche eval [-w DIR] [--at CHECKPOINT] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\nWith --at, evaluate against a checkpoint, read-only: nothing it does is kept.\n\nExample:\n  psyche eval '3 + 4'\n  psyche eval --at yesterday 'myCounter'", cmdEval},
-		{"run", "psyche run [-w DIR] FILE", "Evaluate the statements of FILE (separated by '.') as one top-level evaluation.\n\nExample:\n  psyche run setup.self", cmdRun},
+		{"run", "psyche run [-w DIR] FILE|-", "Run the statements of FILE (separated by '.'; - reads standard input) one after\nanother, as one top-level evaluation: a statement may use what the ones before it\nmade, and an error anywhere leaves no trace. Only what the program prints is shown.\n\nExample:\n  psyche run setup.self", cmdRun},
 		{"repl", "psyche repl [-w DIR]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
 		{"checkpoint", "psyche checkpoint [-w DIR] [--delete] NAME", "Name the world's current state (instant, whatever the world's size), or with --delete\nforget a checkpoint (the world does not change).\n\nExample:\n  psyche checkpoint before-refactoring", cmdCheckpoint},
 		{"checkpoints", "psyche checkpoints [-w DIR]", "List the world's checkpoints, oldest first.\n\nExample:\n  psyche checkpoints", cmdCheckpoints},
@@ -220,7 +220,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, result)
 		return 0
 	}
-	return evalIn(*dir, "<eval>", []byte(fs.Arg(0)), false, stdout, stderr)
+	return evalIn(*dir, "<eval>", []byte(fs.Arg(0)), stdout, stderr)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -233,15 +233,39 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	src, err := os.ReadFile(fs.Arg(0))
+	name, src, err := readProgram(fs.Arg(0))
 	if err != nil {
 		reportError(stderr, err)
 		return 1
 	}
-	return evalIn(*dir, fs.Arg(0), src, false, stdout, stderr)
+	return inWorld(*dir, stdout, stderr, func(w *world.World) error {
+		return w.Run(name, src, vm.Periods)
+	})
 }
 
-func evalIn(dir, name string, src []byte, isFile bool, stdout, stderr io.Writer) int {
+// readProgram reads the program psyche run runs: file arg, or standard
+// input for "-". It answers the name errors give it.
+func readProgram(arg string) (name string, src []byte, err error) {
+	if arg == "-" {
+		src, err = io.ReadAll(os.Stdin)
+		return "<stdin>", src, err
+	}
+	src, err = os.ReadFile(arg)
+	return arg, src, err
+}
+
+func evalIn(dir, name string, src []byte, stdout, stderr io.Writer) int {
+	return inWorld(dir, stdout, stderr, func(w *world.World) error {
+		result, err := w.Eval(name, src)
+		if err == nil {
+			fmt.Fprintln(stdout, result)
+		}
+		return err
+	})
+}
+
+// inWorld runs one top-level evaluation, eval, in the world in dir.
+func inWorld(dir string, stdout, stderr io.Writer, eval func(w *world.World) error) int {
 	w, err := openOrCreate(dir, stdout)
 	if err != nil {
 		reportError(stderr, err)
@@ -251,13 +275,12 @@ func evalIn(dir, name string, src []byte, isFile bool, stdout, stderr io.Writer)
 	// Ctrl-C interrupts the evaluation, which then rolls back like any
 	// failed one, instead of killing the process mid-way.
 	stop := interruptOn(w)
-	result, err := w.Eval(name, src, isFile)
+	err = eval(w)
 	stop()
 	if err != nil {
 		reportError(stderr, err)
 		return 1
 	}
-	fmt.Fprintln(stdout, result)
 	return 0
 }
 

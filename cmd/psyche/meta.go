@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"psyche/heap"
+	"psyche/vm"
 	"psyche/world"
 )
 
@@ -128,7 +129,7 @@ func (r *repl) load(path string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := r.w.Eval(path, src, false); err != nil {
+	if err := r.w.Run(path, src, vm.Periods); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.out, "loaded %s\n", path)

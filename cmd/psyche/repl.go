@@ -126,7 +126,7 @@ func (r *repl) loop() int {
 			}
 			continue
 		}
-		result, err := r.w.Eval("<repl>", []byte(input), false)
+		result, err := r.w.Eval("<repl>", []byte(input))
 		if err != nil {
 			reportError(r.errOut, err)
 			if r.w.Heap().Err() != nil {

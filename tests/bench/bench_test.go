@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"psyche/bootstrap"
+	"psyche/vm"
 	"psyche/world"
 )
 
@@ -141,8 +142,8 @@ func TestMain(m *testing.M) {
 }
 
 // worldWith answers the world named name, building it (a new world, then
-// one evaluation of each of sources, isFile as given) the first time.
-func worldWith(tb testing.TB, name string, isFile bool, sources ...[]byte) *world.World {
+// one run of each of sources, laid out as layout says) the first time.
+func worldWith(tb testing.TB, name string, layout vm.Layout, sources ...[]byte) *world.World {
 	tb.Helper()
 	worlds.Lock()
 	defer worlds.Unlock()
@@ -159,7 +160,7 @@ func worldWith(tb testing.TB, name string, isFile bool, sources ...[]byte) *worl
 		tb.Fatalf("creating a world: %v", err)
 	}
 	for i, src := range sources {
-		if _, err := w.Eval(fmt.Sprintf("%s-%d", name, i), src, isFile); err != nil {
+		if err := w.Run(fmt.Sprintf("%s-%d", name, i), src, layout); err != nil {
 			w.Close()
 			tb.Fatalf("defining %s: %v", name, err)
 		}
@@ -172,20 +173,20 @@ func worldWith(tb testing.TB, name string, isFile bool, sources ...[]byte) *worl
 }
 
 func sendsWorld(tb testing.TB) *world.World {
-	return worldWith(tb, "sends", false, []byte(sendsSource))
+	return worldWith(tb, "sends", vm.Periods, []byte(sendsSource))
 }
-func fibWorld(tb testing.TB) *world.World { return worldWith(tb, "fib", false, []byte(fibSource)) }
+func fibWorld(tb testing.TB) *world.World { return worldWith(tb, "fib", vm.Periods, []byte(fibSource)) }
 func allocWorld(tb testing.TB) *world.World {
-	return worldWith(tb, "alloc", false, []byte(allocSource))
+	return worldWith(tb, "alloc", vm.Periods, []byte(allocSource))
 }
 func richardsWorld(tb testing.TB) *world.World {
-	return worldWith(tb, "richards", true, richardsSource)
+	return worldWith(tb, "richards", vm.Lines, richardsSource)
 }
 
 // eval evaluates src in w and fails unless it answers want.
 func eval(tb testing.TB, w *world.World, src, want string) {
 	tb.Helper()
-	got, err := w.Eval("bench", []byte(src), false)
+	got, err := w.Eval("bench", []byte(src))
 	if err != nil {
 		tb.Fatalf("%s: %v", src, err)
 	}
@@ -201,7 +202,7 @@ func eval(tb testing.TB, w *world.World, src, want string) {
 // runs src about 2 log2(steps) times.
 func steps(tb testing.TB, w *world.World, src string) int {
 	tb.Helper()
-	if _, err := w.Eval("steps", []byte(src), false); err != nil {
+	if _, err := w.Eval("steps", []byte(src)); err != nil {
 		tb.Fatalf("%s: %v", src, err)
 	}
 	return w.VM().Steps()
@@ -211,7 +212,7 @@ func steps(tb testing.TB, w *world.World, src string) int {
 
 func TestRichards(t *testing.T) {
 	w := richardsWorld(t)
-	got, err := w.Eval("richards", []byte(richardsWorkload), false)
+	got, err := w.Eval("richards", []byte(richardsWorkload))
 	if err != nil {
 		t.Fatalf("richards run: %v", err)
 	}
@@ -227,7 +228,7 @@ func TestRichards(t *testing.T) {
 // evaluation fails, so the changes it makes to richards are rolled back.)
 func TestRichardsChecks(t *testing.T) {
 	w := richardsWorld(t)
-	_, err := w.Eval("richards", []byte("richards _AddSlots: (| count = 100 |). richards run"), false)
+	_, err := w.Eval("richards", []byte("richards _AddSlots: (| count = 100 |). richards run"))
 	if err == nil || !strings.Contains(err.Error(), "richards: queueCount is ") {
 		t.Fatalf("richards run of 100 idle steps: err = %v, want a queueCount error", err)
 	}
@@ -306,7 +307,7 @@ func run(b *testing.B, w *world.World, src, want string) {
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		got, err := w.Eval("bench", code, false)
+		got, err := w.Eval("bench", code)
 		if err != nil {
 			b.Fatalf("%s: %v", src, err)
 		}
