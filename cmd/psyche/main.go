@@ -39,7 +39,7 @@ func init() {
 		{"repl", "psyche repl [-w DIR]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
 		{"checkpoint", "psyche checkpoint [-w DIR] [--delete] NAME", "Name the world's current state (instant, whatever the world's size), or with --delete\nforget a checkpoint (the world does not change).\n\nExample:\n  psyche checkpoint before-refactoring", cmdCheckpoint},
 		{"checkpoints", "psyche checkpoints [-w DIR]", "List the world's checkpoints, oldest first.\n\nExample:\n  psyche checkpoints", cmdCheckpoints},
-		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nCheckpoints made after NAME are deleted; NAME itself stays.\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
+		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nNothing is lost: the present state is first kept as a new checkpoint,\nbefore-rollback-to-NAME (or -2, -3, ... if taken), and rolling back to it undoes this\nrollback. No checkpoint is deleted (checkpoint --delete does that).\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
 		{"check", "psyche check [-w DIR]", "Verify the world's files and heap: every page checksum, object, reference and\ncheckpoint. Says what is wrong and where, and exits 1 if anything is.\n\nExample:\n  psyche check -w ~/worlds/w1", cmdCheck},
 		{"gc", "psyche gc [-w DIR]", "Collect the world's garbage now.\n\nExample:\n  psyche gc -w ~/worlds/w1", cmdGC},
 		{"info", "psyche info [-w DIR]", "Show the world's sizes, counts and format version.\n\nExample:\n  psyche info", cmdInfo},
@@ -343,8 +343,17 @@ func cmdCheckpoints(args []string, stdout, stderr io.Writer) int {
 
 func cmdRollback(args []string, stdout, stderr io.Writer) int {
 	return worldCommand("rollback", args, 1, nil, openToChange, stdout, stderr, func(w *world.World, pos []string) error {
-		return w.Rollback(pos[0], progressBar(stderr, "rollback"))
+		kept, err := w.Rollback(pos[0], progressBar(stderr, "rollback"))
+		if kept != "" {
+			fmt.Fprintln(stdout, keptMessage(kept))
+		}
+		return err
 	})
+}
+
+// keptMessage tells the user where a rollback kept the state it replaced.
+func keptMessage(kept string) string {
+	return fmt.Sprintf("the present state is kept as checkpoint %s (psyche rollback %s undoes this rollback)", kept, kept)
 }
 
 func cmdExport(args []string, stdout, stderr io.Writer) int {

@@ -176,7 +176,7 @@ Ctrl-C at the prompt clears the line; during an evaluation it interrupts it
 
   :checkpoint NAME    name the current state
   :checkpoints        list the checkpoints, oldest first
-  :rollback NAME      go back to checkpoint NAME (later ones are deleted)
+  :rollback NAME      go back to checkpoint NAME (the present is kept as a checkpoint)
   :gc                 collect garbage now
   :info               sizes and counts
   :help               this text
@@ -260,7 +260,11 @@ func (r *repl) checkpointCommand(fields []string) {
 	case fields[0] == ":checkpoint" && len(fields) == 2:
 		err = r.w.Checkpoint(fields[1])
 	case fields[0] == ":rollback" && len(fields) == 2:
-		err = r.w.Rollback(fields[1], progressBar(r.errOut, "rollback"))
+		var kept string
+		kept, err = r.w.Rollback(fields[1], progressBar(r.errOut, "rollback"))
+		if kept != "" {
+			fmt.Fprintln(r.out, keptMessage(kept))
+		}
 	default:
 		err = fmt.Errorf("usage: :checkpoint NAME, :checkpoints, :rollback NAME")
 	}
