@@ -58,9 +58,9 @@ func Open(dir string, out io.Writer) (*World, error) { return open(dir, heap.Rea
 
 // OpenReadOnly opens the world in dir to look at it without writing any of
 // its files, as on a read-only file system: evaluations, checkpoints and
-// rollbacks are refused. A world whose log must be replayed, or whose
-// interrupted rollback must be finished, is refused with
-// heap.ErrNeedsRecovery: a read-write open must do that first.
+// rollbacks are refused. A world whose log must be replayed is refused with
+// heap.ErrNeedsRecovery: a read-write open must do that first. (An
+// interrupted rollback needs no writing: see checkpoints.resumeRollback.)
 func OpenReadOnly(dir string, out io.Writer) (*World, error) { return open(dir, heap.ReadOnly, out) }
 
 func open(dir string, access heap.Access, out io.Writer) (*World, error) {

@@ -212,7 +212,7 @@ func (w *runner) loop() {
 // follows what the world is.
 func (c *cutTest) verify(inflight *op, when string) {
 	c.t.Helper()
-	// psyche eval makes a missing world: look first.
+	// Look first, for a clearer message than psyche eval's.
 	if _, err := os.Stat(filepath.Join(c.world, "heap")); err != nil {
 		c.t.Fatalf("%s: the world is gone (its heap file: %v); psyche reported it created", when, err)
 	}
