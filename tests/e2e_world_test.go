@@ -213,12 +213,15 @@ func TestE2ECheckpoints(t *testing.T) {
 	e2eSameBytes(t, heapFile, heap, "commands on unknown checkpoints")
 
 	// Rolling back to a middle checkpoint: the world is what it was then,
-	// and the checkpoints made after it (d) are deleted, since they describe
-	// states no longer reachable from the present; c itself stays.
-	e.ok("rollback", "-w", w, "c")
+	// and nothing is lost: the present is kept as a new checkpoint, and the
+	// checkpoints made after c (d) stay.
+	if r := e.ok("rollback", "-w", w, "c"); !strings.Contains(r.stdout, "kept as checkpoint before-rollback-to-c") {
+		t.Errorf("rollback should say where the present state is kept:\n%s", r)
+	}
 	expectState("3/10/30")
-	expectList("a", "b", "c")
-	e.fails("d", "eval", "-w", w, "--at", "d", "x")
+	expectList("a", "b", "c", "d", "before-rollback-to-c")
+	at("d", state, "'4/10/40'")
+	at("before-rollback-to-c", state, "'5/50/40'")
 	e.checkWorld(w)
 
 	// Deleting a middle checkpoint does not change the world, and rolling
@@ -229,32 +232,37 @@ func TestE2ECheckpoints(t *testing.T) {
 	expectState("6/10/60")
 	e.ok("checkpoint", "-w", w, "--delete", "b")
 	expectState("6/10/60")
-	expectList("a", "c")
+	expectList("a", "c", "d", "before-rollback-to-c")
 	at("a", state, "'1/nil/nil'")
 	at("c", state, "'3/10/30'")
+	at("d", state, "'4/10/40'")
 	e.fails("b", "eval", "-w", w, "--at", "b", "x")
 	e.checkWorld(w)
 
 	// Rolling back to an older one.
 	e.ok("rollback", "-w", w, "a")
 	expectState("1/nil/nil")
-	expectList("a")
-	// The checkpoint stays; one can roll back to it again.
+	expectList("a", "c", "d", "before-rollback-to-c", "before-rollback-to-a")
+	// The checkpoint stays; one can roll back to it again, and the state
+	// kept the first time keeps its name.
 	e.eval(w, "x: 7")
 	e.ok("rollback", "-w", w, "a")
 	expectState("1/nil/nil")
+	at("before-rollback-to-a", state, "'6/10/60'")
+	at("before-rollback-to-a-2", state, "'7/nil/nil'")
 	e.checkWorld(w)
+	const all = "'a', 'c', 'd', 'before-rollback-to-c', 'before-rollback-to-a', 'before-rollback-to-a-2'"
 
 	// From Self: world checkpoint: takes effect when its evaluation commits;
 	// world checkpoints is a vector of names, oldest first.
 	e.eval(w, "x: 8. world checkpoint: 'fromSelf'")
-	e.expectEval(w, "world checkpoints", "('a', 'fromSelf')")
-	expectList("a", "fromSelf")
+	e.expectEval(w, "world checkpoints", "("+all+", 'fromSelf')")
+	expectList("a", "c", "d", "before-rollback-to-c", "before-rollback-to-a", "before-rollback-to-a-2", "fromSelf")
 	e.eval(w, "x: 9")
 	// A failed evaluation makes no checkpoint.
 	e.fails("zork", "eval", "-w", w, "world checkpoint: 'failed'. 1 zork")
-	e.expectEval(w, "world checkpoints", "('a', 'fromSelf')")
-	expectList("a", "fromSelf")
+	e.expectEval(w, "world checkpoints", "("+all+", 'fromSelf')")
+	expectList("a", "c", "d", "before-rollback-to-c", "before-rollback-to-a", "before-rollback-to-a-2", "fromSelf")
 	at("fromSelf", "x", "8")
 	e.ok("rollback", "-w", w, "fromSelf")
 	e.expectEval(w, "x", "8")
@@ -657,8 +665,9 @@ func TestE2EDefaultWorld(t *testing.T) {
 	if r := e.ok("eval", "where"); r.out() != "'default'" {
 		t.Errorf("PSYCHE_WORLD should not have touched the default world:\n%s", r)
 	}
-	// -w overrides both.
+	// -w overrides both; it must name a world.
 	wd := base.path("w")
+	p.ok("new", wd)
 	if r := p.ok("eval", "-w", wd, "3 * 3"); r.out() != "9" {
 		t.Errorf("expected 9:\n%s", r)
 	}

@@ -103,14 +103,19 @@ func BenchmarkRollback(b *testing.B) {
 				}
 				eval(b, w, fmt.Sprintf("0 to: %d By: 4096 Do: [|:i| bv at: i Put: 7]. 0", pages*4096-1))
 				t0 := time.Now()
-				if err := w.Rollback("c", nil); err != nil {
+				kept, err := w.Rollback("c", nil)
+				if err != nil {
 					b.Fatal(err)
 				}
 				total += time.Since(t0)
 				if got := eval(b, w, "bv at: 0"); got != "0" {
 					b.Fatalf("rollback did not restore: %s", got)
 				}
-				w.DeleteCheckpoint("c")
+				for _, n := range []string{kept, "c"} {
+					if err := w.DeleteCheckpoint(n); err != nil {
+						b.Fatal(err)
+					}
+				}
 			}
 			b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/rollback")
 			b.ReportMetric(float64(total.Microseconds())/float64(b.N)/float64(pages), "µs/page")

@@ -23,11 +23,12 @@ import (
 // page's committed contents go to the newest checkpoint's delta first
 // (durably, before the commit is logged). So:
 //
-//   - Rolling back to checkpoint k applies the deltas of the newest
-//     checkpoint down to k (older copies win), as one logged heap
-//     transaction, and installs k's state: it costs what changed since k.
-//     The checkpoints made after k are deleted: they describe states that
-//     are no longer reachable. k itself stays, with an empty delta.
+//   - Rolling back to checkpoint k is a change like any other, and deletes
+//     nothing: the present first becomes a checkpoint of its own (P, the
+//     newest), then the deltas of the newest checkpoint down to k (older
+//     copies win) and k's state are committed as one ordinary transaction,
+//     whose overwritten pages go to P's delta. So it costs what changed
+//     since k, and rolling back to P undoes it.
 //   - Deleting checkpoint j merges its delta into the one before it.
 //   - Looking at checkpoint k (eval --at) installs the same pages into this
 //     process's private mapping only, and never commits.
@@ -36,11 +37,12 @@ import (
 // in the index, k's saved state, every saved page of every delta it applies,
 // and the heap pages it overwrites) is read and verified before anything is
 // recorded or installed, so a damaged checkpoint is refused and the present
-// world is untouched. A rollback records its intent in the index (with the
-// heap's sequence number) only once its transaction is ready to commit; on
-// open, an intent whose transaction committed is finished (which reads no
-// delta, so damage cannot stop it), and one whose transaction did not is
-// forgotten: that rollback never happened and was never reported done.
+// world is untouched. A rollback records its intent in the index (the
+// checkpoint P it made, and the heap's sequence number) in the same write
+// that adds P; on open, an intent whose transaction committed only needs
+// clearing, and one whose transaction did not is forgotten with P: that
+// rollback never happened and was never reported done. Neither reads a
+// delta, so damage cannot stop a world from opening.
 //
 // When the checkpoints cannot be kept correct (the index cannot be read, or
 // the newest checkpoint's entry or delta is damaged), the world still opens:
@@ -73,8 +75,6 @@ type checkpoints struct {
 	enc        *zstd.Encoder
 	dec        *zstd.Decoder
 	buf        []byte
-	// off disables saving old contents (while a rollback installs pages).
-	off bool
 	// sync fsyncs a file (deltas, the index and its directory); tests
 	// replace it to inject failures. A failure poisons the heap.
 	sync func(*os.File) error
@@ -116,14 +116,9 @@ func openCheckpoints(worldDir string, h *heap.Heap) (*checkpoints, error) {
 	}
 	c.idx = idx
 	if r := idx.rollback; r != nil {
-		if h.Access() == heap.ReadOnly {
-			// An intent whose transaction never committed changes nothing;
-			// one that committed needs its clean-up, which only writing can do.
-			if h.Info().Seq != r.Seq {
-				return nil, fmt.Errorf("%w: a rollback was interrupted; opening the world read-write finishes it", heap.ErrNeedsRecovery)
-			}
-		} else if err := c.resumeRollback(r); err != nil {
-			return nil, fmt.Errorf("finishing an interrupted rollback: %w", err)
+		if err := c.resumeRollback(r); err != nil {
+			c.broken = c.brokenHint(fmt.Errorf("forgetting an interrupted rollback: %w", err))
+			return c, nil
 		}
 	}
 	if n := len(idx.cps); n > 0 && c.newest == nil && c.broken == nil {
@@ -152,21 +147,18 @@ func (c *checkpoints) committedLength(cp *checkpoint) int64 {
 	return cp.DeltaLen
 }
 
-// resumeRollback deals with the rollback intent found on open.
+// resumeRollback deals with the rollback intent found on open. If its
+// transaction committed (the heap's sequence number moved on), the rollback
+// is done and only the intent remains to be cleared, which the next index
+// write does; if not, it never happened and is forgotten. Neither reads a
+// delta, so damage found since cannot stop a world from opening.
 func (c *checkpoints) resumeRollback(r *rollbackIntent) error {
-	if c.h.Info().Seq == r.Seq {
-		// Its transaction never committed: the world is as it was, and the
-		// rollback was never reported done. Forget it before any commit,
-		// which would make the intent look committed.
+	if c.h.Info().Seq != r.Seq {
 		c.idx.rollback = nil
-		c.indexStale = true
+		c.indexStale = c.h.Access() == heap.ReadWrite
 		return nil
 	}
-	k := slices.IndexFunc(c.idx.cps, func(cp *checkpoint) bool { return cp.ID == r.To })
-	if k < 0 {
-		return fmt.Errorf("%s names checkpoint %d, which it does not hold", c.indexPath(), r.To)
-	}
-	return c.finishRollback(k, r.Nonce)
+	return c.forgetRollback()
 }
 
 func (c *checkpoints) close() {
@@ -181,9 +173,6 @@ func (c *checkpoints) close() {
 // of the pages a commit is about to overwrite, once per checkpoint, and
 // records the delta's new committed length in the transaction's state.
 func (c *checkpoints) saveOld(pages []uint64) error {
-	if c.off {
-		return nil
-	}
 	if c.broken != nil && len(pages) > 0 {
 		return c.broken
 	}
@@ -310,8 +299,11 @@ func (c *checkpoints) names() []string {
 	return n
 }
 
+// maxNameLen is the longest checkpoint name, in bytes.
+const maxNameLen = 200
+
 func validName(name string) error {
-	if name == "" || len(name) > 200 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\n\r\t/") {
+	if name == "" || len(name) > maxNameLen || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\n\r\t/") {
 		return fmt.Errorf("invalid checkpoint name %q: use a non-empty name without '/', tabs or line breaks", name)
 	}
 	return nil
@@ -344,6 +336,14 @@ func (c *checkpoints) create(name string) error {
 	if c.h.InTransaction() {
 		return fmt.Errorf("a checkpoint can only be made between evaluations")
 	}
+	return c.push(name, nil)
+}
+
+// push makes checkpoint name of the committed state the newest, in one
+// write of the index that also records intent (when not nil) with the new
+// checkpoint's id. The heap's state must still be the committed one: the
+// entry keeps its delta nonce.
+func (c *checkpoints) push(name string, intent *rollbackIntent) error {
 	if err := c.ensureDir(); err != nil {
 		return err
 	}
@@ -366,8 +366,13 @@ func (c *checkpoints) create(name string) error {
 	}
 	c.idx.nextID++
 	c.idx.cps = append(c.idx.cps, cp)
+	if intent != nil {
+		intent.Kept = cp.ID
+		c.idx.rollback = intent
+	}
 	if err := c.writeIndex(); err != nil {
 		c.idx.cps = c.idx.cps[:len(c.idx.cps)-1]
+		c.idx.rollback = nil
 		if prev != nil {
 			prev.DeltaLen = prevLen
 		}
@@ -468,105 +473,142 @@ func (c *checkpoints) lookAt(name string) error {
 	return c.h.Install(pages, c.idx.cps[k].State)
 }
 
-// rollback makes the world's committed state checkpoint name's again. It
-// verifies everything and prepares the transaction before it records its
-// intent, so a damaged checkpoint or heap page leaves the world as it was.
-func (c *checkpoints) rollback(name string, progress func(done, total int)) error {
+// keptPrefix starts the name of the checkpoint a rollback keeps the present
+// in: before-rollback-to-NAME, then -2, -3, ... when that is taken.
+const keptPrefix = "before-rollback-to-"
+
+// keptName answers the name of the checkpoint that keeps the present when
+// rolling back to target: the first of before-rollback-to-TARGET,
+// before-rollback-to-TARGET-2, ... that is free, cut to a valid length.
+func (c *checkpoints) keptName(target string) string {
+	taken := map[string]bool{}
+	for _, n := range c.names() {
+		taken[n] = true
+	}
+	for n := 1; ; n++ {
+		suffix := ""
+		if n > 1 {
+			suffix = fmt.Sprintf("-%d", n)
+		}
+		base := keptPrefix + target
+		for len(base)+len(suffix) > maxNameLen {
+			_, size := utf8.DecodeLastRuneInString(base)
+			base = base[:len(base)-size]
+		}
+		if name := base + suffix; !taken[name] {
+			return name
+		}
+	}
+}
+
+// rollback makes checkpoint name's state the world's again, as a change
+// recorded like any other, and answers the name of the checkpoint that now
+// holds the state before it. Nothing is deleted:
+//
+//  1. plan verifies everything the rollback uses, so that a damaged
+//     checkpoint or heap page leaves the world as it was;
+//  2. push makes the present a checkpoint P, the newest, and records the
+//     rollback's intent (P's id, the heap's sequence number) in the same
+//     index write;
+//  3. name's pages and state are installed and committed as one ordinary
+//     transaction, so saveOld puts the pages it overwrites into P's delta:
+//     P, and every checkpoint between name and P, can still be rebuilt
+//     (from the present, P's delta, then the older deltas), and the cost is
+//     what changed since name;
+//  4. the intent is cleared.
+//
+// A crash before 3 commits leaves the intent with the heap's sequence
+// number unchanged: open forgets P, and the world is as before. After it,
+// the world is name's state with P kept; the intent only waits to be cleared.
+func (c *checkpoints) rollback(name string, progress func(done, total int)) (string, error) {
 	k, err := c.lookup(name)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := c.h.Err(); err != nil {
-		return err
+		return "", err
 	}
 	if c.h.InTransaction() {
-		return fmt.Errorf("a rollback can only run between evaluations")
+		return "", fmt.Errorf("a rollback can only run between evaluations")
 	}
-	nonce, err := c.commitRollback(k, progress)
+	kept := c.keptName(name)
+	if err := c.commitRollback(k, kept, progress); err != nil {
+		return "", err
+	}
+	c.idx.rollback = nil
+	if err := c.writeIndex(); err != nil {
+		// Harmless on disk: the heap's sequence number has moved past the
+		// intent's, so open takes it for finished; the next commit rewrites
+		// the index anyway.
+		c.indexStale = true
+		return kept, fmt.Errorf("the rollback to %q was made (the present is kept as checkpoint %q), but the checkpoint index could not be updated: %w", name, kept, err)
+	}
+	return kept, nil
+}
+
+// commitRollback is steps 1 to 3 of rollback: it verifies, keeps the present
+// as checkpoint kept with the intent recorded, and commits checkpoint k's
+// pages and state. On failure the world is as it was, and kept is forgotten.
+func (c *checkpoints) commitRollback(k int, kept string, progress func(done, total int)) error {
+	pages, err := c.plan(k, progress)
 	if err != nil {
 		return err
 	}
-	if err := c.finishRollback(k, nonce); err != nil {
-		// The world is checkpoint k's, but the later checkpoints' deltas may
-		// still be in place: nothing may save pages until a reopen finishes.
-		c.broken = fmt.Errorf("the rollback to %q was made, but could not be finished (%w): open the world again to finish it", name, err)
-		return c.broken
+	// The delta words belong to the present, not to k's saved state: P's
+	// delta is the newest whatever k's state recorded.
+	nonce, length := c.h.Aux(auxDeltaNonce), c.h.Aux(auxDeltaLen)
+	if err := c.push(kept, &rollbackIntent{Seq: c.h.Info().Seq}); err != nil {
+		return err
+	}
+	err = c.h.Install(pages, c.idx.cps[k].State)
+	if err == nil {
+		c.h.SetAux(auxDeltaNonce, nonce)
+		c.h.SetAux(auxDeltaLen, length)
+		err = c.h.Commit()
+	}
+	if err != nil {
+		c.h.Abort()
+		return errors.Join(err, c.forgetRollback())
 	}
 	return nil
 }
 
-// commitRollback verifies and installs checkpoint k's pages and state,
-// records the intent, and commits; it answers the nonce of k's new delta.
-func (c *checkpoints) commitRollback(k int, progress func(done, total int)) (uint64, error) {
-	pages, err := c.plan(k, progress)
-	if err != nil {
-		return 0, err
+// forgetRollback undoes a rollback whose transaction did not commit (found on
+// open, or failed here): the checkpoint it kept the present in goes, and the
+// one before is the newest again. The index on disk is rewritten before the
+// next commit (indexStale); until then it still names the intent, which a
+// later open forgets the same way.
+func (c *checkpoints) forgetRollback() error {
+	r := c.idx.rollback
+	c.idx.rollback = nil
+	n := len(c.idx.cps)
+	if n == 0 || c.idx.cps[n-1].ID != r.Kept {
+		return fmt.Errorf("%s records a rollback that kept the present as checkpoint %d, but that is not its newest checkpoint", c.indexPath(), r.Kept)
 	}
-	if err := c.h.Install(pages, c.idx.cps[k].State); err != nil {
-		c.h.Abort()
-		return 0, err
+	c.idx.cps = c.idx.cps[:n-1]
+	if c.h.Access() == heap.ReadOnly {
+		return nil
 	}
-	nonce := newNonce()
-	c.h.SetAux(auxDeltaNonce, nonce)
-	c.h.SetAux(auxDeltaLen, 0)
-	c.idx.rollback = &rollbackIntent{To: c.idx.cps[k].ID, Seq: c.h.Info().Seq, Nonce: nonce}
-	if err := c.writeIndex(); err != nil {
-		c.idx.rollback = nil
-		c.h.Abort()
-		return 0, err
-	}
-	c.off = true
-	err = c.h.Commit()
-	c.off = false
-	if err != nil {
-		// Not committed: the intent must go before the next commit.
-		c.idx.rollback = nil
-		c.indexStale = true
-		return 0, err
-	}
-	return nonce, nil
-}
-
-// finishRollback finishes a rollback to checkpoint k whose transaction has
-// committed: the later checkpoints go, and k starts afresh with an empty
-// delta whose nonce is the one that transaction recorded. It reads no delta,
-// and running it twice gives the same result, so an interrupted rollback is
-// finished on open whatever damage a delta has.
-func (c *checkpoints) finishRollback(k int, nonce uint64) error {
-	if c.newest != nil {
+	c.indexStale = true
+	// On open, the newest delta is not open yet, and is opened next.
+	inProcess := c.newest != nil
+	if inProcess {
 		c.newest.close()
 		c.newest = nil
 	}
-	for _, cp := range c.idx.cps[k+1:] {
-		if cp.damage != nil {
-			continue // its id cannot be trusted to name its file
-		}
-		if err := os.Remove(c.deltaPath(cp.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+	if err := os.Remove(c.deltaPath(r.Kept)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	c.idx.cps = c.idx.cps[:k+1]
-	cp := c.idx.cps[k]
-	cp.Nonce, cp.DeltaLen, cp.BaseNonce = nonce, 0, nonce
-	d, err := createDelta(c.deltaPath(cp.ID), nonce)
+	if !inProcess || n == 1 {
+		return nil
+	}
+	prev := c.idx.cps[n-2]
+	d, err := openDelta(c.deltaPath(prev.ID), prev.Nonce, c.committedLength(prev))
 	if err != nil {
-		return err
+		c.broken = c.brokenHint(fmt.Errorf("checkpoint %q, the newest: %w", prev.Name, err))
+		return c.broken
 	}
-	if err := c.syncFile(d.f, d.path); err != nil {
-		d.close()
-		return err
-	}
-	c.idx.rollback = nil
-	if err := c.writeIndex(); err != nil {
-		d.close()
-		return err
-	}
-	if cp.damage == nil {
-		c.newest = d
-	} else {
-		d.close()
-		c.broken = c.brokenHint(fmt.Errorf("checkpoint %q, the newest: %v", cp.Name, cp.damage))
-	}
+	c.newest = d
 	return nil
 }
 

@@ -25,7 +25,7 @@ func TestCheckpointFsyncFailurePoisons(t *testing.T) {
 		want []string
 	}{
 		{"create", func(w *World) error { return w.Checkpoint("three") }, []string{"3"}},
-		{"rollback", func(w *World) error { return w.Rollback("one", nil) }, []string{"3", "1"}},
+		{"rollback", func(w *World) error { _, err := w.Rollback("one", nil); return err }, []string{"3", "1"}},
 		{"delete newest", func(w *World) error { return w.DeleteCheckpoint("two") }, []string{"3"}},
 		{"delete oldest", func(w *World) error { return w.DeleteCheckpoint("one") }, []string{"3"}},
 	} {

@@ -19,7 +19,7 @@ import (
 //	{"version": 2, "next_id": N,
 //	 "checkpoints": [{"id", "name", "created", "state" (hex), "nonce",
 //	                  "delta_length", "base_nonce", "sum"}, ...],   oldest first
-//	 "rollback": {"to", "seq", "nonce", "sum"},     while a rollback runs
+//	 "rollback": {"kept", "seq", "sum"},     while a rollback runs
 //	 "sum"}
 //
 // Each entry's sum is a CRC-32C of all its other fields, so damage to any of
@@ -51,13 +51,12 @@ type checkpoint struct {
 	raw    indexEntry
 }
 
-// rollbackIntent is a rollback in progress: to checkpoint To, whose delta
-// starts afresh with Nonce, made by the transaction after Seq.
+// rollbackIntent is a rollback in progress: it kept the present as
+// checkpoint Kept (the newest), and its transaction is the one after Seq.
 type rollbackIntent struct {
-	To    int    `json:"to"`
-	Seq   uint64 `json:"seq"`
-	Nonce uint64 `json:"nonce"`
-	Sum   uint32 `json:"sum"`
+	Kept int    `json:"kept"`
+	Seq  uint64 `json:"seq"`
+	Sum  uint32 `json:"sum"`
 }
 
 type indexEntry struct {
@@ -120,9 +119,8 @@ func (e *indexEntry) sum() uint32 {
 }
 
 func (r *rollbackIntent) sum() uint32 {
-	b := binary.LittleEndian.AppendUint64(nil, uint64(r.To))
+	b := binary.LittleEndian.AppendUint64(nil, uint64(r.Kept))
 	b = binary.LittleEndian.AppendUint64(b, r.Seq)
-	b = binary.LittleEndian.AppendUint64(b, r.Nonce)
 	return crc32.Checksum(b, crcTable)
 }
 

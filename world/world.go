@@ -26,6 +26,9 @@ type World struct {
 	// pending holds the checkpoints Self code asked for (world checkpoint:);
 	// they are made when the evaluation commits, and forgotten if it fails.
 	pending []string
+	// viewing is the checkpoint an evaluation is looking at (EvalAt), if
+	// any: nothing it does is kept, so what would change the world is refused.
+	viewing string
 }
 
 // Builder fills a new world's empty heap with the core world.
@@ -56,9 +59,9 @@ func Open(dir string, out io.Writer) (*World, error) { return open(dir, heap.Rea
 
 // OpenReadOnly opens the world in dir to look at it without writing any of
 // its files, as on a read-only file system: evaluations, checkpoints and
-// rollbacks are refused. A world whose log must be replayed, or whose
-// interrupted rollback must be finished, is refused with
-// heap.ErrNeedsRecovery: a read-write open must do that first.
+// rollbacks are refused. A world whose log must be replayed is refused with
+// heap.ErrNeedsRecovery: a read-write open must do that first. (An
+// interrupted rollback needs no writing: see checkpoints.resumeRollback.)
 func OpenReadOnly(dir string, out io.Writer) (*World, error) { return open(dir, heap.ReadOnly, out) }
 
 func open(dir string, access heap.Access, out io.Writer) (*World, error) {
@@ -202,9 +205,11 @@ func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
 		return "", err
 	}
 	w.h.SetReadOnly(true)
+	w.viewing = checkpoint
 	defer func() {
 		w.h.Abort()
 		w.h.SetReadOnly(false)
+		w.viewing = ""
 	}()
 	result, err := w.vm.Eval(name, src, vm.Periods)
 	if err != nil {
@@ -232,11 +237,12 @@ func (w *World) writable() error {
 // Checkpoints answers the checkpoints' names, oldest first.
 func (w *World) Checkpoints() []string { return w.cps.names() }
 
-// Rollback makes checkpoint name's state the world's again; the checkpoints
-// made after it are deleted.
-func (w *World) Rollback(name string, progress func(done, total int)) error {
+// Rollback makes checkpoint name's state the world's again. No checkpoint
+// is deleted: the state before it is kept as a new checkpoint, whose name it
+// answers, so rolling back to that one undoes the rollback.
+func (w *World) Rollback(name string, progress func(done, total int)) (kept string, err error) {
 	if err := w.writable(); err != nil {
-		return err
+		return "", err
 	}
 	return w.cps.rollback(name, progress)
 }
@@ -253,6 +259,9 @@ func (w *World) DeleteCheckpoint(name string) error {
 
 // RequestCheckpoint asks for a checkpoint when the running evaluation commits.
 func (w *World) RequestCheckpoint(name string) error {
+	if w.viewing != "" {
+		return fmt.Errorf("eval --at is read-only: checkpoint: cannot be used here (looking at checkpoint %q, nothing is kept)", w.viewing)
+	}
 	if err := w.writable(); err != nil {
 		return err
 	}

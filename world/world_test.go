@@ -85,13 +85,13 @@ func TestCheckpointsAndRollback(t *testing.T) {
 	if err := w.DeleteCheckpoint("two"); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Rollback("three", nil); err != nil {
-		t.Fatal(err)
+	if kept, err := w.Rollback("three", nil); err != nil || kept != "before-rollback-to-three" {
+		t.Fatalf("rollback to three: kept %q, %v", kept, err)
 	}
 	if got := eval(t, w, "c printString , ' ' , extra printString"); got != "'3 9'" {
 		t.Fatalf("after rollback to three: %s", got)
 	}
-	if err := w.Rollback("one", nil); err != nil {
+	if _, err := w.Rollback("one", nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := eval(t, w, "c printString , ' ' , (v at: 5) printString"); got != "'1 nil'" {
@@ -100,8 +100,34 @@ func TestCheckpointsAndRollback(t *testing.T) {
 	if _, err := w.Eval("test", []byte("extra")); err == nil {
 		t.Fatal("a slot added after checkpoint one survived the rollback")
 	}
-	if got := strings.Join(w.Checkpoints(), ","); got != "one" {
+	// Nothing was deleted: every state is still there.
+	if got := strings.Join(w.Checkpoints(), ","); got != "one,three,before-rollback-to-three,before-rollback-to-one" {
 		t.Fatalf("checkpoints after rollback: %s", got)
+	}
+	for name, want := range map[string]string{"one": "1", "three": "3", "before-rollback-to-three": "4", "before-rollback-to-one": "3"} {
+		got, err := w.EvalAt(name, "test", []byte("c"))
+		if err != nil || got != want {
+			t.Fatalf("at %s: c = %s (%v), want %s", name, got, err, want)
+		}
+	}
+	// The same target again gets the next free name.
+	if kept, err := w.Rollback("one", nil); err != nil || kept != "before-rollback-to-one-2" {
+		t.Fatalf("second rollback to one: kept %q, %v", kept, err)
+	}
+	if kept, err := w.Rollback("before-rollback-to-three", nil); err != nil || kept != "before-rollback-to-before-rollback-to-three" {
+		t.Fatalf("undoing the first rollback: kept %q, %v", kept, err)
+	}
+	if got := eval(t, w, "c printString , ' ' , extra printString"); got != "'4 9'" {
+		t.Fatalf("after undoing the first rollback: %s", got)
+	}
+	if err := w.DeleteCheckpoint("before-rollback-to-three"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Rollback("one", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, "c"); got != "1" {
+		t.Fatalf("after the last rollback to one: %s", got)
 	}
 	if p := w.Check(nil); len(p) > 0 {
 		t.Fatal(p)
@@ -116,7 +142,7 @@ func TestCheckpointsAndRollback(t *testing.T) {
 	if got := eval(t, w2, "c"); got != "1" {
 		t.Fatalf("after reopen: %s", got)
 	}
-	if err := w2.Rollback("nope", nil); err == nil {
+	if _, err := w2.Rollback("nope", nil); err == nil {
 		t.Fatal("rollback to an unknown checkpoint")
 	}
 }
@@ -163,47 +189,67 @@ func reopen(t *testing.T, w *World, dir string) *World {
 	return w2
 }
 
-// A rollback whose transaction committed, interrupted before it deleted the
-// later checkpoints, is finished when the world is next opened.
-func TestRollbackInterruptedIsFinishedOnOpen(t *testing.T) {
+// A rollback whose transaction committed, interrupted before it cleared its
+// intent, is done: the world opens at the checkpoint, the present it replaced
+// is kept, and the intent goes.
+func TestRollbackInterruptedAfterCommit(t *testing.T) {
 	w, dir := rollbackWorld(t)
-	if _, err := w.cps.commitRollback(0, nil); err != nil {
+	if err := w.cps.commitRollback(0, "kept", nil); err != nil {
 		t.Fatal(err)
 	}
 	w2 := reopen(t, w, dir)
 	if got := eval(t, w2, "c"); got != "1" {
-		t.Fatalf("interrupted rollback not finished: c = %s", got)
+		t.Fatalf("the committed rollback is not there: c = %s", got)
 	}
-	if got := strings.Join(w2.Checkpoints(), ","); got != "one" {
-		t.Fatalf("checkpoints after the finished rollback: %s", got)
+	if got := strings.Join(w2.Checkpoints(), ","); got != "one,two,kept" {
+		t.Fatalf("checkpoints after the interrupted rollback: %s", got)
 	}
 	eval(t, w2, "c: 4")
-	if err := w2.Rollback("one", nil); err != nil {
-		t.Fatal(err)
+	if w2.cps.idx.rollback != nil || w2.cps.indexStale {
+		t.Fatal("the intent was not cleared by the next commit")
 	}
-	if got := eval(t, w2, "c"); got != "1" {
-		t.Fatalf("c = %s after rolling back again", got)
+	w3 := reopen(t, w2, dir)
+	for name, want := range map[string]string{"one": "1", "two": "2", "kept": "3"} {
+		if got, err := w3.EvalAt(name, "t", []byte("c")); err != nil || got != want {
+			t.Fatalf("at %s: c = %s (%v), want %s", name, got, err, want)
+		}
 	}
-	if p := w2.Check(nil); len(p) > 0 {
+	if p := w3.Check(nil); len(p) > 0 {
 		t.Fatal(p)
 	}
 }
 
-// A rollback that recorded its intent but never committed did not happen:
-// the world opens as it was, even if the delta it needed is damaged by then,
+// A rollback that recorded its intent (and made the checkpoint holding the
+// present) but never committed did not happen: the world opens as it was,
+// even if the delta it needed is damaged by then, without that checkpoint,
 // and the intent is forgotten before the next commit could be taken for it.
 func TestRollbackIntentWithoutCommitIsForgotten(t *testing.T) {
 	w, dir := rollbackWorld(t)
-	w.cps.idx.rollback = &rollbackIntent{To: w.cps.idx.cps[0].ID, Seq: w.h.Info().Seq, Nonce: newNonce()}
-	if err := w.cps.writeIndex(); err != nil {
+	if err := w.cps.push("kept", &rollbackIntent{Seq: w.h.Info().Seq}); err != nil {
 		t.Fatal(err)
 	}
+	kept := w.cps.deltaPath(w.cps.idx.cps[2].ID)
 	if err := os.Truncate(w.cps.deltaPath(w.cps.idx.cps[0].ID), 0); err != nil {
 		t.Fatal(err)
 	}
-	w2 := reopen(t, w, dir)
+	w.Close()
+	ro, err := OpenReadOnly(dir, io.Discard)
+	if err != nil {
+		t.Fatalf("a read-only open of a world with an uncommitted rollback: %v", err)
+	}
+	if got := strings.Join(ro.Checkpoints(), ","); got != "one,two" {
+		t.Fatalf("checkpoints, read-only: %s", got)
+	}
+	ro.Close()
+	w2, err := Open(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := eval(t, w2, "c: 5. c"); got != "5" {
 		t.Fatalf("c = %s", got)
+	}
+	if _, err := os.Stat(kept); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the forgotten checkpoint's delta is still there (%v)", err)
 	}
 	w3 := reopen(t, w2, dir)
 	if got := strings.Join(w3.Checkpoints(), ","); got != "one,two" {
@@ -211,6 +257,9 @@ func TestRollbackIntentWithoutCommitIsForgotten(t *testing.T) {
 	}
 	if got := eval(t, w3, "c"); got != "5" {
 		t.Fatalf("c = %s: the forgotten rollback was taken for a committed one", got)
+	}
+	if got, err := w3.EvalAt("two", "t", []byte("c")); err != nil || got != "2" {
+		t.Fatalf("at two: c = %s (%v)", got, err)
 	}
 	if p := strings.Join(w3.Check(nil), "\n"); !strings.Contains(p, "1.delta") {
 		t.Fatalf("check did not report the truncated delta: %q", p)
@@ -314,7 +363,7 @@ func TestDeltaFsyncFailureIsFatal(t *testing.T) {
 		t.Fatalf("c = %s, want the last committed 1", got)
 	}
 	eval(t, w2, "c: 3")
-	if err := w2.Rollback("one", nil); err != nil {
+	if _, err := w2.Rollback("one", nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := eval(t, w2, "c"); got != "1" {
@@ -357,7 +406,7 @@ func TestTornDeltaTail(t *testing.T) {
 	if b, err := os.ReadFile(delta); err != nil || !bytes.Equal(b, torn) {
 		t.Fatalf("check changed %s (%v)", delta, err)
 	}
-	if err := w2.Rollback("one", nil); err != nil {
+	if _, err := w2.Rollback("one", nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := eval(t, w2, "c"); got != "1" {

@@ -5,12 +5,12 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 
 	"psyche/heap"
 	"psyche/images"
@@ -39,7 +39,7 @@ func init() {
 		{"repl", "psyche repl [-w DIR]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
 		{"checkpoint", "psyche checkpoint [-w DIR] [--delete] NAME", "Name the world's current state (instant, whatever the world's size), or with --delete\nforget a checkpoint (the world does not change).\n\nExample:\n  psyche checkpoint before-refactoring", cmdCheckpoint},
 		{"checkpoints", "psyche checkpoints [-w DIR]", "List the world's checkpoints, oldest first.\n\nExample:\n  psyche checkpoints", cmdCheckpoints},
-		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nCheckpoints made after NAME are deleted; NAME itself stays.\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
+		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nNothing is lost: the present state is first kept as a new checkpoint,\nbefore-rollback-to-NAME (or -2, -3, ... if taken), and rolling back to it undoes this\nrollback. No checkpoint is deleted (checkpoint --delete does that).\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
 		{"check", "psyche check [-w DIR]", "Verify the world's files and heap: every page checksum, object, reference and\ncheckpoint. Says what is wrong and where, and exits 1 if anything is.\n\nExample:\n  psyche check -w ~/worlds/w1", cmdCheck},
 		{"gc", "psyche gc [-w DIR]", "Collect the world's garbage now.\n\nExample:\n  psyche gc -w ~/worlds/w1", cmdGC},
 		{"info", "psyche info [-w DIR]", "Show the world's sizes, counts and format version.\n\nExample:\n  psyche info", cmdInfo},
@@ -51,17 +51,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		return replOn(defaultWorld(), os.Stdin, stdout, stderr)
 	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stdout)
-		return 0
-	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(args[1:], stdout, stderr)
+	switch args[0] {
+	case "help", "-h", "--help":
+		if len(args) == 1 {
+			usage(stdout)
+			return 0
 		}
+		if c := lookupCommand(args[1]); c != nil && len(args) == 2 {
+			return c.run([]string{"-h"}, stdout, stderr) // prints its help
+		}
+		fmt.Fprintf(stderr, "error: psyche help takes one command's name; %q is none (psyche help lists them)\n", strings.Join(args[1:], " "))
+		return exitUsage
+	}
+	if c := lookupCommand(args[0]); c != nil {
+		return c.run(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "error: unknown command %q (psyche help lists them)\n", args[0])
-	return 2
+	return exitUsage
+}
+
+// lookupCommand answers the command called name, or nil.
+func lookupCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
 }
 
 func usage(w io.Writer) {
@@ -69,22 +85,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %s\n", c.usage)
 	}
-	fmt.Fprintln(w, "\npsyche CMD -h explains a command.")
-}
-
-// flags makes a command's flag set, with -h printing its help.
-func flags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		for _, c := range commands {
-			if c.name == name {
-				fmt.Fprintf(stderr, "usage: %s\n\n%s\n", c.usage, c.help)
-			}
-		}
-		fs.PrintDefaults()
-	}
-	return fs
+	fmt.Fprintln(w, "\npsyche help CMD (or psyche CMD -h) explains a command.")
 }
 
 // defaultWorld is $PSYCHE_WORLD, else $XDG_DATA_HOME/psyche/default.world.
@@ -100,10 +101,12 @@ func defaultWorld() string {
 	return filepath.Join(data, "psyche", "default.world")
 }
 
-// openOrCreate opens the world in dir, creating it from the core world if it
-// is missing. If another process creates it first, its world is opened.
+// openOrCreate opens the world in dir. The default world alone is created
+// from the core world when it is missing (if another process creates it
+// first, its world is opened); any other missing world is an error that says
+// how to make one, so that a mistyped -w never makes a new world.
 func openOrCreate(dir string, out io.Writer) (*world.World, error) {
-	if world.Exists(dir) {
+	if world.Exists(dir) || dir != defaultWorld() {
 		return world.Open(dir, out)
 	}
 	w, err := world.Create(dir, images.BaseBuilder(), out)
@@ -142,15 +145,14 @@ func reportError(stderr io.Writer, err error) {
 }
 
 func cmdNew(args []string, stdout, stderr io.Writer) int {
-	fs := flags("new", stderr)
-	image := fs.String("image", "", "build the world from this image instead of the base image")
-	pos, ok := parseInterspersed(fs, args)
+	fs := flags("new", stdout, stderr)
+	image := fs.String("image", "", "build the world from image `IMG` instead of the base image")
+	pos, status, ok := fs.parse(args)
 	if !ok {
-		return 2
+		return status
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return 2
+		return fs.usageError("new takes one directory")
 	}
 	build := images.BaseBuilder()
 	if *image != "" {
@@ -174,36 +176,16 @@ func cmdNew(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parseInterspersed parses flags that may come before or after the
-// positional arguments (psyche new DIR --image IMG).
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, bool) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, false
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, true
-		}
-		if rest[0] == "--" {
-			return append(pos, rest[1:]...), true
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
 func cmdEval(args []string, stdout, stderr io.Writer) int {
-	fs := flags("eval", stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
-	at := fs.String("at", "", "evaluate read-only against this checkpoint")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs := flags("eval", stdout, stderr)
+	dir := fs.world()
+	at := fs.String("at", "", "look at the world as it was at checkpoint `CHECKPOINT`, read-only: nothing is kept")
+	pos, status, ok := fs.parse(args)
+	if !ok {
+		return status
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
+	if len(pos) != 1 {
+		return fs.usageError("eval takes one expression (quote it)")
 	}
 	if *at != "" {
 		w, err := openToRead(*dir, stdout)
@@ -212,7 +194,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer w.Close()
-		result, err := w.EvalAt(*at, "<eval>", []byte(fs.Arg(0)))
+		result, err := w.EvalAt(*at, "<eval>", []byte(pos[0]))
 		if err != nil {
 			reportError(stderr, err)
 			return 1
@@ -220,20 +202,20 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, result)
 		return 0
 	}
-	return evalIn(*dir, "<eval>", []byte(fs.Arg(0)), stdout, stderr)
+	return evalIn(*dir, "<eval>", []byte(pos[0]), stdout, stderr)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flags("run", stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs := flags("run", stdout, stderr)
+	dir := fs.world()
+	pos, status, ok := fs.parse(args)
+	if !ok {
+		return status
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
+	if len(pos) != 1 {
+		return fs.usageError("run takes one file")
 	}
-	name, src, err := readProgram(fs.Arg(0))
+	name, src, err := readProgram(pos[0])
 	if err != nil {
 		reportError(stderr, err)
 		return 1
@@ -307,16 +289,15 @@ func interruptOn(w *world.World) (stop func()) {
 }
 
 func cmdParse(args []string, stdout, stderr io.Writer) int {
-	fs := flags("parse", stderr)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs := flags("parse", stdout, stderr)
+	files, status, ok := fs.parse(args)
+	if !ok {
+		return status
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
+	if len(files) == 0 {
+		return fs.usageError("parse takes one or more files")
 	}
-	status := 0
-	for _, f := range fs.Args() {
+	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", f, err)
@@ -346,7 +327,7 @@ func cmdInfo(args []string, stdout, stderr io.Writer) int {
 
 func cmdCheckpoint(args []string, stdout, stderr io.Writer) int {
 	var del *bool
-	setup := func(fs *flag.FlagSet) { del = fs.Bool("delete", false, "delete the checkpoint instead of making it") }
+	setup := func(fs *cmdFlags) { del = fs.Bool("delete", false, "delete the checkpoint instead of making it") }
 	return worldCommand("checkpoint", args, 1, setup, openToChange, stdout, stderr, func(w *world.World, pos []string) error {
 		if *del {
 			return w.DeleteCheckpoint(pos[0])
@@ -366,8 +347,17 @@ func cmdCheckpoints(args []string, stdout, stderr io.Writer) int {
 
 func cmdRollback(args []string, stdout, stderr io.Writer) int {
 	return worldCommand("rollback", args, 1, nil, openToChange, stdout, stderr, func(w *world.World, pos []string) error {
-		return w.Rollback(pos[0], progressBar(stderr, "rollback"))
+		kept, err := w.Rollback(pos[0], progressBar(stderr, "rollback"))
+		if kept != "" {
+			fmt.Fprintln(stdout, keptMessage(kept))
+		}
+		return err
 	})
+}
+
+// keptMessage tells the user where a rollback kept the state it replaced.
+func keptMessage(kept string) string {
+	return fmt.Sprintf("the present state is kept as checkpoint %s: rolling back to it undoes this rollback", kept)
 }
 
 func cmdExport(args []string, stdout, stderr io.Writer) int {
@@ -403,21 +393,20 @@ var errReported = errors.New("reported")
 // world: -w DIR, the command's own flags (setup), nargs positional arguments
 // (flags may come after them), then f on the world as open answers it
 // (openToRead or openToChange).
-func worldCommand(name string, args []string, nargs int, setup func(*flag.FlagSet),
+func worldCommand(name string, args []string, nargs int, setup func(*cmdFlags),
 	open func(dir string, out io.Writer) (*world.World, error), stdout, stderr io.Writer,
 	f func(w *world.World, pos []string) error) int {
-	fs := flags(name, stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
+	fs := flags(name, stdout, stderr)
+	dir := fs.world()
 	if setup != nil {
 		setup(fs)
 	}
-	pos, ok := parseInterspersed(fs, args)
+	pos, status, ok := fs.parse(args)
 	if !ok {
-		return 2
+		return status
 	}
 	if len(pos) != nargs {
-		fs.Usage()
-		return 2
+		return fs.usageError("%s takes %s", name, argumentCount(nargs))
 	}
 	w, err := open(*dir, stdout)
 	if err != nil {
@@ -432,6 +421,17 @@ func worldCommand(name string, args []string, nargs int, setup func(*flag.FlagSe
 		return 1
 	}
 	return 0
+}
+
+// argumentCount answers "no arguments", "one argument", "2 arguments".
+func argumentCount(n int) string {
+	switch n {
+	case 0:
+		return "no arguments"
+	case 1:
+		return "one argument"
+	}
+	return plural(n, "argument")
 }
 
 // plural answers "1 problem", "2 problems".

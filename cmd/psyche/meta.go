@@ -35,8 +35,12 @@ func init() {
 		{":load", nil, "FILE", "run FILE as one transaction", (*repl).load},
 		{":checkpoint", nil, "NAME", "name the current state", func(r *repl, name string) error { return r.w.Checkpoint(name) }},
 		{":checkpoints", nil, "", "list the checkpoints, oldest first, with when each was made", func(r *repl, _ string) error { return r.listCheckpoints() }},
-		{":rollback", nil, "NAME", "go back to checkpoint NAME (later ones are deleted)", func(r *repl, name string) error {
-			return r.w.Rollback(name, progressBar(r.errOut, "rollback"))
+		{":rollback", nil, "NAME", "go back to checkpoint NAME (the present is kept as a checkpoint)", func(r *repl, name string) error {
+			kept, err := r.w.Rollback(name, progressBar(r.errOut, "rollback"))
+			if kept != "" {
+				fmt.Fprintln(r.out, keptMessage(kept))
+			}
+			return err
 		}},
 		{":delete", nil, "NAME", "delete checkpoint NAME (the world does not change)", func(r *repl, name string) error { return r.w.DeleteCheckpoint(name) }},
 		{":export", nil, "IMG", "write an image of the world to the file IMG", func(r *repl, path string) error {

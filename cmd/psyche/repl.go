@@ -44,10 +44,14 @@ func (r plainReader) Prompt(string) (string, error) {
 }
 
 func cmdRepl(args []string, stdout, stderr io.Writer) int {
-	fs := flags("repl", stderr)
-	dir := fs.String("w", defaultWorld(), "world directory")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs := flags("repl", stdout, stderr)
+	dir := fs.world()
+	pos, status, ok := fs.parse(args)
+	if !ok {
+		return status
+	}
+	if len(pos) != 0 {
+		return fs.usageError("repl takes no arguments")
 	}
 	return replOn(*dir, os.Stdin, stdout, stderr)
 }
@@ -90,6 +94,10 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		r.in = plainReader{sc}
 		r.saveHistory = func(string) {}
+		// A script piped in fails if any of its inputs did.
+		errs := &errorLog{Writer: stderr}
+		r.errOut = errs
+		r.failed = func() bool { return errs.wrote }
 	}
 
 	// Ctrl-C during an evaluation interrupts it (at the prompt, liner reads
@@ -103,13 +111,37 @@ type repl struct {
 	in          lineReader
 	out, errOut io.Writer
 	saveHistory func(string)
+	// failed reports whether an input failed, for the exit status (nil: the
+	// status does not depend on it, as on a terminal).
+	failed func() bool
+}
+
+// errorLog is a piped REPL's standard error: every error is reported
+// there, so that something was written means that an input failed.
+type errorLog struct {
+	io.Writer
+	wrote bool
+}
+
+func (e *errorLog) Write(p []byte) (int, error) {
+	e.wrote = true
+	return e.Writer.Write(p)
+}
+
+// exitStatus is the REPL's exit status when it ends normally: 1 if an input
+// of a piped REPL failed, else 0.
+func (r *repl) exitStatus() int {
+	if r.failed != nil && r.failed() {
+		return 1
+	}
+	return 0
 }
 
 func (r *repl) loop() int {
 	for {
 		input, err := r.read()
 		if errors.Is(err, io.EOF) {
-			return 0
+			return r.exitStatus()
 		}
 		if err != nil {
 			reportError(r.errOut, err)
@@ -122,7 +154,7 @@ func (r *repl) loop() int {
 		r.saveHistory(input)
 		if strings.HasPrefix(text, ":") {
 			if quit := r.meta(text); quit {
-				return 0
+				return r.exitStatus()
 			}
 			continue
 		}

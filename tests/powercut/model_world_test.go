@@ -142,6 +142,16 @@ func (s state) names() []string {
 	return names
 }
 
+// keptName is the name of the checkpoint a rollback to target keeps the
+// present in: before-rollback-to-TARGET, or with -2, -3, ... if taken.
+func (s state) keptName(target string) string {
+	name := "before-rollback-to-" + target
+	for n := 2; s.find(name) >= 0; n++ {
+		name = "before-rollback-to-" + target + "-" + strconv.Itoa(n)
+	}
+	return name
+}
+
 func (s state) find(name string) int {
 	return slices.IndexFunc(s.cps, func(c checkpoint) bool { return c.name == name })
 }
@@ -170,7 +180,7 @@ func (w *workload) next() op {
 		pick -= ow.weight
 	}
 	switch {
-	case kind == opCheckpoint && len(w.s.cps) >= maxCheckpoints:
+	case (kind == opCheckpoint || kind == opRollback) && len(w.s.cps) >= maxCheckpoints:
 		kind = opDelete
 	case (kind == opRollback || kind == opDelete) && len(w.s.cps) == 0:
 		kind = opCheckpoint
@@ -203,9 +213,10 @@ func (o op) apply(s state) state {
 	case opCheckpoint:
 		s.cps = append(s.cps, checkpoint{name: o.name, log: slices.Clone(s.log)})
 	case opRollback:
-		i := s.find(o.name)
-		s.log = slices.Clone(s.cps[i].log)
-		s.cps = s.cps[:i+1]
+		// The present is kept as a new checkpoint; none is deleted.
+		kept := checkpoint{name: s.keptName(o.name), log: slices.Clone(s.log)}
+		s.log = slices.Clone(s.cps[s.find(o.name)].log)
+		s.cps = append(s.cps, kept)
 	case opDelete:
 		s.cps = slices.Delete(s.cps, s.find(o.name), s.find(o.name)+1)
 	case opExport:

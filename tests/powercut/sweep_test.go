@@ -21,7 +21,8 @@ func TestPowerCutEverySync(t *testing.T) {
 			c.prepare(kind)
 			o := c.wl.make(kind)
 			if kind == opRollback {
-				// Past the newest checkpoint, so that later ones must go.
+				// Past the newest checkpoint, so that it restores pages
+				// from more than one delta, and keeps them all.
 				o.name = c.wl.s.cps[0].name
 			}
 			if !c.cutAtSync(o, n) {
@@ -41,8 +42,8 @@ func (c *cutTest) prepare(kind opKind) {
 		c.step(c.wl.make(opCheckpoint))
 		c.step(c.wl.make(opEval))
 	}
-	if len(c.wl.s.cps) > maxCheckpoints && kind == opCheckpoint {
-		c.step(c.wl.make(opDelete))
+	for len(c.wl.s.cps) > maxCheckpoints && (kind == opCheckpoint || kind == opRollback) {
+		c.step(op{kind: opDelete, name: c.wl.s.cps[len(c.wl.s.cps)-1].name})
 	}
 	c.step(c.wl.make(opEval))
 }
