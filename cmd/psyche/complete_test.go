@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"psyche/images"
+	"psyche/world"
 )
 
 func TestCompletionReceiver(t *testing.T) {
@@ -43,7 +46,7 @@ func TestCompletionReceiver(t *testing.T) {
 // of what the name evaluates to, inherited ones included, and evaluating
 // the name keeps nothing.
 func TestCompleteSlotNames(t *testing.T) {
-	w, err := openOrCreate(filepath.Join(t.TempDir(), "w"), io.Discard)
+	w, err := world.Create(filepath.Join(t.TempDir(), "w"), images.BaseBuilder(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
