@@ -20,7 +20,8 @@ package tests
 //
 // The blocks of one document run in order against one world, made fresh
 // for the document with psyche new: the default world of a private
-// environment (e2eEnv), so that a session's commands need no -w. Cases
+// environment (e2eEnv, with TZ=UTC), so that a session's commands need
+// no -w. Cases
 // run as psyche eval, checked as TestLanguage checks them (check). In a
 // session, "$ psyche ARGS" runs the binary (ARGS split as a shell would,
 // with '...' and "..." quoting); the lines after it are what it prints,
@@ -315,7 +316,8 @@ func TestGuide(t *testing.T) {
 		blocks := docs[name]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			e := newE2E(t)
+			// Local times (a time's hour, date...) are the same everywhere.
+			e := newE2E(t).withEnv(map[string]string{"TZ": "UTC"})
 			e.ok("new", e.path("default-world"))
 			for _, b := range blocks {
 				switch b.tag {
