@@ -35,6 +35,12 @@ type Case struct {
 	Fails   bool
 	Want    []string
 	WantErr string
+
+	// Note is the text of the comment lines right above the case's
+	// first "> " line (no blank line between), without the "#" and one
+	// space. The guide (docs/protocol.md) names there the messages a
+	// case is the example of.
+	Note []string
 }
 
 // Name is the case's subtest name: "integers.cases:12".
@@ -127,6 +133,7 @@ func ParseCases(file string, src []byte) ([]*Case, error) {
 		cases []*Case
 		cur   *Case
 		srcLn []string
+		note  []string // comment lines since the last blank line or case
 		state = lBlank // lBlank: between cases; lSource, lOutput, lError: in a case
 	)
 	fail := func(line int, format string, args ...any) error {
@@ -148,6 +155,11 @@ func ParseCases(file string, src []byte) ([]*Case, error) {
 		}
 		switch kind {
 		case lBlank, lComment:
+			if kind == lComment && state != lSource {
+				note = append(note, strings.TrimPrefix(strings.TrimPrefix(s, "#"), " "))
+			} else {
+				note = nil
+			}
 			switch state {
 			case lSource:
 				return nil, fail(cur.Line, "case has no expectation: its '> ' lines must be followed at once by '=> ' or '!! ' lines")
@@ -161,7 +173,8 @@ func ParseCases(file string, src []byte) ([]*Case, error) {
 				finish()
 				fallthrough
 			case lBlank:
-				cur = &Case{File: file, Line: n}
+				cur = &Case{File: file, Line: n, Note: note}
+				note = nil
 			}
 			srcLn = append(srcLn, text)
 			state = lSource

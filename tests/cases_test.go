@@ -30,10 +30,10 @@ func TestParseCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []*Case{
-		{File: "x.cases", Line: 2, Source: "3 + 4", Want: []string{"7"}},
+		{File: "x.cases", Line: 2, Source: "3 + 4", Want: []string{"7"}, Note: []string{"a comment"}},
 		{File: "x.cases", Line: 5, Source: "lobby _AddSlots: (| p = (| x <- 3 |) |).\np x", Want: []string{"3"}},
 		{File: "x.cases", Line: 8, Source: "'a' printLine. ''", Want: []string{"a", "", "''"}},
-		{File: "x.cases", Line: 13, Source: "3 + 'a'", Fails: true, WantErr: "primitive _IntAdd: failed"},
+		{File: "x.cases", Line: 13, Source: "3 + 'a'", Fails: true, WantErr: "primitive _IntAdd: failed", Note: []string{"errors"}},
 		{File: "x.cases", Line: 15, Source: "\n 2", Want: []string{" two spaces"}},
 	}
 	if !reflect.DeepEqual(got, want) {
