@@ -263,6 +263,7 @@ func (h *Heap) Abort() {
 		// The error is the heap's fatal error, which every later call answers.
 		_ = h.undoSpills()
 	}
+	h.dropScratch()
 	h.dropPrivate(h.direct)
 	h.direct = h.direct[:0]
 	h.remembered = h.remembered[:0]
@@ -281,5 +282,5 @@ func (h *Heap) Changed() bool {
 // InTransaction reports whether anything has been allocated or written since
 // the last Commit or Abort.
 func (h *Heap) InTransaction() bool {
-	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || h.young.used() > wordSize || h.state != h.committed
+	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || len(h.scratchList) > 0 || h.young.used() > wordSize || h.state != h.committed
 }

@@ -106,6 +106,8 @@ type Heap struct {
 	spillBuf    []uint64
 	spillEnd    int64    // the log's end past this transaction's undo records
 	budgetPages uint64   // Options.DirtyBudget in pages
+	scratch     *os.File // where a read-only heap's transaction spills (viewspill.go)
+	scratchList []uint64 // the pages mapped from scratch
 	clean       []uint64 // committed pages whose private copies are still mapped
 	direct      []uint64 // pages of large objects promoted this commit, written directly (not logged)
 
@@ -609,6 +611,9 @@ func (h *Heap) release() {
 		if f != nil {
 			f.Close()
 		}
+	}
+	if h.scratch != nil {
+		h.scratch.Close()
 	}
 	if h.osFile != nil {
 		h.osFile.Close() // also drops the flock

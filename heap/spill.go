@@ -45,8 +45,8 @@ import (
 //   - Pages past the committed end are spilled without undo: they hold no
 //     committed object.
 //
-// Read-only heaps and views of a checkpoint never write the heap file, so
-// they do not spill.
+// Read-only heaps and views of a checkpoint never write the heap file: they
+// spill to a scratch file instead (viewspill.go).
 
 // maybeSpill spills the dirty pages when there are more than the budget. The
 // barrier calls it before it marks a page, never between marking a page and
@@ -54,21 +54,19 @@ import (
 // anew. A failure is raised as a heap panic (spillError or the heap's fatal
 // error), as any barrier failure is.
 func (h *Heap) maybeSpill() {
-	if uint64(len(h.dirtyList)) < h.budgetPages || !h.canSpill() {
+	if uint64(len(h.dirtyList)) < h.budgetPages || h.fatal != nil {
 		return
 	}
-	if err := h.spill(); err != nil {
+	spill := h.spill
+	if h.opts.Access == ReadOnly || h.readOnly {
+		spill = h.scratchSpill
+	}
+	if err := spill(); err != nil {
 		if h.fatal != nil {
 			panic(h.fatal)
 		}
 		panic(&spillError{err})
 	}
-}
-
-// canSpill reports whether this heap may write a transaction's pages to its
-// file before the transaction commits.
-func (h *Heap) canSpill() bool {
-	return h.opts.Access == ReadWrite && !h.readOnly && h.fatal == nil
 }
 
 func (h *Heap) isSpilled(p uint64) bool { return h.spilled[p>>6]&(1<<(p&63)) != 0 }

@@ -194,3 +194,34 @@ func dataHashes(t testing.TB, path string) [2][32]byte {
 	}
 	return [2][32]byte{sha256.Sum256(heapBytes[dataStart:]), sha256.Sum256(sums)}
 }
+
+// A view (a heap that never commits) spills to a scratch file: its reads
+// see its own pages, and Abort brings back the heap file's.
+func TestViewSpillsToScratch(t *testing.T) {
+	h, _ := newHeapWith(t, spillOptions())
+	makeBallast(t, h, 200)
+	before := dataHashes(t, h.Path())
+	h.SetReadOnly(true)
+	for round := byte(1); round <= 2; round++ {
+		fillBallast(h, 40+round)
+		if h.Stats.Spills == 0 || len(h.scratchList) == 0 {
+			t.Fatal("a view of 200 dirty pages with a budget of 16 did not spill to scratch")
+		}
+		if got := ballastByte(t, h); got != 40+round {
+			t.Fatalf("the view reads %d, want %d", got, 40+round)
+		}
+		h.Abort()
+		if got := ballastByte(t, h); got != 0 {
+			t.Fatalf("after the view the heap reads %d, want 0", got)
+		}
+	}
+	if after := dataHashes(t, h.Path()); after != before {
+		t.Fatal("a view changed the heap's pages")
+	}
+	h.SetReadOnly(false)
+	fillBallast(h, 5)
+	mustCommit(t, h)
+	if got := ballastByte(t, h); got != 5 {
+		t.Fatalf("after the view a commit left %d, want 5", got)
+	}
+}
