@@ -267,7 +267,7 @@ func readRecord(r io.ReaderAt, off, logSize int64, visit func(loggedPage) error)
 			switch {
 			case bad != nil:
 			case p.no < superPages || p.no >= maxPages || (kind == redoRecord && p.no >= rec.st.PageCount):
-				bad = fmt.Errorf("log record %d: page %d is outside the heap (%d pages)", rec.seq, p.no, rec.st.PageCount)
+				bad = fmt.Errorf("log record %d: page %d is outside the heap", rec.seq, p.no)
 			case pageSum(p.no, p.data) != p.sum:
 				bad = fmt.Errorf("log record %d: page %d checksum mismatch", rec.seq, p.no)
 			case visit != nil:
