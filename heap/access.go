@@ -182,8 +182,16 @@ func (h *Heap) remember(o Oop) {
 	h.remembered = append(h.remembered, o)
 }
 
-// markDirty is the page half of the write barrier.
+// markDirty is the page half of the write barrier. The caller writes the
+// page after it returns, before it marks any other: marking may spill the
+// pages marked before (spill.go), which makes them clean again.
 func (h *Heap) markDirty(p uint64) {
+	h.maybeSpill()
+	h.markPage(p)
+}
+
+// markPage marks page p dirty, with no spill.
+func (h *Heap) markPage(p uint64) {
 	w := p >> 6
 	if w < uint64(len(h.dirty)) && h.dirty[w]&(1<<(p&63)) != 0 {
 		return
@@ -198,8 +206,9 @@ func (h *Heap) markDirtyRange(a, n uint64) {
 	if n == 0 {
 		return
 	}
+	h.maybeSpill()
 	for p := a >> pageShift; p <= (a+n-1)>>pageShift; p++ {
-		h.markDirty(p)
+		h.markPage(p)
 	}
 }
 

@@ -64,7 +64,7 @@ func (h *Heap) commit(keep *Oop) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	h.young.reset()
-	if len(h.dirtyList) == 0 && h.state == h.committed {
+	if len(h.dirtyList) == 0 && len(h.spilledList) == 0 && h.state == h.committed {
 		return nil
 	}
 	if err := h.writeDirect(); err != nil {
@@ -72,7 +72,7 @@ func (h *Heap) commit(keep *Oop) error {
 	}
 	slices.Sort(h.dirtyList)
 	if h.beforeCommit != nil {
-		if err := h.beforeCommit(h.dirtyList); err != nil {
+		if err := h.beforeCommit(h.unsaved()); err != nil {
 			h.Abort()
 			if h.fatal != nil {
 				return h.fatal
@@ -83,22 +83,24 @@ func (h *Heap) commit(keep *Oop) error {
 	if err := h.markLogInUse(); err != nil {
 		return err
 	}
+	if err := h.syncSpills(); err != nil {
+		return err
+	}
 	h.state.Seq = h.committed.Seq + 1
 	h.sumBuf = slices.Grow(h.sumBuf[:0], len(h.dirtyList))[:len(h.dirtyList)]
-	h.recBuf = encodeRecord(h.recBuf, &h.state, h.dirtyList, func(p uint64) []byte {
-		return h.mem[p*PageSize : (p+1)*PageSize]
+	w := &recordWriter{f: h.log, off: h.spillEnd, buf: h.recBuf[:0], fail: h.poison}
+	size, err := writeRecord(w, redoRecord, h.state.Seq, &h.state, h.dirtyList, func(p uint64) ([]byte, error) {
+		return h.mem[p*PageSize : (p+1)*PageSize], nil
 	}, h.sumBuf)
-	if _, err := h.log.WriteAt(h.recBuf, h.logEnd); err != nil {
-		return h.poison("appending to log", err)
+	h.recBuf = w.buf
+	if err != nil {
+		return err
 	}
 	if err := h.log.Sync(); err != nil {
 		return h.poison("fsync log", err)
 	}
-	h.logEnd += int64(len(h.recBuf))
-	h.Stats.LogBytes += uint64(len(h.recBuf))
-	if cap(h.recBuf) > maxKeptRecordBuffer {
-		h.recBuf = nil // one large transaction must not hold its buffer for the process's life
-	}
+	h.logEnd = h.spillEnd + size
+	h.Stats.LogBytes += uint64(size)
 	h.Stats.Commits++
 	// Durable. Now bring the heap file up to date.
 	if err := h.ensureFileSize(h.state.PageCount * PageSize); err != nil {
@@ -110,6 +112,7 @@ func (h *Heap) commit(keep *Oop) error {
 	h.keepClean()
 	h.dropPrivate(h.direct) // they equal the file now
 	h.direct = h.direct[:0]
+	h.forgetSpills()
 	h.committed = h.state
 	if h.logEnd > h.opts.LogLimit {
 		return h.checkpointLog(logInUse)
@@ -182,9 +185,6 @@ func (h *Heap) keepClean() {
 	}
 }
 
-// maxKeptRecordBuffer is the largest log-record buffer kept between commits.
-const maxKeptRecordBuffer = 4 << 20
-
 // cleanLimit is how many committed private pages are kept before they are
 // dropped (64 MiB).
 const cleanLimit = 16384
@@ -243,10 +243,27 @@ func (h *Heap) DropCaches() {
 	h.clean = h.clean[:0]
 }
 
+// unsaved answers the dirty pages the BeforeCommit hook has not seen: those
+// that did not spill (a spilled page was shown to it before it spilled, and
+// the file no longer holds its committed contents).
+func (h *Heap) unsaved() []uint64 {
+	if len(h.spilledList) == 0 {
+		return h.dirtyList
+	}
+	return h.firstSpills(h.dirtyList)
+}
+
 // Abort undoes the transaction: every page it wrote shows the committed
-// contents again, and every object it allocated is gone.
+// contents again, and every object it allocated is gone. Pages it spilled
+// are put back in the heap file; if that fails the heap is poisoned
+// (ErrFatal) and recovery puts them back on the next open.
 func (h *Heap) Abort() {
 	h.dropDirty()
+	if h.fatal == nil {
+		// The error is the heap's fatal error, which every later call answers.
+		_ = h.undoSpills()
+	}
+	h.dropScratch()
 	h.dropPrivate(h.direct)
 	h.direct = h.direct[:0]
 	h.remembered = h.remembered[:0]
@@ -259,11 +276,11 @@ func (h *Heap) Abort() {
 // keep (a page, the state); objects allocated and reached by nothing
 // persistent are not a change.
 func (h *Heap) Changed() bool {
-	return len(h.dirtyList) > 0 || len(h.direct) > 0 || len(h.remembered) > 0 || h.state != h.committed
+	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || len(h.direct) > 0 || len(h.remembered) > 0 || h.state != h.committed
 }
 
 // InTransaction reports whether anything has been allocated or written since
 // the last Commit or Abort.
 func (h *Heap) InTransaction() bool {
-	return len(h.dirtyList) > 0 || h.young.used() > wordSize || h.state != h.committed
+	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || len(h.scratchList) > 0 || h.young.used() > wordSize || h.state != h.committed
 }

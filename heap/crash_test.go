@@ -14,7 +14,8 @@ import (
 )
 
 // The crash test: a child process runs a deterministic stream of
-// transactions, printing each one's number after Commit returns; the parent
+// transactions, some larger than its dirty budget (they spill), printing
+// each one's number after Commit returns; the parent
 // kills it with SIGKILL at a random moment, reopens the heap, checks it, and
 // compares it with a simulation of exactly the transactions that committed.
 // Every transaction the child reported must be there, and nothing half-done.
@@ -26,8 +27,22 @@ func crashTx(k uint64) (slot int, cells int, clearSlot int) {
 	return int(k*13) % crashSlots, int(k%7) + 1, int(k*5+3) % crashSlots
 }
 
+// crashBallast is the number of one-page objects a big transaction rewrites:
+// with the child's dirty budget of crashBudget pages, it spills several times.
+const (
+	crashBallast = 96
+	crashBudget  = 16
+)
+
+// crashBig reports whether transaction k is a big one: it rewrites every
+// ballast object, larger than the dirty budget, so it spills.
+func crashBig(k uint64) bool { return k%9 == 4 }
+
 // runCrashTx performs transaction k on the table object.
 func runCrashTx(h *Heap, k uint64) {
+	if crashBig(k) {
+		fillBallast(h, byte(k))
+	}
 	table := h.Root(0)
 	slot, cells, clr := crashTx(k)
 	if k%10 == 0 {
@@ -68,6 +83,15 @@ func expectedSlots(n uint64) [crashSlots]uint64 {
 
 func verifyCrashHeap(t *testing.T, h *Heap, n uint64) {
 	t.Helper()
+	lastBig := uint64(0)
+	for k := uint64(1); k <= n; k++ {
+		if crashBig(k) {
+			lastBig = k
+		}
+	}
+	if got := ballastByte(t, h); got != byte(lastBig) {
+		t.Fatalf("after %d transactions the ballast holds %d, want %d (transaction %d)", n, got, byte(lastBig), lastBig)
+	}
 	want := expectedSlots(n)
 	table := h.Root(0)
 	for i, k := range want {
@@ -106,6 +130,7 @@ func TestCrashChild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	opts := testOptions()
 	opts.LogLimit = 256 << 10 // trim often, so kills land in trims too
+	opts.DirtyBudget = crashBudget * PageSize
 	h, err := Open(path, opts)
 	if err != nil {
 		fmt.Println("open:", err)
@@ -113,9 +138,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	if h.Root(0) == Nil {
 		h.SetRoot(0, h.Alloc(crashSlots, 0, 1, Nil))
-		if err := h.Commit(); err != nil {
-			os.Exit(3)
-		}
+		makeBallast(t, h, crashBallast)
 	}
 	out := bufio.NewWriter(os.Stdout)
 	for k := h.Aux(0) + 1; ; k++ {

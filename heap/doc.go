@@ -35,6 +35,9 @@
 //   - young.go: the young space, scavenging, and promotion at commit.
 //   - alloc.go: the persistent heap's free lists and frontier.
 //   - commit.go: Commit and Abort.
+//   - spill.go: transactions larger than the dirty budget, written ahead
+//     to the heap file with their old contents in undo records.
+//   - viewspill.go: the same for heaps that never commit (read-only, views).
 //   - gc.go: mark-sweep collection, weak objects and ephemerons.
 //   - check.go: the full consistency check.
 //
@@ -45,10 +48,28 @@
 // path.sums (one 8-byte checksum per page). The heap file is little-endian
 // and native-layout; images, not heap files, are the portable format.
 //
+// # Transactions larger than memory
+//
+// A transaction keeps at most Options.DirtyBudget bytes of dirty pages in
+// memory. Beyond it the write barrier spills them: their committed contents
+// go first to the BeforeCommit hook and to an fsynced undo record in the
+// log, then their new contents are written in place to the heap file and
+// the private copies dropped, so the mapping shows the file and reads need
+// no indirection. Commit fsyncs the spilled pages before its redo record;
+// Abort and recovery write the undo records back. The log holds the undo
+// records of at most the one transaction in progress (the first spill trims
+// the log, so no older record can be replayed over a spilled page). Log
+// records are written and read through bounded buffers.
+//
 // # Invariants
 //
 //   - The heap file always holds the last committed state except for
-//     transactions whose records are still in the log; recovery replays those.
+//     transactions whose records are still in the log (recovery replays
+//     those) and the pages the transaction in progress spilled, whose
+//     committed contents an fsynced undo record holds (recovery and Abort
+//     put them back).
+//   - The BeforeCommit hook sees each page a transaction overwrites once,
+//     before its committed contents leave the heap file.
 //   - While the superblocks' log mark says the log is empty, it holds no
 //     record newer than them: the mark is set to "in use" before the first
 //     append, so a log missing where it may have held records is noticed.

@@ -97,6 +97,10 @@ func AsHeapPanic(r any) (error, bool) {
 		return e, true
 	case boundsError:
 		return e, true
+	case *spillError:
+		return e, true
+	case *fatalError:
+		return e, true
 	}
 	return nil, false
 }

@@ -45,6 +45,11 @@ type Options struct {
 	// LogLimit is the log size past which a commit fsyncs the heap file and
 	// trims the log. Default 16 MiB.
 	LogLimit int64
+	// DirtyBudget is how many bytes of dirty pages a transaction keeps in
+	// memory; beyond it they are written ahead to the heap file, their old
+	// contents saved first (spill.go), so a transaction of any size runs in
+	// bounded memory. Default 64 MiB.
+	DirtyBudget uint64
 	// WrapFile, when set, wraps each file the heap opens (FileHeap, FileLog,
 	// FileSums). Tests use it to inject failing writes and fsyncs.
 	WrapFile func(which string, f File) File
@@ -62,6 +67,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.LogLimit == 0 {
 		o.LogLimit = 16 << 20
+	}
+	if o.DirtyBudget == 0 {
+		o.DirtyBudget = 64 << 20
 	}
 }
 
@@ -92,8 +100,16 @@ type Heap struct {
 	verified  []uint64 // per page: checksum verified since open
 	dirty     []uint64 // per page: written by this transaction
 	dirtyList []uint64
-	clean     []uint64 // committed pages whose private copies are still mapped
-	direct    []uint64 // pages of large objects promoted this commit, written directly (not logged)
+	spilled   []uint64 // per page: spilled by this transaction (spill.go)
+
+	spilledList []uint64 // the pages spilled by this transaction
+	spillBuf    []uint64
+	spillEnd    int64    // the log's end past this transaction's undo records
+	budgetPages uint64   // Options.DirtyBudget in pages
+	scratch     *os.File // where a read-only heap's transaction spills (viewspill.go)
+	scratchList []uint64 // the pages mapped from scratch
+	clean       []uint64 // committed pages whose private copies are still mapped
+	direct      []uint64 // pages of large objects promoted this commit, written directly (not logged)
 
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
@@ -123,6 +139,7 @@ type Stats struct {
 	YoungBytes    uint64 // bytes allocated in the young space
 	PromotedBytes uint64 // bytes copied from the young space into the heap
 	Scavenges     uint64
+	Spills        uint64 // times a transaction's dirty pages were written ahead
 }
 
 func heapFiles(path string) (logPath, sumsPath string) { return path + ".log", path + ".sums" }
@@ -179,7 +196,7 @@ func Create(path string, opts Options) (*Heap, error) {
 // its cost does not depend on the heap's size.
 func Open(path string, opts Options) (_ *Heap, err error) {
 	opts.setDefaults()
-	h := &Heap{path: path, opts: opts, hash: 0x9E3779B9}
+	h := &Heap{path: path, opts: opts, hash: 0x9E3779B9, budgetPages: max(1, opts.DirtyBudget/PageSize)}
 	defer func() {
 		if err != nil {
 			h.release()
@@ -375,57 +392,76 @@ func (h *Heap) recover() error {
 		return err
 	}
 	var replay []*record // the records the heap file lacks, in order
+	var undo []*record   // the undo records of the transaction that did not commit
 	next := h.state.Seq + 1
 	for _, rec := range recs {
-		if rec.seq < next {
-			continue // already in the heap file
+		if rec.kind == undoRecord || rec.seq < next {
+			continue // undo records are sorted out below; older ones are in the heap file
 		}
 		if rec.seq != next {
-			return &CorruptError{File: logName, Page: -1, Offset: -1,
+			return &CorruptError{File: logName, Page: -1, Offset: rec.off,
 				Msg: fmt.Sprintf("log jumps from transaction %d to %d", next-1, rec.seq)}
 		}
 		replay = append(replay, rec)
 		next++
+	}
+	for _, rec := range recs {
+		switch {
+		case rec.kind != undoRecord || rec.seq < next:
+		case rec.seq == next:
+			undo = append(undo, rec)
+		default:
+			return &CorruptError{File: logName, Page: -1, Offset: rec.off,
+				Msg: fmt.Sprintf("undo record of transaction %d after transaction %d", rec.seq, next-1)}
+		}
 	}
 	if h.opts.Access == ReadOnly {
 		if len(replay) > 0 {
 			return fmt.Errorf("%w: %s holds committed transactions %d to %d, which are not in the heap file yet",
 				ErrNeedsRecovery, logName, replay[0].seq, replay[len(replay)-1].seq)
 		}
+		if len(undo) > 0 {
+			return fmt.Errorf("%w: transaction %d was writing its pages ahead to the heap file when it stopped, and %s holds what must be put back",
+				ErrNeedsRecovery, undo[0].seq, logName)
+		}
 		return nil // the log holds only what the heap file has, and a torn tail: nothing to write
 	}
+	// Redo first: the undo records hold the contents the last redo record left.
 	for _, rec := range replay {
-		if err := h.applyPages(rec.st.PageCount, rec.pages); err != nil {
+		if err := h.ensureFileSize(rec.st.PageCount * PageSize); err != nil {
 			return err
+		}
+		if _, err := readRecord(h.log, rec.off, fi.Size(), h.applyPage); err != nil {
+			return &CorruptError{File: logName, Page: -1, Offset: rec.off, Msg: err.Error()}
 		}
 		h.state = rec.st
 	}
+	for _, rec := range undo {
+		if _, err := readRecord(h.log, rec.off, fi.Size(), h.applyPage); err != nil {
+			return &CorruptError{File: logName, Page: -1, Offset: rec.off, Msg: err.Error()}
+		}
+	}
 	h.committed = h.state
-	if len(replay) > 0 || good != fi.Size() || fi.Size() > 0 {
+	if len(replay) > 0 || len(undo) > 0 || good != fi.Size() || fi.Size() > 0 {
 		// Make the replayed state the superblock's and start an empty log.
 		return h.checkpointLog(logInUse)
 	}
 	return nil
 }
 
-// applyPages writes logged page images to the heap file and their sums to the
-// checksum table, growing the file first if the transaction grew the heap.
-func (h *Heap) applyPages(pageCount uint64, pages []loggedPage) error {
-	if err := h.ensureFileSize(pageCount * PageSize); err != nil {
-		return err
+// applyPage writes a logged page image to the heap file and its checksum to
+// the checksum table.
+func (h *Heap) applyPage(p loggedPage) error {
+	if _, err := h.file.WriteAt(p.data, int64(p.no)*PageSize); err != nil {
+		return h.poison("writing heap page", err)
 	}
 	var sb [8]byte
-	for _, p := range pages {
-		if _, err := h.file.WriteAt(p.data, int64(p.no)*PageSize); err != nil {
-			return h.poison("writing heap page", err)
-		}
-		binary.LittleEndian.PutUint64(sb[:], p.sum)
-		if _, err := h.sums.WriteAt(sb[:], int64(p.no)*8); err != nil {
-			return h.poison("writing page checksum", err)
-		}
-		h.Stats.HeapBytes += PageSize
-		h.Stats.PagesWritten++
+	binary.LittleEndian.PutUint64(sb[:], p.sum)
+	if _, err := h.sums.WriteAt(sb[:], int64(p.no)*8); err != nil {
+		return h.poison("writing page checksum", err)
 	}
+	h.Stats.HeapBytes += PageSize
+	h.Stats.PagesWritten++
 	return nil
 }
 
@@ -476,7 +512,7 @@ func (h *Heap) checkpointLog(mark logMark) error {
 	if err := h.log.Sync(); err != nil {
 		return h.poison("fsync log", err)
 	}
-	h.logEnd = 0
+	h.logEnd, h.spillEnd = 0, 0
 	return nil
 }
 
@@ -530,14 +566,14 @@ func (h *Heap) Err() error { return h.fatal }
 // the same whatever the heap's size and growth never reallocates them.
 func (h *Heap) mapBitmaps() error {
 	words := (h.opts.Reserve/PageSize + 63) / 64
-	m, err := unix.Mmap(-1, 0, int(2*words*8), unix.PROT_READ|unix.PROT_WRITE,
+	m, err := unix.Mmap(-1, 0, int(3*words*8), unix.PROT_READ|unix.PROT_WRITE,
 		unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_NORESERVE)
 	if err != nil {
 		return fmt.Errorf("reserving page bitmaps: %w", err)
 	}
 	h.bitmapMem = m
-	all := unsafe.Slice((*uint64)(unsafe.Pointer(&m[0])), 2*words)
-	h.verified, h.dirty = all[:words:words], all[words:]
+	all := unsafe.Slice((*uint64)(unsafe.Pointer(&m[0])), 3*words)
+	h.verified, h.dirty, h.spilled = all[:words:words], all[words:2*words:2*words], all[2*words:]
 	return nil
 }
 
@@ -569,12 +605,15 @@ func (h *Heap) release() {
 	h.young.release()
 	if h.bitmapMem != nil {
 		unix.Munmap(h.bitmapMem)
-		h.bitmapMem, h.verified, h.dirty = nil, nil, nil
+		h.bitmapMem, h.verified, h.dirty, h.spilled = nil, nil, nil, nil
 	}
 	for _, f := range []File{h.log, h.sums} {
 		if f != nil {
 			f.Close()
 		}
+	}
+	if h.scratch != nil {
+		h.scratch.Close()
 	}
 	if h.osFile != nil {
 		h.osFile.Close() // also drops the flock

@@ -201,7 +201,7 @@ func TestCacheInvalidatorRunsAfterEveryEvent(t *testing.T) {
 	h.SetRoot(1, Nil)
 	h.Abort()
 	expect("abort", 3)
-	if err := h.Install(nil, h.CommittedState()); err != nil {
+	if err := h.InstallState(h.CommittedState()); err != nil {
 		t.Fatal(err)
 	}
 	expect("install", 4)

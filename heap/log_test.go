@@ -31,7 +31,7 @@ func loggedHeap(t *testing.T, n int) (string, []int64) {
 	}
 	var offs []int64
 	for off := int64(0); off < fi.Size(); {
-		rec, err := readRecord(f, off, fi.Size())
+		rec, err := readRecord(f, off, fi.Size(), nil)
 		if err != nil {
 			t.Fatalf("the crashed heap's log at %d: %v", off, err)
 		}

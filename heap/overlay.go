@@ -84,14 +84,11 @@ func ValidateState(s State) error {
 	return st.validate()
 }
 
-// Install writes the given page contents and makes st the state, as part of
-// the current transaction (nothing else may be in it). Commit makes it
-// durable atomically; the transaction's sequence number stays monotonic.
-//
-// Every page it overwrites is verified first, as any write is: a damaged
-// page or checksum table is answered as a *CorruptError, never a panic. On
-// any error the caller must Abort: some pages may have been installed.
-func (h *Heap) Install(pages map[uint64][]byte, st State) error {
+// InstallState begins installing a saved state: it makes st the state of
+// the current transaction (nothing else may be in it), keeping the sequence
+// number monotonic. InstallPage then writes the saved pages; Commit makes all
+// of it durable atomically. On any error the caller must Abort.
+func (h *Heap) InstallState(st State) error {
 	defer h.invalidateCaches()
 	if h.InTransaction() {
 		return fmt.Errorf("heap: Install inside a transaction")
@@ -101,28 +98,31 @@ func (h *Heap) Install(pages map[uint64][]byte, st State) error {
 	}
 	var s state
 	s.decode(st)
-	if s.PageCount*PageSize > h.fileSize {
-		if err := h.ensureFileSize(s.PageCount * PageSize); err != nil {
-			return err
-		}
-	}
-	err := Catch(func() error {
-		for p, data := range pages {
-			if p < FirstDataPage || p >= h.fileSize/PageSize || len(data) != PageSize {
-				return fmt.Errorf("heap: cannot install page %d", p)
-			}
-			h.markDirty(p)
-			copy(unsafe.Slice((*byte)(unsafe.Add(h.base, p*PageSize)), PageSize), data)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := h.ensureFileSize(s.PageCount * PageSize); err != nil {
 		return err
 	}
 	seq := h.state.Seq
 	h.state = s
 	h.state.Seq = seq
 	return nil
+}
+
+// InstallPage writes data as page p's contents, as part of the transaction
+// InstallState began. It goes through the write barrier like any store, so
+// an install larger than the dirty budget spills (spill.go) and needs no
+// more memory than the budget. The page it overwrites is verified first, as
+// any written page is: a damaged page or checksum table is answered as a
+// *CorruptError, never a panic.
+func (h *Heap) InstallPage(p uint64, data []byte) error {
+	defer h.invalidateCaches()
+	if p < FirstDataPage || p >= h.fileSize/PageSize || len(data) != PageSize {
+		return fmt.Errorf("heap: cannot install page %d", p)
+	}
+	return Catch(func() error {
+		h.markDirty(p)
+		copy(unsafe.Slice((*byte)(unsafe.Add(h.base, p*PageSize)), PageSize), data)
+		return nil
+	})
 }
 
 // SetReadOnly makes every Commit fail while on is true. Used to look at a

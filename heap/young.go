@@ -248,6 +248,7 @@ func (h *Heap) promote(keep *Oop) error {
 		w1 := *(*uint64)(unsafe.Add(q, 8))
 		if h0Flags(w0)&flagForwarded != 0 {
 			*p = Oop(w1)
+			h.rewrote(p)
 			return
 		}
 		size := objectSize(h0Ptrs(w0), h1Bytes(w1))
@@ -269,6 +270,7 @@ func (h *Heap) promote(keep *Oop) error {
 		*(*uint64)(unsafe.Add(q, 8)) = uint64(n)
 		queue = append(queue, n)
 		*p = n
+		h.rewrote(p)
 	}
 	h.forEachYoungRoot(fwd)
 	if keep != nil {
@@ -287,10 +289,25 @@ func (h *Heap) promote(keep *Oop) error {
 		return failed
 	}
 	for _, o := range h.remembered {
+		h.markDirty(uint64(o) >> pageShift) // it may have spilled since it was remembered
 		*(*uint64)(unsafe.Add(h.base, uint64(o))) &^= flagRemembered << 32
 	}
 	h.remembered = h.remembered[:0]
 	return nil
+}
+
+// rewrote marks dirty again the page of a persistent word promotion has just
+// rewritten, if a spill has made it clean since it was marked: the
+// allocations between marking a page and rewriting its fields may spill
+// (spill.go). Words outside the mapping (roots, a kept oop) need nothing.
+func (h *Heap) rewrote(w *Oop) {
+	a := uintptr(unsafe.Pointer(w))
+	if a < uintptr(h.base) || a >= uintptr(h.base)+uintptr(len(h.mem)) {
+		return
+	}
+	if p := uint64(a-uintptr(h.base)) >> pageShift; h.isSpilled(p) {
+		h.markDirty(p)
+	}
 }
 
 // SetIdentityHash gives a young object the identity hash it had elsewhere

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -386,33 +387,50 @@ func (c *checkpoints) push(name string, intent *rollbackIntent) error {
 	return nil
 }
 
-// plan reads and verifies everything that rolling back to (or looking at)
-// checkpoint k uses, and answers the pages to install: the saved pages of the
-// deltas from the newest down to k, older copies winning.
-func (c *checkpoints) plan(k int, progress func(done, total int)) (map[uint64][]byte, error) {
+// verify reads and verifies everything that rolling back to (or looking
+// at) checkpoint k uses: the saved pages of the deltas from the newest down to
+// k. It holds none of them: installPages reads them again.
+func (c *checkpoints) verify(k int, progress func(done, total int)) error {
 	n := len(c.idx.cps)
 	target := c.idx.cps[k]
-	pages := map[uint64][]byte{}
 	for i := n - 1; i >= k; i-- {
 		cp := c.idx.cps[i]
 		if cp.damage != nil {
 			if i == k {
-				return nil, fmt.Errorf("checkpoint %q cannot be used: %v", cp.Name, cp.damage)
+				return fmt.Errorf("checkpoint %q cannot be used: %v", cp.Name, cp.damage)
 			}
-			return nil, fmt.Errorf("checkpoint %q cannot be used: checkpoint %q, whose saved pages it needs, is damaged: %v", target.Name, cp.Name, cp.damage)
+			return fmt.Errorf("checkpoint %q cannot be used: checkpoint %q, whose saved pages it needs, is damaged: %v", target.Name, cp.Name, cp.damage)
 		}
-		got, err := c.readDelta(i)
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint %q cannot be used: %w", target.Name, err)
-		}
-		for p, data := range got {
-			pages[p] = data
+		if err := c.visitDelta(i, func(uint64, []byte) error { return nil }); err != nil {
+			return fmt.Errorf("checkpoint %q cannot be used: %w", target.Name, err)
 		}
 		if progress != nil {
 			progress(n-i, n-k)
 		}
 	}
-	return pages, nil
+	return nil
+}
+
+// install makes checkpoint k's state and pages the current transaction's
+// (verify first): the saved pages of the deltas from the newest down to k,
+// each written over the newer copies, so the older copies win. The pages go
+// one at a time through the heap's write barrier, so an install larger than
+// the heap's dirty budget spills like any large transaction, and memory
+// stays bounded. keepAux, when set, runs after the state is installed and
+// before any page is, to restore the words the present keeps.
+func (c *checkpoints) install(k int, keepAux func()) error {
+	if err := c.h.InstallState(c.idx.cps[k].State); err != nil {
+		return err
+	}
+	if keepAux != nil {
+		keepAux()
+	}
+	for i := len(c.idx.cps) - 1; i >= k; i-- {
+		if err := c.visitDelta(i, c.h.InstallPage); err != nil {
+			return fmt.Errorf("checkpoint %q cannot be used: %w", c.idx.cps[k].Name, err)
+		}
+	}
+	return nil
 }
 
 // deltaLength answers checkpoint i's committed delta length.
@@ -427,18 +445,11 @@ func (c *checkpoints) deltaLength(i int) int64 {
 	}
 }
 
-// readDelta reads and verifies every saved page of checkpoint i's delta
-// (visitDelta), and answers them.
-func (c *checkpoints) readDelta(i int) (map[uint64][]byte, error) {
-	pages := map[uint64][]byte{}
-	err := c.visitDelta(i, func(p uint64, data []byte) { pages[p] = data })
-	return pages, err
-}
-
 // visitDelta reads and verifies every saved page of checkpoint i's delta,
-// handing each to f: each record's checksum, its decompression, and that the
-// page lies inside the checkpoint's heap (the only pages ever saved for it).
-func (c *checkpoints) visitDelta(i int, f func(p uint64, data []byte)) error {
+// handing each to f in page order, one at a time: each record's checksum, its
+// decompression, and that the page lies inside the checkpoint's heap (the
+// only pages ever saved for it). An error from f stops it.
+func (c *checkpoints) visitDelta(i int, f func(p uint64, data []byte) error) error {
 	cp := c.idx.cps[i]
 	d, err := openDelta(c.deltaPath(cp.ID), cp.Nonce, c.deltaLength(i))
 	if err != nil {
@@ -446,7 +457,7 @@ func (c *checkpoints) visitDelta(i int, f func(p uint64, data []byte)) error {
 	}
 	defer d.close()
 	limit := heap.PageCountOf(cp.State)
-	for p := range d.pages {
+	for _, p := range slices.Sorted(maps.Keys(d.pages)) {
 		if p < heap.FirstDataPage || p >= limit {
 			return fmt.Errorf("%s: a saved page %d, outside checkpoint %q's heap of %d pages", d.path, p, cp.Name, limit)
 		}
@@ -454,7 +465,9 @@ func (c *checkpoints) visitDelta(i int, f func(p uint64, data []byte)) error {
 		if err != nil {
 			return err
 		}
-		f(p, data)
+		if err := f(p, data); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -466,11 +479,10 @@ func (c *checkpoints) lookAt(name string) error {
 	if err != nil {
 		return err
 	}
-	pages, err := c.plan(k, nil)
-	if err != nil {
+	if err := c.verify(k, nil); err != nil {
 		return err
 	}
-	return c.h.Install(pages, c.idx.cps[k].State)
+	return c.install(k, nil)
 }
 
 // keptPrefix starts the name of the checkpoint a rollback keeps the present
@@ -550,20 +562,22 @@ func (c *checkpoints) rollback(name string, progress func(done, total int)) (str
 // as checkpoint kept with the intent recorded, and commits checkpoint k's
 // pages and state. On failure the world is as it was, and kept is forgotten.
 func (c *checkpoints) commitRollback(k int, kept string, progress func(done, total int)) error {
-	pages, err := c.plan(k, progress)
-	if err != nil {
+	if err := c.verify(k, progress); err != nil {
 		return err
 	}
 	// The delta words belong to the present, not to k's saved state: P's
-	// delta is the newest whatever k's state recorded.
+	// delta is the newest whatever k's state recorded. They are restored
+	// before any page is installed, since a spill saves pages into P's delta
+	// and records its length.
 	nonce, length := c.h.Aux(auxDeltaNonce), c.h.Aux(auxDeltaLen)
 	if err := c.push(kept, &rollbackIntent{Seq: c.h.Info().Seq}); err != nil {
 		return err
 	}
-	err = c.h.Install(pages, c.idx.cps[k].State)
-	if err == nil {
+	err := c.install(k, func() {
 		c.h.SetAux(auxDeltaNonce, nonce)
 		c.h.SetAux(auxDeltaLen, length)
+	})
+	if err == nil {
 		err = c.h.Commit()
 	}
 	if err != nil {
@@ -667,29 +681,24 @@ func (c *checkpoints) merge(j int) (*deltaFile, error) {
 			return nil, fmt.Errorf("checkpoint %q cannot be deleted: checkpoint %q is damaged (%v), and the older checkpoints need its saved pages", cp.Name, x.Name, x.damage)
 		}
 	}
-	pages, err := c.readDelta(j)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %q cannot be deleted: %w", cp.Name, err)
-	}
 	pd, err := openDelta(c.deltaPath(prev.ID), prev.Nonce, prev.DeltaLen)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %q cannot be deleted: checkpoint %q: %w", cp.Name, prev.Name, err)
 	}
 	limit := heap.PageCountOf(prev.State)
-	copied := slices.Sorted(func(yield func(uint64) bool) {
-		for p := range pages {
-			if p < limit && !pd.has(p) && !yield(p) {
-				return
-			}
+	copied := 0
+	err = c.visitDelta(j, func(p uint64, data []byte) error {
+		if p >= limit || pd.has(p) {
+			return nil
 		}
+		copied++
+		return pd.append(c.enc, p, data)
 	})
-	for _, p := range copied {
-		if err := pd.append(c.enc, p, pages[p]); err != nil {
-			pd.close()
-			return nil, err
-		}
+	if err != nil {
+		pd.close()
+		return nil, fmt.Errorf("checkpoint %q cannot be deleted: %w", cp.Name, err)
 	}
-	if len(copied) > 0 {
+	if copied > 0 {
 		if err := c.syncFile(pd.f, pd.path); err != nil {
 			pd.close()
 			return nil, err
@@ -717,7 +726,7 @@ func (c *checkpoints) check() []string {
 		if i == len(c.idx.cps)-1 && c.broken != nil {
 			continue // reported above
 		}
-		if err := c.visitDelta(i, func(uint64, []byte) {}); err != nil {
+		if err := c.visitDelta(i, func(uint64, []byte) error { return nil }); err != nil {
 			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))
 		}
 	}

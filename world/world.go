@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,11 +65,34 @@ func Open(dir string, out io.Writer) (*World, error) { return open(dir, heap.Rea
 // interrupted rollback needs no writing: see checkpoints.resumeRollback.)
 func OpenReadOnly(dir string, out io.Writer) (*World, error) { return open(dir, heap.ReadOnly, out) }
 
+// DirtyBudgetEnv names the environment variable that sets, in MiB, how much
+// of a transaction's changed pages stay in memory before they are written
+// ahead to the heap file (heap.Options.DirtyBudget; default 64). Lower it to
+// run under a tight memory limit.
+const DirtyBudgetEnv = "PSYCHE_DIRTY_BUDGET"
+
+// heapOptions answers the options a world's heap is opened with.
+func heapOptions(access heap.Access) (heap.Options, error) {
+	o := heap.Options{Access: access}
+	if v := os.Getenv(DirtyBudgetEnv); v != "" {
+		mib, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || mib == 0 {
+			return o, fmt.Errorf("%s=%q: want a number of MiB, at least 1", DirtyBudgetEnv, v)
+		}
+		o.DirtyBudget = mib << 20
+	}
+	return o, nil
+}
+
 func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 	if !Exists(dir) {
 		return nil, fmt.Errorf("%s: no world here (create one with: psyche new %s)", dir, dir)
 	}
-	h, err := heap.Open(HeapPath(dir), heap.Options{Access: access})
+	opts, err := heapOptions(access)
+	if err != nil {
+		return nil, err
+	}
+	h, err := heap.Open(HeapPath(dir), opts)
 	if err != nil {
 		if errors.Is(err, heap.ErrLocked) {
 			return nil, fmt.Errorf("world %s is open in another process", dir)
