@@ -45,6 +45,11 @@ type Options struct {
 	// LogLimit is the log size past which a commit fsyncs the heap file and
 	// trims the log. Default 16 MiB.
 	LogLimit int64
+	// ObjectLimit is the largest object, in bytes, Alloc makes. Default: the
+	// reserved range. Large objects live in the heap file, not in memory, so
+	// the disk bounds them too: Alloc refuses one that would leave less than
+	// 64 MiB free on the heap's file system.
+	ObjectLimit uint64
 	// WrapFile, when set, wraps each file the heap opens (FileHeap, FileLog,
 	// FileSums). Tests use it to inject failing writes and fsyncs.
 	WrapFile func(which string, f File) File
@@ -62,6 +67,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.LogLimit == 0 {
 		o.LogLimit = 16 << 20
+	}
+	if o.ObjectLimit == 0 {
+		o.ObjectLimit = o.Reserve
 	}
 }
 
@@ -88,12 +96,17 @@ type Heap struct {
 	committed state   // as of the last commit
 	superMark logMark // the log mark the superblocks on disk hold
 
-	bitmapMem []byte   // the mapping behind verified and dirty
-	verified  []uint64 // per page: checksum verified since open
-	dirty     []uint64 // per page: written by this transaction
-	dirtyList []uint64
-	clean     []uint64 // committed pages whose private copies are still mapped
-	direct    []uint64 // pages of large objects promoted this commit, written directly (not logged)
+	bitmapMem  []byte   // the mapping behind verified, dirty and directBits
+	verified   []uint64 // per page: checksum verified since open
+	dirty      []uint64 // per page: written by this transaction (through the mapping)
+	directBits []uint64 // per page: a page of a large object made this transaction (large.go)
+	dirtyList  []uint64 // the dirty pages that are not direct: the log record's pages
+	clean      []uint64 // committed pages whose private copies are still mapped
+
+	large         []largeRun // this transaction's large objects
+	directPrivate []uint64   // their pages written through the mapping
+	pendingFrom   uint64     // start of the direct pwrites not yet written back
+	pendingBytes  uint64     // and their size
 
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
@@ -103,7 +116,8 @@ type Heap struct {
 	invalidate   func()
 	readOnly     bool
 
-	logEnd   int64
+	logEnd     int64
+	logMaxPage uint64 // the highest page a record in the log holds
 	recBuf   []byte   // the log record being written, kept for reuse
 	sumBuf   []uint64 // the dirty pages' checksums, in dirtyList order
 	sumBytes []byte
@@ -122,6 +136,7 @@ type Stats struct {
 	PagesWritten  uint64
 	YoungBytes    uint64 // bytes allocated in the young space
 	PromotedBytes uint64 // bytes copied from the young space into the heap
+	LargeBytes    uint64 // bytes of large objects made in the heap file
 	Scavenges     uint64
 }
 
@@ -221,6 +236,14 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	if want := h.state.PageCount * PageSize; h.fileSize < want {
 		return nil, &CorruptError{File: path, Page: int64(h.fileSize / PageSize), Offset: int64(h.fileSize),
 			Msg: fmt.Sprintf("heap file truncated: %d bytes, the heap needs %d", h.fileSize, want)}
+	}
+	// Past the committed heap the file holds nothing but what a large
+	// object's transaction wrote before a crash cut it: give it back.
+	if opts.Access == ReadWrite {
+		h.releaseSpace()
+		if err := h.Err(); err != nil {
+			return nil, err
+		}
 	}
 	if h.fileSize > opts.Reserve {
 		return nil, fmt.Errorf("%w: heap file of %d bytes exceeds the reserved range of %d", ErrOutOfMemory, h.fileSize, opts.Reserve)
@@ -477,6 +500,7 @@ func (h *Heap) checkpointLog(mark logMark) error {
 		return h.poison("fsync log", err)
 	}
 	h.logEnd = 0
+	h.logMaxPage = 0
 	return nil
 }
 
@@ -530,14 +554,14 @@ func (h *Heap) Err() error { return h.fatal }
 // the same whatever the heap's size and growth never reallocates them.
 func (h *Heap) mapBitmaps() error {
 	words := (h.opts.Reserve/PageSize + 63) / 64
-	m, err := unix.Mmap(-1, 0, int(2*words*8), unix.PROT_READ|unix.PROT_WRITE,
+	m, err := unix.Mmap(-1, 0, int(3*words*8), unix.PROT_READ|unix.PROT_WRITE,
 		unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_NORESERVE)
 	if err != nil {
 		return fmt.Errorf("reserving page bitmaps: %w", err)
 	}
 	h.bitmapMem = m
-	all := unsafe.Slice((*uint64)(unsafe.Pointer(&m[0])), 2*words)
-	h.verified, h.dirty = all[:words:words], all[words:]
+	all := unsafe.Slice((*uint64)(unsafe.Pointer(&m[0])), 3*words)
+	h.verified, h.dirty, h.directBits = all[:words:words], all[words:2*words:2*words], all[2*words:]
 	return nil
 }
 
@@ -569,7 +593,7 @@ func (h *Heap) release() {
 	h.young.release()
 	if h.bitmapMem != nil {
 		unix.Munmap(h.bitmapMem)
-		h.bitmapMem, h.verified, h.dirty = nil, nil, nil
+		h.bitmapMem, h.verified, h.dirty, h.directBits = nil, nil, nil, nil
 	}
 	for _, f := range []File{h.log, h.sums} {
 		if f != nil {
