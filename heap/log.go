@@ -184,20 +184,35 @@ func scanLog(r io.ReaderAt, logSize int64, logName string) ([]*record, int64, er
 			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off, Msg: err.Error()}
 		}
 		// A crash tears only the record being written, the last one: a bad
-		// record with anything valid after it, or whose own header says it
-		// ends before the log does, is damage. Skipping it would drop the
-		// committed transactions after it.
+		// record with a valid record after it, or with the header of a later
+		// record (itself torn) where its own header says it ends, is damage.
+		// Skipping it would drop the committed transactions after it. Other
+		// bytes after a torn record (zeros of a file extended but never
+		// written, garbage) are no record, and are ignored.
 		if next := findRecordAfter(r, off+1, logSize, minSeq); next >= 0 {
 			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off,
 				Msg: fmt.Sprintf("damaged record (%v) followed by a good record at offset %d", err, next)}
 		}
-		if _, size, herr := readHeader(r, off, logSize); herr == nil && off+size < logSize {
+		if _, size, herr := readHeader(r, off, logSize); herr == nil && laterHeaderAt(r, off+size, logSize, minSeq+1) {
 			return nil, off, &CorruptError{File: logName, Page: -1, Offset: off,
-				Msg: fmt.Sprintf("damaged record (%v) followed by %d more bytes: only the last record can be torn by a crash", err, logSize-off-size)}
+				Msg: fmt.Sprintf("damaged record (%v) followed by a later record at offset %d: only the last record can be torn by a crash", err, off+size)}
 		}
 		break
 	}
 	return recs, off, nil
+}
+
+// laterHeaderAt reports whether a record header of transaction minSeq or
+// later starts at off, whether or not the rest of that record is intact.
+func laterHeaderAt(r io.ReaderAt, off, logSize int64, minSeq uint64) bool {
+	if _, _, err := readHeader(r, off, logSize); err != nil {
+		return false
+	}
+	var seq [8]byte
+	if _, err := r.ReadAt(seq[:], off+8); err != nil {
+		return false
+	}
+	return binary.LittleEndian.Uint64(seq[:]) >= minSeq
 }
 
 // findRecordAfter looks for a valid record of transaction minSeq or later

@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -135,5 +136,48 @@ func TestLogGapChangesNothing(t *testing.T) {
 	}
 	if !sameHashes(before, heapFileHashes(t, path)) {
 		t.Fatal("a log with a gap was partly replayed")
+	}
+}
+
+// TestTornTailFollowedByJunk: bytes after a torn last record that do not
+// start a later record (zeros of a file extended but never written,
+// garbage) are no record: the torn tail is discarded and every committed
+// transaction before it is kept.
+func TestTornTailFollowedByJunk(t *testing.T) {
+	for _, junk := range []struct {
+		name  string
+		bytes []byte
+	}{
+		{"zeros", make([]byte, 8192)},
+		{"garbage", bytes.Repeat([]byte("not a record "), 700)},
+	} {
+		t.Run(junk.name, func(t *testing.T) {
+			path, offs := loggedHeap(t, 3)
+			log := path + ".log"
+			if err := os.Truncate(log, offs[2]+firstPageData); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write(junk.bytes); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			h, err := openT(t, path)
+			if err != nil {
+				t.Fatalf("a torn tail followed by %s: %v", junk.name, err)
+			}
+			defer h.Close()
+			for k := 1; k <= 2; k++ {
+				if got := len(listValues(h, h.Root(k-1))); got != 10*k {
+					t.Errorf("transaction %d: root %d holds %d cells, want %d", k, k-1, got, 10*k)
+				}
+			}
+			if h.Root(2) != Nil {
+				t.Error("the torn transaction was applied")
+			}
+		})
 	}
 }
