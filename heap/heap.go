@@ -117,13 +117,13 @@ type Heap struct {
 	readOnly     bool
 
 	logEnd     int64
-	logMaxPage uint64 // the highest page a record in the log holds
-	recBuf   []byte   // the log record being written, kept for reuse
-	sumBuf   []uint64 // the dirty pages' checksums, in dirtyList order
-	sumBytes []byte
-	fatal    error
-	closed   bool
-	hash     uint32
+	logMaxPage uint64   // the highest page a record in the log holds
+	recBuf     []byte   // the log record being written, kept for reuse
+	sumBuf     []uint64 // the dirty pages' checksums, in dirtyList order
+	sumBytes   []byte
+	fatal      error
+	closed     bool
+	hash       uint32
 
 	Stats Stats
 }
@@ -137,6 +137,7 @@ type Stats struct {
 	YoungBytes    uint64 // bytes allocated in the young space
 	PromotedBytes uint64 // bytes copied from the young space into the heap
 	LargeBytes    uint64 // bytes of large objects made in the heap file
+	ReusedPages   uint64 // pages of the committed heap that large objects were placed in
 	Scavenges     uint64
 }
 

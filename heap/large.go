@@ -279,6 +279,7 @@ func (h *Heap) prepareRun(first, end, filePages uint64) error {
 		if err := h.protectReused(reused); err != nil {
 			return err
 		}
+		h.Stats.ReusedPages += uint64(len(reused))
 	}
 	// Pages past the file's end read as zeros already; the others may hold
 	// an old object or a direct write that never committed.
