@@ -42,9 +42,22 @@ func (h *Heap) touch(p uint64) {
 	h.verified[p>>6] |= 1 << (p & 63)
 }
 
-// verifyPage compares page p, as the file holds it, with its stored checksum.
+// verifyPage compares page p, as the file holds it, with its stored
+// checksum. It reads the page with pread, not through the mapping: a fault
+// on a page the cache lacks reads the kernel's whole readahead window
+// around it (megabytes), a pread only what a reader's pattern calls for, so
+// reading one byte of a large object reads about a page from the disk,
+// while a sequential scan still gets the readahead it needs. The page is
+// then in the cache, and the mapping's fault on it reads nothing more.
 func (h *Heap) verifyPage(p uint64) error {
-	data := h.mem[p*PageSize : (p+1)*PageSize]
+	if h.pageBuf == nil {
+		h.pageBuf = make([]byte, PageSize)
+	}
+	data := h.pageBuf
+	if _, err := h.file.ReadAt(data, int64(p*PageSize)); err != nil {
+		return &CorruptError{File: h.path, Page: int64(p), Offset: int64(p * PageSize),
+			Msg: fmt.Sprintf("cannot read the page: %v", err)}
+	}
 	want, err := h.storedSum(p)
 	if err != nil {
 		return err

@@ -121,6 +121,7 @@ type Heap struct {
 	recBuf     []byte   // the log record being written, kept for reuse
 	sumBuf     []uint64 // the dirty pages' checksums, in dirtyList order
 	sumBytes   []byte
+	pageBuf    []byte // a page read to verify it
 	fatal      error
 	closed     bool
 	hash       uint32
