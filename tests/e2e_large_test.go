@@ -3,8 +3,8 @@ package tests
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
