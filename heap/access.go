@@ -42,14 +42,30 @@ func (h *Heap) touch(p uint64) {
 	h.verified[p>>6] |= 1 << (p & 63)
 }
 
-// verifyPage compares page p, as the file holds it, with its stored checksum.
+// verifyPage compares page p, as the file holds it, with its stored
+// checksum. It reads the page with pread, not through the mapping: a fault
+// on a page the cache lacks reads the kernel's whole readahead window
+// around it (megabytes), a pread only what a reader's pattern calls for, so
+// reading one byte of a large object reads about a page from the disk,
+// while a sequential scan still gets the readahead it needs. The page is
+// then in the cache, and the mapping's fault on it reads nothing more.
 func (h *Heap) verifyPage(p uint64) error {
-	data := h.mem[p*PageSize : (p+1)*PageSize]
+	if h.pageBuf == nil {
+		h.pageBuf = make([]byte, PageSize)
+	}
+	data := h.pageBuf
+	if _, err := h.file.ReadAt(data, int64(p*PageSize)); err != nil {
+		return &CorruptError{File: h.path, Page: int64(p), Offset: int64(p * PageSize),
+			Msg: fmt.Sprintf("cannot read the page: %v", err)}
+	}
 	want, err := h.storedSum(p)
 	if err != nil {
 		return err
 	}
-	if want == 0 {
+	if want == sumUndefined {
+		return nil // free space whose contents are not data (large.go)
+	}
+	if want == sumZero {
 		for _, b := range data {
 			if b != 0 {
 				return &CorruptError{File: h.path, Page: int64(p), Offset: int64(p * PageSize),
@@ -196,6 +212,10 @@ func (h *Heap) markPage(p uint64) {
 	if w < uint64(len(h.dirty)) && h.dirty[w]&(1<<(p&63)) != 0 {
 		return
 	}
+	if h.isDirect(p) {
+		h.markDirectPrivate(p)
+		return
+	}
 	h.touch(p)
 	h.dirty[w] |= 1 << (p & 63)
 	h.dirtyList = append(h.dirtyList, p)
@@ -227,9 +247,12 @@ func (h *Heap) bytesStart(o Oop) (off, n uint64) {
 	return headerSize + h0Ptrs(w0)*wordSize, h1Bytes(w1)
 }
 
-// Bytes answers o's byte part. The slice aliases the heap: it is for reading
-// only (write with SetBytes), and is valid until the next allocation (which
-// may move young objects) or the end of the transaction.
+// Bytes answers o's byte part, verifying every page it spans. The slice
+// aliases the heap: it is for reading only (write with SetBytes), and is
+// valid until the next allocation (which may move young objects) or the end
+// of the transaction. It is for code that needs the whole byte part; to read
+// a part of a large one, use ReadBytes or ByteAt, which touch only the
+// pages they read.
 func (h *Heap) Bytes(o Oop) []byte {
 	off, n := h.bytesStart(o)
 	if n == 0 {
@@ -258,12 +281,20 @@ func (h *Heap) ReadBytes(o Oop, at int, dst []byte) {
 }
 
 // SetBytes copies src into o's byte part at offset at, through the barrier.
+// Into a large object made in this transaction, a write of a page or more
+// goes to the heap file, not to memory (large.go).
 func (h *Heap) SetBytes(o Oop, at int, src []byte) {
 	off, n := h.bytesStart(o)
 	if at < 0 || uint64(at)+uint64(len(src)) > n {
 		panic(boundsError{fmt.Sprintf("bytes [%d,%d) of a byte part of %d", at, at+len(src), n)})
 	}
 	if len(src) == 0 {
+		return
+	}
+	if len(src) >= PageSize && !o.IsYoung() && h.isDirect(uint64(o)>>pageShift) {
+		if err := h.writeLarge(uint64(o)+off+uint64(at), src); err != nil {
+			panic(err)
+		}
 		return
 	}
 	if !o.IsYoung() {

@@ -132,38 +132,3 @@ func (h *Heap) grow(end uint64) error {
 	h.state.PageCount = want / PageSize
 	return nil
 }
-
-// largeObject is the size from which a promoted object is written directly
-// to the heap file instead of through the log (LANGUAGE.md: a large
-// byteVector is written once).
-const largeObject = 256 << 10
-
-// allocDirect answers page-aligned space for a large object past the
-// committed end of the heap, where no committed state and no checkpoint has
-// anything, so its pages can be written before the commit is logged. The gap
-// from the frontier becomes a free chunk, so the heap stays parseable.
-func (h *Heap) allocDirect(size uint64) (uint64, error) {
-	start := max((h.state.Frontier+PageSize-1)&^(PageSize-1), h.committed.PageCount*PageSize)
-	end := start + size
-	if end > h.opts.Reserve {
-		return 0, &oomError{fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
-	}
-	if end > h.state.PageCount*PageSize {
-		// Exactly as far as needed: the next large object starts past the
-		// heap's end, so slack here would be skipped, not used.
-		want := (end + PageSize - 1) &^ (PageSize - 1)
-		if err := h.ensureFileSize(want); err != nil {
-			return 0, err
-		}
-		h.state.PageCount = want / PageSize
-	}
-	if gap := start - h.state.Frontier; gap > 0 {
-		h.makeFree(h.state.Frontier, gap)
-	}
-	h.state.Frontier = end
-	for p := start >> pageShift; p <= (end-1)>>pageShift; p++ {
-		h.verified[p>>6] |= 1 << (p & 63)
-		h.direct = append(h.direct, p)
-	}
-	return start, nil
-}

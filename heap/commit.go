@@ -67,7 +67,7 @@ func (h *Heap) commit(keep *Oop) error {
 	if len(h.dirtyList) == 0 && len(h.spilledList) == 0 && h.state == h.committed {
 		return nil
 	}
-	if err := h.writeDirect(); err != nil {
+	if err := h.writeLargeRuns(); err != nil {
 		return err
 	}
 	slices.Sort(h.dirtyList)
@@ -101,6 +101,9 @@ func (h *Heap) commit(keep *Oop) error {
 	}
 	h.logEnd = h.spillEnd + size
 	h.Stats.LogBytes += uint64(size)
+	if n := len(h.dirtyList); n > 0 {
+		h.logMaxPage = max(h.logMaxPage, h.dirtyList[n-1])
+	}
 	h.Stats.Commits++
 	// Durable. Now bring the heap file up to date.
 	if err := h.ensureFileSize(h.state.PageCount * PageSize); err != nil {
@@ -110,8 +113,7 @@ func (h *Heap) commit(keep *Oop) error {
 		return err
 	}
 	h.keepClean()
-	h.dropPrivate(h.direct) // they equal the file now
-	h.direct = h.direct[:0]
+	h.endLarge() // their pages are in the file now
 	h.forgetSpills()
 	h.committed = h.state
 	if h.logEnd > h.opts.LogLimit {
@@ -199,34 +201,6 @@ func (h *Heap) dropPrivate(pages []uint64) {
 	})
 }
 
-// writeDirect writes the pages of large objects promoted by this commit
-// straight to the heap file, with their checksums, and fsyncs both before
-// the commit's log record exists: the record is what makes the objects
-// reachable, so a crash before it leaves only unreferenced pages past the
-// committed end of the heap. Their bytes are written once.
-func (h *Heap) writeDirect() error {
-	if len(h.direct) == 0 {
-		return nil
-	}
-	if err := h.ensureFileSize(h.state.PageCount * PageSize); err != nil {
-		h.Abort()
-		return fmt.Errorf("commit: %w", err)
-	}
-	err := h.writePages(h.direct, func(_ int, p uint64) uint64 {
-		return pageSum(p, h.mem[p*PageSize:(p+1)*PageSize])
-	})
-	if err != nil {
-		return err
-	}
-	if err := h.file.Sync(); err != nil {
-		return h.poison("fsync heap file", err)
-	}
-	if err := h.sums.Sync(); err != nil {
-		return h.poison("fsync checksum table", err)
-	}
-	return nil
-}
-
 // dropDirty discards the dirty pages' private copies and their dirty state.
 func (h *Heap) dropDirty() {
 	h.dropPrivate(h.dirtyList)
@@ -264,11 +238,11 @@ func (h *Heap) Abort() {
 		_ = h.undoSpills()
 	}
 	h.dropScratch()
-	h.dropPrivate(h.direct)
-	h.direct = h.direct[:0]
+	h.endLarge()
 	h.remembered = h.remembered[:0]
 	h.young.reset()
 	h.state = h.committed
+	h.releaseSpace()
 	h.invalidateCaches()
 }
 
@@ -276,11 +250,11 @@ func (h *Heap) Abort() {
 // keep (a page, the state); objects allocated and reached by nothing
 // persistent are not a change.
 func (h *Heap) Changed() bool {
-	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || len(h.direct) > 0 || len(h.remembered) > 0 || h.state != h.committed
+	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || len(h.large) > 0 || len(h.remembered) > 0 || h.state != h.committed
 }
 
 // InTransaction reports whether anything has been allocated or written since
 // the last Commit or Abort.
 func (h *Heap) InTransaction() bool {
-	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || len(h.scratchList) > 0 || h.young.used() > wordSize || h.state != h.committed
+	return len(h.dirtyList) > 0 || len(h.spilledList) > 0 || len(h.scratchList) > 0 || len(h.large) > 0 || h.young.used() > wordSize || h.state != h.committed
 }

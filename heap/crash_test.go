@@ -47,7 +47,7 @@ func runCrashTx(h *Heap, k uint64) {
 	slot, cells, clr := crashTx(k)
 	if k%10 == 0 {
 		size := int(k%5000) + 1
-		if k%50 == 0 {
+		if k%20 == 0 { // large: placed in space a collection freed, once there is some
 			size += largeObject // written directly, not logged
 		}
 		bv := h.Alloc(1, size, 2, FromInt(int64(k)))
@@ -103,7 +103,7 @@ func verifyCrashHeap(t *testing.T, h *Heap, n uint64) {
 			}
 		case k%10 == 0:
 			size := int(k%5000) + 1
-			if k%50 == 0 {
+			if k%20 == 0 { // large: placed in space a collection freed, once there is some
 				size += largeObject
 			}
 			if h.NumBytes(v) != size || h.Field(v, 0) != FromInt(int64(k)) || h.ByteAt(v, h.NumBytes(v)-1) != byte(k) || h.ByteAt(v, 0) != byte(k) {

@@ -34,6 +34,7 @@
 //   - access.go: reading objects (with lazy page verification) and the write barrier.
 //   - young.go: the young space, scavenging, and promotion at commit.
 //   - alloc.go: the persistent heap's free lists and frontier.
+//   - large.go: large objects, made and filled directly in the heap file.
 //   - commit.go: Commit and Abort.
 //   - spill.go: transactions larger than the dirty budget, written ahead
 //     to the heap file with their old contents in undo records.
@@ -82,4 +83,13 @@
 //     object and free chunk states its size in its header.
 //   - A write or fsync error poisons the open heap (ErrFatal): an fsync that
 //     failed once may report success later for data that never reached disk.
+//   - A direct page (a page of a large object made in this transaction,
+//     written to the file before the commit record: large.go) holds
+//     nothing that the last committed state, any log record, or any
+//     checkpoint still needs: it is past the committed heap, or it lies
+//     inside a free chunk of the committed state, no record in the log holds
+//     it (the log is trimmed first), its committed contents are in the
+//     newest checkpoint's delta (saved and committed before the first direct
+//     write), and its checksum reads "undefined" until the commit writes the
+//     real one.
 package heap

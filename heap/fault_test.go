@@ -266,7 +266,11 @@ func TestPromotionFailureAborts(t *testing.T) {
 	h.SetRoot(0, h.Alloc(2, 0, 1, Nil))
 	mustCommit(t, h)
 	before := snapshotFile(t, h)
-	h.SetField(h.Root(0), 0, h.Alloc(0, 16<<20, 2, Nil)) // more than the reservation
+	for i := 0; i < 128; i++ { // 16 MiB of young objects below the large size: more than the reservation
+		v := h.Alloc(1, 128<<10, 2, Nil)
+		h.SetField(v, 0, h.Field(h.Root(0), 0))
+		h.SetField(h.Root(0), 0, v)
+	}
 	if err := h.Commit(); !errors.Is(err, ErrOutOfMemory) {
 		t.Fatalf("commit of an object larger than the heap: %v", err)
 	}

@@ -220,12 +220,12 @@ func TestLargeObjectWrittenOnce(t *testing.T) {
 	for i := range data {
 		data[i] = byte(i*13 + 7)
 	}
+	logBefore, heapBefore := h.Stats.LogBytes, h.Stats.HeapBytes
 	bv := h.Alloc(1, n, 5, Nil)
 	h.SetBytes(bv, 0, data)
 	h.SetRoot(0, bv)
 	small := list(h, 100)
 	h.SetRoot(1, small)
-	logBefore, heapBefore := h.Stats.LogBytes, h.Stats.HeapBytes
 	mustCommit(t, h)
 	if logged := h.Stats.LogBytes - logBefore; logged > 64<<10 {
 		t.Fatalf("an 8 MiB object logged %d bytes", logged)

@@ -50,6 +50,11 @@ type Options struct {
 	// contents saved first (spill.go), so a transaction of any size runs in
 	// bounded memory. Default 64 MiB.
 	DirtyBudget uint64
+	// ObjectLimit is the largest object, in bytes, Alloc makes. Default: the
+	// reserved range. Large objects live in the heap file, not in memory, so
+	// the disk bounds them too: Alloc refuses one that would leave less than
+	// 64 MiB free on the heap's file system.
+	ObjectLimit uint64
 	// WrapFile, when set, wraps each file the heap opens (FileHeap, FileLog,
 	// FileSums). Tests use it to inject failing writes and fsyncs.
 	WrapFile func(which string, f File) File
@@ -70,6 +75,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.DirtyBudget == 0 {
 		o.DirtyBudget = 64 << 20
+	}
+	if o.ObjectLimit == 0 {
+		o.ObjectLimit = o.Reserve
 	}
 }
 
@@ -96,11 +104,12 @@ type Heap struct {
 	committed state   // as of the last commit
 	superMark logMark // the log mark the superblocks on disk hold
 
-	bitmapMem []byte   // the mapping behind verified and dirty
-	verified  []uint64 // per page: checksum verified since open
-	dirty     []uint64 // per page: written by this transaction
-	dirtyList []uint64
-	spilled   []uint64 // per page: spilled by this transaction (spill.go)
+	bitmapMem  []byte   // the mapping behind verified, dirty, spilled and directBits
+	verified   []uint64 // per page: checksum verified since open
+	dirty      []uint64 // per page: written by this transaction (through the mapping)
+	spilled    []uint64 // per page: spilled by this transaction (spill.go)
+	directBits []uint64 // per page: a page of a large object made this transaction (large.go)
+	dirtyList  []uint64 // the dirty pages that are not direct: the log record's pages
 
 	spilledList []uint64 // the pages spilled by this transaction
 	spillBuf    []uint64
@@ -109,7 +118,11 @@ type Heap struct {
 	scratch     *os.File // where a read-only heap's transaction spills (viewspill.go)
 	scratchList []uint64 // the pages mapped from scratch
 	clean       []uint64 // committed pages whose private copies are still mapped
-	direct      []uint64 // pages of large objects promoted this commit, written directly (not logged)
+
+	large         []largeRun // this transaction's large objects
+	directPrivate []uint64   // their pages written through the mapping
+	pendingFrom   uint64     // start of the direct pwrites not yet written back
+	pendingBytes  uint64     // and their size
 
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
@@ -119,13 +132,15 @@ type Heap struct {
 	invalidate   func()
 	readOnly     bool
 
-	logEnd   int64
-	recBuf   []byte   // the log record being written, kept for reuse
-	sumBuf   []uint64 // the dirty pages' checksums, in dirtyList order
-	sumBytes []byte
-	fatal    error
-	closed   bool
-	hash     uint32
+	logEnd     int64
+	logMaxPage uint64   // the highest page a record in the log holds
+	recBuf     []byte   // the log record being written, kept for reuse
+	sumBuf     []uint64 // the dirty pages' checksums, in dirtyList order
+	sumBytes   []byte
+	pageBuf    []byte // a page read to verify it
+	fatal      error
+	closed     bool
+	hash       uint32
 
 	Stats Stats
 }
@@ -138,6 +153,8 @@ type Stats struct {
 	PagesWritten  uint64
 	YoungBytes    uint64 // bytes allocated in the young space
 	PromotedBytes uint64 // bytes copied from the young space into the heap
+	LargeBytes    uint64 // bytes of large objects made in the heap file
+	ReusedPages   uint64 // pages of the committed heap that large objects were placed in
 	Scavenges     uint64
 	Spills        uint64 // times a transaction's dirty pages were written ahead
 }
@@ -238,6 +255,14 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	if want := h.state.PageCount * PageSize; h.fileSize < want {
 		return nil, &CorruptError{File: path, Page: int64(h.fileSize / PageSize), Offset: int64(h.fileSize),
 			Msg: fmt.Sprintf("heap file truncated: %d bytes, the heap needs %d", h.fileSize, want)}
+	}
+	// Past the committed heap the file holds nothing but what a large
+	// object's transaction wrote before a crash cut it: give it back.
+	if opts.Access == ReadWrite {
+		h.releaseSpace()
+		if err := h.Err(); err != nil {
+			return nil, err
+		}
 	}
 	if h.fileSize > opts.Reserve {
 		return nil, fmt.Errorf("%w: heap file of %d bytes exceeds the reserved range of %d", ErrOutOfMemory, h.fileSize, opts.Reserve)
@@ -513,6 +538,7 @@ func (h *Heap) checkpointLog(mark logMark) error {
 		return h.poison("fsync log", err)
 	}
 	h.logEnd, h.spillEnd = 0, 0
+	h.logMaxPage = 0
 	return nil
 }
 
@@ -566,14 +592,15 @@ func (h *Heap) Err() error { return h.fatal }
 // the same whatever the heap's size and growth never reallocates them.
 func (h *Heap) mapBitmaps() error {
 	words := (h.opts.Reserve/PageSize + 63) / 64
-	m, err := unix.Mmap(-1, 0, int(3*words*8), unix.PROT_READ|unix.PROT_WRITE,
+	m, err := unix.Mmap(-1, 0, int(4*words*8), unix.PROT_READ|unix.PROT_WRITE,
 		unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_NORESERVE)
 	if err != nil {
 		return fmt.Errorf("reserving page bitmaps: %w", err)
 	}
 	h.bitmapMem = m
-	all := unsafe.Slice((*uint64)(unsafe.Pointer(&m[0])), 3*words)
-	h.verified, h.dirty, h.spilled = all[:words:words], all[words:2*words:2*words], all[2*words:]
+	all := unsafe.Slice((*uint64)(unsafe.Pointer(&m[0])), 4*words)
+	h.verified, h.dirty = all[:words:words], all[words:2*words:2*words]
+	h.spilled, h.directBits = all[2*words:3*words:3*words], all[3*words:]
 	return nil
 }
 
@@ -605,7 +632,7 @@ func (h *Heap) release() {
 	h.young.release()
 	if h.bitmapMem != nil {
 		unix.Munmap(h.bitmapMem)
-		h.bitmapMem, h.verified, h.dirty, h.spilled = nil, nil, nil, nil
+		h.bitmapMem, h.verified, h.dirty, h.spilled, h.directBits = nil, nil, nil, nil, nil
 	}
 	for _, f := range []File{h.log, h.sums} {
 		if f != nil {

@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -224,4 +225,53 @@ func TestViewSpillsToScratch(t *testing.T) {
 	if got := ballastByte(t, h); got != 5 {
 		t.Fatalf("after the view a commit left %d, want 5", got)
 	}
+}
+
+// TestSpillThenLargeObjectTakesNoFreeRun: a transaction that has spilled
+// places its large objects past the frontier, never in freed space (reusing
+// it would write to the log after the undo records); a crash then undoes it
+// all, and a commit keeps it all.
+func TestSpillThenLargeObjectTakesNoFreeRun(t *testing.T) {
+	const n = 1 << 20
+	h, path := newHeapWith(t, spillOptions())
+	makeBallast(t, h, 100)
+	h.SetRoot(0, h.Alloc(1, n, 5, Nil)) // a large object, then freed: a free run
+	mustCommit(t, h)
+	h.SetRoot(0, Nil)
+	mustCommit(t, h)
+	if _, err := h.Collect(); err != nil {
+		t.Fatal(err)
+	}
+	for _, end := range []string{"crash", "commit"} {
+		reused := h.Stats.ReusedPages
+		fillBallast(h, 7) // spills
+		if h.Stats.Spills == 0 {
+			t.Fatal("did not spill")
+		}
+		bv := h.Alloc(1, n, 5, Nil)
+		h.SetBytes(bv, 0, bytes.Repeat([]byte{7}, n))
+		h.SetRoot(0, bv)
+		if h.Stats.ReusedPages != reused {
+			t.Fatalf("%s: a spilled transaction placed a large object in freed space", end)
+		}
+		want := byte(0)
+		if end == "crash" {
+			h.crash()
+		} else {
+			mustCommit(t, h)
+			h.Close()
+			want = 7
+		}
+		var err error
+		if h, err = Open(path, spillOptions()); err != nil {
+			t.Fatalf("%s: %v", end, err)
+		}
+		if got := ballastByte(t, h); got != want {
+			t.Fatalf("%s: the ballast reads %d, want %d", end, got, want)
+		}
+		if r := h.Check(nil); len(r.Problems) > 0 {
+			t.Fatalf("%s: %v", end, r.Problems)
+		}
+	}
+	h.Close()
 }

@@ -71,39 +71,47 @@ func (h *Heap) nextHash() uint32 {
 	return 1
 }
 
-// The largest object Alloc makes: at most MaxObjectFields pointer fields and
-// MaxObjectBytes bytes (1 GiB each). A young object lives whole in memory
-// (twice while a scavenge copies it), and the young space is a reservation
-// far larger than memory, so without these limits one request could
-// exhaust the machine's memory long before the young space filled.
-const (
-	MaxObjectFields = 1 << 27
-	MaxObjectBytes  = 1 << 30
-)
+// MaxObjectFields is the most pointer fields an object may have: the
+// collector and the promotion read them all at once.
+const MaxObjectFields = 1 << 27
 
 // CheckAlloc answers nil if Alloc can make an object of nptrs fields and
 // nbytes bytes now, or else an error (errors.Is ErrOutOfMemory) that names
-// the limit the request passes. It touches no memory.
+// the limit the request passes: MaxObjectFields, the young space for an
+// object smaller than a large one, and for a large one Options.ObjectLimit
+// and the disk. It touches no memory.
 func (h *Heap) CheckAlloc(nptrs, nbytes int) error {
-	if nptrs < 0 || nbytes < 0 || nptrs > MaxObjectFields || nbytes > MaxObjectBytes {
-		return &oomError{fmt.Sprintf("an object of %d fields and %d bytes is larger than the limit of %d fields and %d bytes",
-			nptrs, nbytes, MaxObjectFields, MaxObjectBytes)}
+	if nptrs < 0 || nbytes < 0 || nptrs > MaxObjectFields || uint64(nbytes) > maxBytes {
+		return &oomError{fmt.Sprintf("an object of %d fields and %d bytes is larger than the limit of %d fields",
+			nptrs, nbytes, MaxObjectFields)}
+	}
+	size := objectSize(uint64(nptrs), uint64(nbytes))
+	if size >= largeObject {
+		return h.checkLarge(size)
 	}
 	y := &h.young
-	if y.top+objectSize(uint64(nptrs), uint64(nbytes)) > y.cur+y.half {
+	if y.top+size > y.cur+y.half {
 		return &oomError{fmt.Sprintf("young space of %d bytes is full", y.half)}
 	}
 	return nil
 }
 
-// Alloc makes a new young object with nptrs pointer fields, each set to fill,
-// and a zeroed byte part of nbytes, with the VM's type tag kind. It panics
-// with CheckAlloc's error when it cannot.
+// Alloc makes a new object with nptrs pointer fields, each set to fill, and
+// a zeroed byte part of nbytes, with the VM's type tag kind: a young one,
+// or, from largeObject bytes, a persistent one placed directly in the heap
+// file (large.go). It panics with CheckAlloc's error when it cannot.
 func (h *Heap) Alloc(nptrs, nbytes int, kind uint8, fill Oop) Oop {
 	if err := h.CheckAlloc(nptrs, nbytes); err != nil {
 		panic(err)
 	}
 	size := objectSize(uint64(nptrs), uint64(nbytes))
+	if size >= largeObject {
+		o, err := h.allocLarge(uint64(nptrs), uint64(nbytes), kind, fill)
+		if err != nil {
+			panic(err)
+		}
+		return o
+	}
 	y := &h.young
 	off := y.top
 	y.top += size
@@ -127,10 +135,10 @@ func (h *Heap) SetFlags(o Oop, flags uint8) {
 	if flags&^userFlags != 0 {
 		panic("heap: SetFlags: unknown flags")
 	}
-	p := (*uint64)(h.addrOf(o, 0))
 	if o.IsOld() {
 		h.markDirty(uint64(o) >> pageShift)
 	}
+	p := (*uint64)(h.addrOf(o, 0))
 	*p = *p&^(uint64(userFlags)<<32) | uint64(flags)<<32
 }
 
@@ -143,9 +151,23 @@ func (h *Heap) Clone(o Oop) Oop {
 	}
 	n := h.Alloc(int(h0Ptrs(w0)), int(h1Bytes(w1)), h1Kind(w1), Nil)
 	src := unsafe.Slice((*byte)(h.addrOf(o, headerSize)), size-headerSize)
-	copy(unsafe.Slice((*byte)(h.addrOf(n, headerSize)), size-headerSize), src)
-	p := (*uint64)(h.addrOf(n, 0))
-	*p |= uint64(h0Flags(w0)&userFlags) << 32
+	if n.IsYoung() {
+		copy(unsafe.Slice((*byte)(h.addrOf(n, headerSize)), size-headerSize), src)
+	} else {
+		// A large copy goes to the file in pieces, never whole into memory.
+		for at := uint64(0); at < uint64(len(src)); at += largeWriteback {
+			if err := h.writeLarge(uint64(n)+headerSize+at, src[at:min(at+largeWriteback, uint64(len(src)))]); err != nil {
+				panic(err)
+			}
+		}
+		for i := 0; i < int(h0Ptrs(w0)); i++ {
+			if v := h.Field(n, i); v.IsYoung() {
+				h.remember(n)
+				break
+			}
+		}
+	}
+	h.SetFlags(n, h0Flags(w0)&userFlags)
 	return n
 }
 
@@ -252,11 +274,8 @@ func (h *Heap) promote(keep *Oop) error {
 			return
 		}
 		size := objectSize(h0Ptrs(w0), h1Bytes(w1))
-		var dst uint64
-		var err error
-		if size >= largeObject {
-			dst, err = h.allocDirect(size) // written by writeDirect, not logged
-		} else if dst, err = h.allocOld(size); err == nil {
+		dst, err := h.allocOld(size) // young objects are smaller than largeObject
+		if err == nil {
 			h.markDirtyRange(dst, size)
 		}
 		if err != nil {
@@ -313,8 +332,12 @@ func (h *Heap) rewrote(w *Oop) {
 // SetIdentityHash gives a young object the identity hash it had elsewhere
 // (an imported image keeps its objects' hashes, so hashed collections stay valid).
 func (h *Heap) SetIdentityHash(o Oop, hash uint32) {
-	if !o.IsYoung() || hash&hashMask == 0 {
-		panic("heap: SetIdentityHash needs a young object and a non-zero 24-bit hash")
+	fresh := o.IsYoung() || (o.IsOld() && h.isDirect(uint64(o)>>pageShift))
+	if !fresh || hash&hashMask == 0 {
+		panic("heap: SetIdentityHash needs an object made in this transaction and a non-zero 24-bit hash")
+	}
+	if o.IsOld() {
+		h.markDirty(uint64(o) >> pageShift)
 	}
 	p := (*uint64)(h.addrOf(o, 0))
 	*p = *p&^(uint64(hashMask)<<40) | uint64(hash&hashMask)<<40

@@ -66,29 +66,63 @@ func init() {
 	})
 }
 
-// MaxFileContents is the most bytes _FileContents: reads: the largest
-// byteVector the heap makes. A longer file fails with outOfMemoryError.
-const MaxFileContents = heap.MaxObjectBytes
+// MaxStreamContents is the most bytes _FileContents: reads from a file
+// that is not a regular file (a pipe, a device): its size is known only at
+// its end, so its pieces are held in memory until then. A regular file's
+// size is known first, and it is streamed into the heap in pieces: the
+// heap's object limit and the disk bound it (heap.Options.ObjectLimit).
+const MaxStreamContents = 1 << 30
 
 // readPoll is how long one read of a pipe or terminal may wait for data
 // before readFile looks for an interrupt again.
 const readPoll = 50 * time.Millisecond
 
-// readFile reads the file at path into a new byteVector, at most
-// MaxFileContents bytes. It reads until the end of the file, not the size
-// the file claims (a device such as /dev/zero claims 0 and never ends, a
-// file may grow), in pieces, looking for an interrupt between them; a read
-// of a pipe waits at most readPoll. The pieces are copied once, into the
-// byteVector.
+// readFile reads the file at path into a new byteVector, looking for an
+// interrupt between pieces of interruptStride bytes.
 func (e *Env) readFile(path string) (heap.Oop, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, fileFailure(err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileContents {
-		return 0, errOutOfMem
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		return e.readRegular(f, fi.Size())
 	}
+	return e.readStream(f)
+}
+
+// readRegular reads the size bytes a regular file has into a new
+// byteVector, one piece at a time, each written into the byteVector as it
+// is read: a large one lives in the heap file, so memory holds one piece
+// whatever the file's size. A file cut shorter while it is read fails
+// with ioError.
+func (e *Env) readRegular(f *os.File, size int64) (heap.Oop, error) {
+	if err := e.checkBytes(size); err != nil {
+		return 0, err
+	}
+	h := e.M.H
+	o := h.Alloc(object.ByteObjectFields, int(size), object.KindByteVector, heap.Nil)
+	h.SetField(o, object.FieldMap, e.M.Special(object.SpByteVectorMap))
+	piece := make([]byte, min(size, interruptStride))
+	for off := int64(0); off < size; {
+		if err := e.checkInterrupt(); err != nil {
+			return 0, err
+		}
+		n, err := io.ReadFull(f, piece[:min(int64(len(piece)), size-off)])
+		if err != nil {
+			return 0, fileFailure(err)
+		}
+		h.SetBytes(o, int(off), piece[:n])
+		off += int64(n)
+	}
+	return o, nil
+}
+
+// readStream reads a pipe or device until its end, not the size it claims
+// (a device such as /dev/zero claims 0 and never ends), at most
+// MaxStreamContents bytes; a read of a pipe waits at most readPoll. The
+// pieces are copied once, into the byteVector.
+func (e *Env) readStream(f *os.File) (heap.Oop, error) {
 	polled := f.SetReadDeadline(time.Now().Add(readPoll)) == nil
 	var pieces [][]byte
 	total := 0
@@ -96,7 +130,7 @@ func (e *Env) readFile(path string) (heap.Oop, error) {
 		if err := e.checkInterrupt(); err != nil {
 			return 0, err
 		}
-		if total > MaxFileContents {
+		if total > MaxStreamContents {
 			return 0, errOutOfMem
 		}
 		if polled {
@@ -104,7 +138,7 @@ func (e *Env) readFile(path string) (heap.Oop, error) {
 				return 0, fileFailure(err)
 			}
 		}
-		piece := make([]byte, min(interruptStride, MaxFileContents+1-total))
+		piece := make([]byte, min(interruptStride, MaxStreamContents+1-total))
 		n, err := io.ReadFull(f, piece)
 		if n > 0 {
 			pieces = append(pieces, piece[:n])

@@ -76,8 +76,7 @@ func TestAllocationLimits(t *testing.T) {
 		rcv  heap.Oop
 		args []heap.Oop
 	}{
-		{"_ByteVectorCopySize:", bv, []heap.Oop{heap.FromInt(12000000000)}},
-		{"_ByteVectorCopySize:", bv, []heap.Oop{heap.FromInt(heap.MaxObjectBytes + 1)}},
+		{"_ByteVectorCopySize:", bv, []heap.Oop{heap.FromInt(12000000000)}}, // past the heap's 8 GiB reserve
 		{"_VectorCopySize:", vec, []heap.Oop{heap.FromInt(heap.MaxObjectFields)}},
 		{"_VectorCopySize:FillingWith:", vec, []heap.Oop{heap.FromInt(1 << 40), m.Nil}},
 	} {
@@ -156,9 +155,9 @@ func TestPrimitivesSeeInterrupts(t *testing.T) {
 	}
 }
 
-// File contents are read to the end of the file, never past
-// MaxFileContents, whatever size the file claims; a read waiting on a pipe
-// sees an interrupt.
+// A regular file is read whole unless it is larger than the heap's object
+// limit; a pipe is read to its end, never past MaxStreamContents, whatever
+// size it claims; a read waiting on a pipe sees an interrupt.
 func TestFileContentsLimits(t *testing.T) {
 	var interrupted atomic.Bool
 	e := limitsEnv(t, &interrupted)
@@ -179,12 +178,12 @@ func TestFileContentsLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(prims.MaxFileContents + 1); err != nil {
+	if err := f.Truncate(12000000000); err != nil { // past the heap's 8 GiB reserve
 		t.Fatal(err)
 	}
 	f.Close()
 	_, err = call(t, e, "_FileContents:", m.Nil, path("large"))
-	wantFailure(t, "a file larger than MaxFileContents", err, "outOfMemoryError")
+	wantFailure(t, "a file larger than the heap's object limit", err, "outOfMemoryError")
 
 	// A pipe: what its writer sends, to the end, even if it comes slowly.
 	fifo := filepath.Join(dir, "fifo")

@@ -80,11 +80,11 @@ func (e *Env) checkInterrupt() error {
 }
 
 // checkAlloc answers outOfMemoryError unless the heap can make an object
-// of nptrs fields and nbytes bytes (see heap.MaxObjectBytes); it is asked
-// before anything is allocated, so a refused request costs nothing.
+// of nptrs fields and nbytes bytes (see heap.CheckAlloc: a large object is
+// bounded by the disk and the heap's object limit, not by memory); it is
+// asked before anything is allocated, so a refused request costs nothing.
 func (e *Env) checkAlloc(nptrs, nbytes int64) error {
-	if nptrs > heap.MaxObjectFields || nbytes > heap.MaxObjectBytes ||
-		e.M.H.CheckAlloc(int(nptrs), int(nbytes)) != nil {
+	if nptrs > heap.MaxObjectFields || e.M.H.CheckAlloc(int(nptrs), int(nbytes)) != nil {
 		return errOutOfMem
 	}
 	return nil

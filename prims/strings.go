@@ -19,6 +19,15 @@ func (e *Env) bytesOf(o heap.Oop) ([]byte, bool) {
 	return e.M.H.Bytes(o), true
 }
 
+// byteSize answers the size of byte object o's byte part, reading only its
+// header: a large byteVector's bytes are not read to learn its size.
+func (e *Env) byteSize(o heap.Oop) (int, bool) {
+	if !o.IsPtr() || !object.IsBytes(e.M.H.Kind(o)) {
+		return 0, false
+	}
+	return e.M.H.NumBytes(o), true
+}
+
 func (e *Env) stringArg(o heap.Oop) ([]byte, bool) {
 	if !e.M.IsString(o) {
 		return nil, false
@@ -38,14 +47,14 @@ func (e *Env) sameKindString(like heap.Oop, b []byte) heap.Oop {
 // mutable string, if onlyStrings; a literal string never) and that idx
 // indexes it.
 func (e *Env) writableIndex(rcv, idx heap.Oop, onlyStrings bool) (int, error) {
-	b, ok := e.bytesOf(rcv)
+	n, ok := e.byteSize(rcv)
 	if !ok || (onlyStrings && !e.M.IsString(rcv)) {
 		return 0, errBadType
 	}
 	if e.M.H.Kind(rcv) == object.KindString {
 		return 0, errImmutable
 	}
-	return index(idx, len(b))
+	return index(idx, n)
 }
 
 // asciiMap answers b with f applied to each byte.
@@ -98,21 +107,21 @@ func parseInteger(s string) (*big.Int, error) {
 
 func init() {
 	register("_ByteSize", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		if b, ok := e.bytesOf(rcv); ok {
-			return heap.FromInt(int64(len(b))), nil
+		if n, ok := e.byteSize(rcv); ok {
+			return heap.FromInt(int64(n)), nil
 		}
 		return 0, errBadType
 	})
 	register("_ByteAt:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
-		b, ok := e.bytesOf(rcv)
+		n, ok := e.byteSize(rcv)
 		if !ok {
 			return 0, errBadType
 		}
-		i, err := index(args[0], len(b))
+		i, err := index(args[0], n)
 		if err != nil {
 			return 0, err
 		}
-		return heap.FromInt(int64(b[i])), nil
+		return heap.FromInt(int64(e.M.H.ByteAt(rcv, i))), nil
 	})
 	register("_ByteAt:Put:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		i, err := e.writableIndex(rcv, args[0], false)
@@ -127,15 +136,14 @@ func init() {
 		return rcv, nil
 	})
 	register("_StringAt:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
-		b, ok := e.stringArg(rcv)
-		if !ok {
+		if !e.M.IsString(rcv) {
 			return 0, errBadType
 		}
-		i, err := index(args[0], len(b))
+		i, err := index(args[0], e.M.H.NumBytes(rcv))
 		if err != nil {
 			return 0, err
 		}
-		return e.M.InternBytes([]byte{b[i]}), nil
+		return e.M.InternBytes([]byte{e.M.H.ByteAt(rcv, i)}), nil
 	})
 	register("_StringAt:Put:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		i, err := e.writableIndex(rcv, args[0], true)

@@ -95,18 +95,19 @@ func TestE2ELimitsEndlessFile(t *testing.T) {
 	e.limitsIntact(w, heap, "reading /dev/zero")
 }
 
-// A 12 GB byteVector is refused before any memory is touched.
+// A byteVector larger than the heap's object limit (the reserved range,
+// 1 TiB) is refused before any memory or disk is touched.
 func TestE2ELimitsHugeByteVector(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t)
 	w, heap := e.limitsWorld()
-	r, rss := e.limitsRunMeasured("eval", "-w", w, "x: 2. byteVector copySize: 12000000000")
+	r, rss := e.limitsRunMeasured("eval", "-w", w, "x: 2. byteVector copySize: 12000000000000")
 	e.checkFailure(r, "primitive _ByteVectorCopySize: failed: outOfMemoryError")
 	if rss > 1<<30 {
-		t.Errorf("refusing a 12 GB byteVector took %d MB of memory", rss>>20)
+		t.Errorf("refusing a 12 TB byteVector took %d MB of memory", rss>>20)
 	}
-	e.limitsIntact(w, heap, "a 12 GB byteVector")
-	e.expectEval(w, "byteVector _ByteVectorCopySize: 12000000000 IfFail: [|:e. :p| e]", "'outOfMemoryError'")
+	e.limitsIntact(w, heap, "a 12 TB byteVector")
+	e.expectEval(w, "byteVector _ByteVectorCopySize: 12000000000000 IfFail: [|:e. :p| e]", "'outOfMemoryError'")
 }
 
 // An integer of a hundred million bits is refused as soon as a step would

@@ -1,0 +1,548 @@
+package heap
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Large objects. An object of largeObject bytes or more (LANGUAGE.md: a
+// large byteVector is written once) is never young: Alloc places it
+// directly in the heap file, in page-aligned space that holds nothing in
+// the last committed state, and its pages are filled in place, by pwrite
+// for big writes (so they never become private copies: resident memory
+// stays bounded whatever the object's size) and through the mapping for
+// small ones. Such a page is "direct": it is never logged. The commit
+// writes the direct pages' private copies and every direct page's checksum,
+// and fsyncs the heap file and the checksum table, before the log record
+// that makes the object reachable; a crash before that record leaves only
+// unreferenced bytes in free space.
+//
+// The space comes from a free chunk of the persistent heap (first fit over
+// the power-of-two bins, as allocOld) or from the frontier. Space inside
+// the committed heap (below its page count) is "reused", and writing it
+// directly is safe only because of three things done before the first
+// direct write, in this order:
+//
+//   - No log record may hold one of its pages: replaying it after a crash
+//     would write an old image over the new object. If the log holds a
+//     record that wrote a page at or past the run's first page, the log is
+//     trimmed first (the heap file becomes the only copy).
+//   - The checkpoint layer saves the pages' committed contents (the
+//     BeforeCommit hook, called with the reused pages), and what it
+//     records in the state's aux words is committed at once by a record of
+//     the state alone: a checkpoint's delta is then right whether this
+//     transaction commits, aborts or is cut by a crash.
+//   - Their checksums become sumUndefined (fsynced): free space whose
+//     contents are not data and are not verified, so a crash in the middle
+//     of the writes leaves no page that fails its checksum.
+//
+// An aborted transaction gives the space back: the allocator's state is
+// restored, and the heap file and checksum table are cut back to the
+// committed page count.
+
+// largeObject is the size from which Alloc places an object in the heap file.
+const largeObject = 256 << 10
+
+// Checksum-table values with a meaning of their own. A real checksum has
+// bit 32 set (pageSum), so these cannot be one.
+const (
+	// sumZero: the page was never written and must be all zeros.
+	sumZero = 0
+	// sumPending (in memory only): the page's checksum is computed at commit.
+	sumPending = 1
+	// sumUndefined (in the table): the page lies in free space and its
+	// contents are not data; it is not verified.
+	sumUndefined = 2
+)
+
+// largeRun is the pages of one large object made in this transaction.
+type largeRun struct {
+	first uint64
+	// sums holds, per page, sumZero (zeros in the file), sumPending, or the
+	// checksum of what the file holds there.
+	sums []uint64
+}
+
+// largeWriteback is how many bytes of direct pwrites are let accumulate in
+// the page cache before they are written back and dropped from it.
+const largeWriteback = 8 << 20
+
+// diskMargin is the free space a large object must leave on the heap's
+// file system, for the log, the checksum table and checkpoints.
+const diskMargin = 64 << 20
+
+func (h *Heap) isDirect(p uint64) bool {
+	w := p >> 6
+	return w < uint64(len(h.directBits)) && h.directBits[w]&(1<<(p&63)) != 0
+}
+
+// largeRunOf answers the run that direct page p belongs to.
+func (h *Heap) largeRunOf(p uint64) *largeRun {
+	for i := range h.large {
+		r := &h.large[i]
+		if p >= r.first && p < r.first+uint64(len(r.sums)) {
+			return r
+		}
+	}
+	panic(fmt.Sprintf("heap: direct page %d belongs to no large object", p))
+}
+
+// markDirectPrivate records that direct page p is written through the
+// mapping: the commit writes its private copy.
+func (h *Heap) markDirectPrivate(p uint64) {
+	h.dirty[p>>6] |= 1 << (p & 63)
+	h.directPrivate = append(h.directPrivate, p)
+	r := h.largeRunOf(p)
+	r.sums[p-r.first] = sumPending
+}
+
+// checkLarge answers nil if an object of size bytes can be placed in the
+// heap file now: it is within the configured limit and the disk can hold it.
+func (h *Heap) checkLarge(size uint64) error {
+	if size > h.opts.ObjectLimit {
+		return &oomError{fmt.Sprintf("an object of %d bytes is larger than the heap's object limit of %d bytes", size, h.opts.ObjectLimit)}
+	}
+	if h.state.Frontier+size+PageSize > h.opts.Reserve {
+		return &oomError{fmt.Sprintf("an object of %d bytes does not fit the heap's reserved range of %d bytes", size, h.opts.Reserve)}
+	}
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(int(h.osFile.Fd()), &fs); err == nil {
+		free := fs.Bavail * uint64(fs.Bsize)
+		if free < diskMargin || size > free-diskMargin {
+			return &oomError{fmt.Sprintf("an object of %d bytes does not fit the disk holding %s (%d bytes free, %d kept in reserve)",
+				size, h.path, free, diskMargin)}
+		}
+	}
+	return nil
+}
+
+// allocLarge makes a persistent object of nptrs fields (each fill) and a
+// zeroed byte part of nbytes in the heap file, in memory that does not
+// grow with its size.
+func (h *Heap) allocLarge(nptrs, nbytes uint64, kind uint8, fill Oop) (Oop, error) {
+	if h.opts.Access == ReadOnly || h.readOnly {
+		return 0, &oomError{fmt.Sprintf("an object of %d bytes cannot be placed in a heap opened read-only", objectSize(nptrs, nbytes))}
+	}
+	size := objectSize(nptrs, nbytes)
+	if err := h.checkLarge(size); err != nil {
+		return 0, err
+	}
+	o, err := h.placeLarge(size)
+	if err != nil {
+		return 0, err
+	}
+	var hdr [headerSize]byte
+	binary.LittleEndian.PutUint64(hdr[0:], makeHeader0(nptrs, 0, h.nextHash()))
+	binary.LittleEndian.PutUint64(hdr[8:], makeHeader1(nbytes, kind))
+	if err := h.writeLarge(o, hdr[:]); err != nil {
+		return 0, err
+	}
+	if fill != Nil && nptrs > 0 {
+		buf := make([]byte, min(nptrs*wordSize, largeWriteback/8))
+		for i := 0; i < len(buf); i += wordSize {
+			binary.LittleEndian.PutUint64(buf[i:], uint64(fill))
+		}
+		for at := uint64(0); at < nptrs*wordSize; at += uint64(len(buf)) {
+			n := min(uint64(len(buf)), nptrs*wordSize-at)
+			if err := h.writeLarge(o+headerSize+at, buf[:n]); err != nil {
+				return 0, err
+			}
+		}
+	}
+	h.Stats.LargeBytes += size
+	return Oop(o), nil
+}
+
+// placeLarge finds page-aligned space for size bytes, prepares its pages
+// (see the comment at the top of the file) and answers the object's offset.
+func (h *Heap) placeLarge(size uint64) (uint64, error) {
+	filePages := h.fileSize / PageSize
+	if o, ok, err := h.takeFreeRun(size, filePages); ok || err != nil {
+		return o, err
+	}
+	return h.takeFrontier(size, filePages)
+}
+
+// runIn answers where an object of size bytes goes in the free chunk
+// [a, a+cs): its offset and its pages [first, end), leaving the chunk's
+// header and link in front (a free chunk of at least headerSize bytes) and
+// a remainder behind of none or at least headerSize bytes.
+func runIn(a, cs, size uint64) (o, first, end uint64, ok bool) {
+	s := (a + headerSize + wordSize + PageSize - 1) &^ (PageSize - 1)
+	o = s
+	if (PageSize-size%PageSize)%PageSize == wordSize {
+		o += wordSize // end on a page boundary rather than leave 8 bytes behind
+	}
+	end = (o + size + PageSize - 1) &^ (PageSize - 1)
+	if rest := a + cs - (o + size); end > a+cs || rest == wordSize {
+		return 0, 0, 0, false
+	}
+	return o, s >> pageShift, end >> pageShift, true
+}
+
+// takeFreeRun takes space for size bytes from the free lists, if a chunk
+// there holds it with pages that this transaction has not written. The
+// chunk's pages are prepared before its remainders' headers are written.
+//
+// A transaction that has spilled (spill.go) takes no free run: reusing one
+// may need a log trim or a record of the checkpoints' aux words at once
+// (protectReused), and either would land on, or after, the undo records
+// that must stay the log's last and belong to the transaction after the
+// last redo record. Its large objects go past the committed end instead
+// (takeFrontier), where no page needs protecting.
+func (h *Heap) takeFreeRun(size, filePages uint64) (uint64, bool, error) {
+	if len(h.spilledList) > 0 {
+		return 0, false, nil
+	}
+	for k := sizeClass(size); k < numClasses; k++ {
+		prev := uint64(0)
+		a := h.state.Free[k]
+		for tries := 0; a != 0 && tries < 64; tries++ {
+			cs := h.word(a + 8)
+			next := h.freeNext(a, k)
+			if o, first, end, ok := runIn(a, cs, size); ok && h.untouched(first, end) {
+				if prev == 0 {
+					h.state.Free[k] = next
+				} else {
+					h.setWord(prev+16, next)
+				}
+				if err := h.prepareRun(first, end, filePages); err != nil {
+					return 0, false, err
+				}
+				h.makeFree(a, o-a)
+				if rest := a + cs - (o + size); rest > 0 {
+					h.makeFree(o+size, rest)
+				}
+				return o, true, nil
+			}
+			prev, a = a, next
+		}
+	}
+	return 0, false, nil
+}
+
+// untouched reports whether no page of [first, end) was written by this
+// transaction: only then was all of it free in the last committed state.
+func (h *Heap) untouched(first, end uint64) bool {
+	for p := first; p < end; p++ {
+		if h.dirty[p>>6]&(1<<(p&63)) != 0 || h.isDirect(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// takeFrontier places size bytes at the first page boundary past the
+// frontier, growing the heap exactly as far as needed.
+func (h *Heap) takeFrontier(size, filePages uint64) (uint64, error) {
+	o := (h.state.Frontier + PageSize - 1) &^ (PageSize - 1)
+	if len(h.spilledList) > 0 {
+		// Past the committed end, where no page needs protecting: see
+		// takeFreeRun for why a spilled transaction reuses nothing.
+		o = max(o, h.committed.PageCount*PageSize)
+	}
+	if o-h.state.Frontier == wordSize {
+		o += PageSize // the gap must hold a free chunk's header
+	}
+	e := (o + size + PageSize - 1) &^ (PageSize - 1)
+	if e > h.opts.Reserve {
+		return 0, &oomError{fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
+	}
+	if e > h.state.PageCount*PageSize {
+		if err := h.ensureFileSize(e); err != nil {
+			return 0, err
+		}
+		h.state.PageCount = e / PageSize
+	}
+	if err := h.prepareRun(o>>pageShift, e>>pageShift, filePages); err != nil {
+		return 0, err
+	}
+	if gap := o - h.state.Frontier; gap > 0 {
+		h.makeFree(h.state.Frontier, gap)
+	}
+	h.state.Frontier = o + size
+	return o, nil
+}
+
+// setDirect makes pages [first, end) the direct pages of a new large object.
+func (h *Heap) setDirect(first, end uint64) {
+	for p := first; p < end; p++ {
+		h.directBits[p>>6] |= 1 << (p & 63)
+		h.verified[p>>6] |= 1 << (p & 63)
+	}
+	h.large = append(h.large, largeRun{first: first, sums: make([]uint64, end-first)})
+}
+
+// prepareRun makes pages [first, end) the direct pages of a new large
+// object, safe to write directly and zero: reused pages are first kept out
+// of the log, saved for the checkpoints and marked undefined (see the top
+// of the file); then every page that may hold old bytes (those below
+// filePages, the file's size before the object) is zeroed in the file, and
+// private copies are dropped.
+func (h *Heap) prepareRun(first, end, filePages uint64) error {
+	committedEnd := h.committed.PageCount
+	if first < committedEnd {
+		reused := make([]uint64, 0, min(end, committedEnd)-first)
+		for p := first; p < min(end, committedEnd); p++ {
+			reused = append(reused, p)
+		}
+		if err := h.protectReused(reused); err != nil {
+			return err
+		}
+		h.Stats.ReusedPages += uint64(len(reused))
+	}
+	// Pages past the file's end read as zeros already; the others may hold
+	// an old object or a direct write that never committed.
+	if oldEnd := min(end, filePages); first < oldEnd {
+		if err := h.zeroPages(first, oldEnd); err != nil {
+			return err
+		}
+	}
+	unix.Madvise(h.mem[first*PageSize:end*PageSize], unix.MADV_DONTNEED)
+	h.setDirect(first, end)
+	return nil
+}
+
+// protectReused does the three things reused pages need before the first
+// direct write, in order: no log record holds them, the checkpoints have
+// their committed contents, and their checksums say "undefined".
+func (h *Heap) protectReused(pages []uint64) error {
+	if h.logEnd > 0 && pages[0] <= h.logMaxPage {
+		if err := h.checkpointLog(logInUse); err != nil {
+			return err
+		}
+	}
+	if h.beforeCommit != nil {
+		aux := h.state.Aux
+		if err := h.beforeCommit(pages); err != nil {
+			return err
+		}
+		if h.state.Aux != aux {
+			if err := h.commitAux(aux); err != nil {
+				return err
+			}
+		}
+	}
+	buf := make([]byte, 0, min(len(pages), 1<<16)*8)
+	for i := 0; i < len(pages); {
+		buf = buf[:0]
+		j := i
+		for ; j < len(pages) && j-i < 1<<16; j++ {
+			buf = binary.LittleEndian.AppendUint64(buf, sumUndefined)
+		}
+		if _, err := h.sums.WriteAt(buf, int64(pages[i])*8); err != nil {
+			return h.poison("writing page checksums", err)
+		}
+		i = j
+	}
+	if err := h.sums.Sync(); err != nil {
+		return h.poison("fsync checksum table", err)
+	}
+	return nil
+}
+
+// commitAux makes durable, at once, the aux words the checkpoint layer
+// changed from before (the transaction's other changes wait for its
+// commit): a log record of the committed state with those words, and no pages.
+func (h *Heap) commitAux(before [NumAux]uint64) error {
+	if len(h.spilledList) > 0 {
+		return fmt.Errorf("heap: aux words committed during a spilled transaction (the undo records must stay last)")
+	}
+	st := h.committed
+	for i := range st.Aux {
+		if h.state.Aux[i] != before[i] {
+			st.Aux[i] = h.state.Aux[i]
+		}
+	}
+	st.Seq = h.committed.Seq + 1
+	if err := h.markLogInUse(); err != nil {
+		return err
+	}
+	w := &recordWriter{f: h.log, off: h.logEnd, buf: h.recBuf[:0], fail: h.poison}
+	size, err := writeRecord(w, redoRecord, st.Seq, &st, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	if err := h.log.Sync(); err != nil {
+		return h.poison("fsync log", err)
+	}
+	h.logEnd += size
+	h.spillEnd = h.logEnd
+	h.Stats.LogBytes += uint64(size)
+	h.committed = st
+	return nil
+}
+
+// zeroPages makes pages [first, end) of the heap file zeros, without
+// writing them where the file system can punch holes, and keeps their
+// space allocated so that the writes to come cannot fail for want of disk.
+func (h *Heap) zeroPages(first, end uint64) error {
+	fd := int(h.osFile.Fd())
+	off, n := int64(first*PageSize), int64((end-first)*PageSize)
+	err := unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, n)
+	if err == nil {
+		err = unix.Fallocate(fd, unix.FALLOC_FL_KEEP_SIZE, off, n)
+		if errors.Is(err, unix.ENOSPC) {
+			return &oomError{fmt.Sprintf("no space left on the device holding %s for an object of %d bytes", h.path, n)}
+		}
+		if err == nil || errors.Is(err, unix.EOPNOTSUPP) {
+			return nil
+		}
+	}
+	if !errors.Is(err, unix.EOPNOTSUPP) {
+		return h.poison("zeroing heap pages", err)
+	}
+	zeros := make([]byte, min(n, largeWriteback))
+	for at := int64(0); at < n; at += int64(len(zeros)) {
+		if _, err := h.file.WriteAt(zeros[:min(int64(len(zeros)), n-at)], off+at); err != nil {
+			return h.poison("zeroing heap pages", err)
+		}
+	}
+	return nil
+}
+
+// writeLarge writes src at heap offset a, inside the direct pages of a
+// large object made in this transaction. Pages the mapping holds a private
+// copy of are written there; the others are written to the file, so that
+// they never take memory, and their checksums are computed from src where
+// src covers the whole page.
+func (h *Heap) writeLarge(a uint64, src []byte) error {
+	for len(src) > 0 {
+		p := a >> pageShift
+		if h.dirty[p>>6]&(1<<(p&63)) != 0 {
+			n := min(uint64(len(src)), PageSize-a%PageSize)
+			copy(unsafe.Slice((*byte)(unsafe.Add(h.base, a)), n), src[:n])
+			a, src = a+n, src[n:]
+			continue
+		}
+		// The longest run of pages without private copies.
+		end := a + uint64(len(src))
+		for q := p + 1; q<<pageShift < end; q++ {
+			if h.dirty[q>>6]&(1<<(q&63)) != 0 {
+				end = q << pageShift
+				break
+			}
+		}
+		n := end - a
+		if _, err := h.file.WriteAt(src[:n], int64(a)); err != nil {
+			return h.poison("writing a large object", err)
+		}
+		r := h.largeRunOf(p)
+		for q := p; q<<pageShift < end; q++ {
+			lo, hi := q<<pageShift, (q+1)<<pageShift
+			if lo >= a && hi <= end {
+				r.sums[q-r.first] = pageSum(q, src[lo-a:hi-a])
+			} else {
+				r.sums[q-r.first] = sumPending
+			}
+		}
+		h.Stats.HeapBytes += n
+		h.writtenBack(a, n)
+		a, src = end, src[n:]
+	}
+	return nil
+}
+
+// writtenBack counts n bytes pwritten at a and, every largeWriteback
+// bytes, writes them back and drops them from the page cache, so that
+// filling a large object takes neither private nor dirty cached memory
+// that grows with its size.
+func (h *Heap) writtenBack(a, n uint64) {
+	if h.pendingBytes == 0 || a < h.pendingFrom {
+		h.pendingFrom = a
+	}
+	h.pendingBytes += n
+	if h.pendingBytes < largeWriteback {
+		return
+	}
+	fd := int(h.osFile.Fd())
+	from, length := int64(h.pendingFrom), int64(a+n-h.pendingFrom)
+	// Advisory: where the calls fail, the fsync at commit writes the pages.
+	if unix.SyncFileRange(fd, from, length, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER) == nil {
+		unix.Fadvise(fd, from, length, unix.FADV_DONTNEED)
+	}
+	h.pendingBytes = 0
+}
+
+// writeLargeRuns writes the private copies of this transaction's direct
+// pages and the checksums of all of them, and fsyncs both files: the
+// large objects are then on disk before the log record that makes them
+// reachable. Pages written by pwrite are not written again.
+func (h *Heap) writeLargeRuns() error {
+	if len(h.large) == 0 {
+		return nil
+	}
+	slices.Sort(h.directPrivate)
+	if err := h.writePages(h.directPrivate, func(_ int, p uint64) uint64 {
+		return pageSum(p, h.mem[p*PageSize:(p+1)*PageSize])
+	}); err != nil {
+		return err
+	}
+	var buf []byte
+	for _, r := range h.large {
+		for i := 0; i < len(r.sums); {
+			buf = buf[:0]
+			j := i
+			for ; j < len(r.sums) && j-i < 1<<16; j++ {
+				p := r.first + uint64(j)
+				if r.sums[j] == sumPending {
+					r.sums[j] = pageSum(p, h.mem[p*PageSize:(p+1)*PageSize])
+				}
+				buf = binary.LittleEndian.AppendUint64(buf, r.sums[j])
+			}
+			if _, err := h.sums.WriteAt(buf, int64(r.first+uint64(i))*8); err != nil {
+				return h.poison("writing page checksums", err)
+			}
+			i = j
+		}
+	}
+	if err := h.file.Sync(); err != nil {
+		return h.poison("fsync heap file", err)
+	}
+	if err := h.sums.Sync(); err != nil {
+		return h.poison("fsync checksum table", err)
+	}
+	return nil
+}
+
+// endLarge forgets this transaction's large objects after its commit or
+// abort: their pages become ordinary pages (logged when written), and
+// their private copies are dropped.
+func (h *Heap) endLarge() {
+	for _, p := range h.directPrivate {
+		h.dirty[p>>6] &^= 1 << (p & 63)
+	}
+	h.dropPrivate(h.directPrivate)
+	h.directPrivate = h.directPrivate[:0]
+	for _, r := range h.large {
+		for p := r.first; p < r.first+uint64(len(r.sums)); p++ {
+			h.directBits[p>>6] &^= 1 << (p & 63)
+		}
+	}
+	h.large = h.large[:0]
+	h.pendingBytes = 0
+}
+
+// releaseSpace cuts the heap file and the checksum table back to the
+// committed heap, after an abort: space a large object took past the
+// committed end goes back to the file system.
+func (h *Heap) releaseSpace() {
+	end := h.committed.PageCount * PageSize
+	if h.fileSize <= end || h.opts.Access == ReadOnly || h.fatal != nil {
+		return
+	}
+	if err := h.file.Truncate(int64(end)); err != nil {
+		h.poison("cutting the heap file back", err)
+		return
+	}
+	if err := h.sums.Truncate(int64(h.committed.PageCount * 8)); err != nil {
+		h.poison("cutting the checksum table back", err)
+		return
+	}
+	h.fileSize = end
+}
