@@ -252,6 +252,7 @@ func (h *Heap) Abort() {
 	h.remembered = h.remembered[:0]
 	h.young.reset()
 	h.state = h.committed
+	h.forgetUncommitted()
 	h.invalidateCaches()
 }
 
