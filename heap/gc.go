@@ -148,10 +148,12 @@ const (
 	gcSweeping
 )
 
-// ephPair names pair k (the key's field) of ephemeron e.
+// ephPair names pair k (the key's field) of ephemeron e, and the next pair
+// waiting for the same key (an index into collector.pairs, -1 for none).
 type ephPair struct {
-	e Oop
-	k int
+	e    Oop
+	k    int
+	next int
 }
 
 // freshObject is an object promoted while marking, by the commit numbered
@@ -163,13 +165,15 @@ type freshObject struct {
 
 // collector is a cycle in progress.
 type collector struct {
-	phase   gcPhase
-	marks   *bitmap
-	stack   []Oop
-	fresh   []freshObject
-	waiting map[Oop][]ephPair // unmarked key -> pairs whose value it keeps
-	ephs    []Oop             // ephemerons marked, cleared at the end of marking
-	weaks   []Oop             // weak objects marked, cleared at the end of marking
+	phase    gcPhase
+	marks    *bitmap
+	stack    []Oop
+	fresh    []freshObject
+	waiting  map[Oop]int // unmarked key -> the first of the pairs waiting for it
+	pairs    []ephPair   // the waiting pairs, chained per key
+	released []int       // chains of pairs whose key was marked, values still to shade
+	ephs     []Oop       // ephemerons marked, cleared at the end of marking
+	weaks    []Oop       // weak objects marked, cleared at the end of marking
 	// allocAtStart is Space.Allocated when the cycle began: what was
 	// promoted after that is not counted as collected by this cycle.
 	allocAtStart uint64
@@ -254,7 +258,7 @@ func (h *Heap) collect(b *budget, progress func(done, total uint64)) (GCStats, b
 		if err != nil {
 			return GCStats{}, false, fmt.Errorf("gc: mark bitmap: %w", err)
 		}
-		h.gc = &collector{marks: marks, waiting: map[Oop][]ephPair{}, allocAtStart: h.state.Space.Allocated}
+		h.gc = &collector{marks: marks, waiting: map[Oop]int{}, allocAtStart: h.state.Space.Allocated}
 	}
 	c := h.gc
 	c.st.Slices++
@@ -336,12 +340,9 @@ func (h *Heap) shade(o Oop) {
 	c.marks.set(i)
 	c.stack = append(c.stack, o)
 	if len(c.waiting) > 0 {
-		if pairs, ok := c.waiting[o]; ok {
+		if i, ok := c.waiting[o]; ok {
 			delete(c.waiting, o)
-			for _, p := range pairs {
-				c.st.EphemeronVisits++
-				h.shade(h.Field(p.e, p.k+1))
-			}
+			c.released = append(c.released, i) // not shaded here: a chain of keys must not recurse
 		}
 	}
 }
@@ -383,7 +384,16 @@ func (h *Heap) markSome(b *budget) bool {
 			h.shade(f.o)
 		}
 		c.fresh = c.fresh[:0]
-		for len(c.stack) > 0 {
+		for len(c.stack) > 0 || len(c.released) > 0 {
+			if n := len(c.released); n > 0 {
+				i := c.released[n-1]
+				c.released = c.released[:n-1]
+				for ; i >= 0; i = c.pairs[i].next {
+					c.st.EphemeronVisits++
+					h.shade(h.Field(c.pairs[i].e, c.pairs[i].k+1))
+				}
+				continue
+			}
 			o := c.stack[len(c.stack)-1]
 			c.stack = c.stack[:len(c.stack)-1]
 			if b.spend(1 + h.scan(o)) {
@@ -393,7 +403,7 @@ func (h *Heap) markSome(b *budget) bool {
 		for _, r := range h.state.Roots {
 			h.shade(r)
 		}
-		if len(c.stack) == 0 {
+		if len(c.stack) == 0 && len(c.released) == 0 {
 			return true
 		}
 	}
@@ -421,7 +431,12 @@ func (h *Heap) scan(o Oop) int {
 			if !key.IsOld() || h.markedOop(key) {
 				h.shade(h.Field(o, k+1))
 			} else {
-				c.waiting[key] = append(c.waiting[key], ephPair{o, k})
+				next, ok := c.waiting[key]
+				if !ok {
+					next = -1
+				}
+				c.waiting[key] = len(c.pairs)
+				c.pairs = append(c.pairs, ephPair{e: o, k: k, next: next})
 			}
 		}
 	case f&FlagWeak != 0:
@@ -440,7 +455,7 @@ func (h *Heap) scan(o Oop) int {
 func (h *Heap) endMarking() {
 	c := h.gc
 	c.phase = gcSweeping
-	c.waiting = nil
+	c.waiting, c.pairs, c.released = nil, nil, nil
 	c.stack = nil
 	for _, e := range c.ephs {
 		n := h.NumPtrs(e) &^ 1

@@ -180,7 +180,7 @@ func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 // ephemeronChain commits an ephemeron table of n pairs whose values are the
 // next pairs' keys, laid out so that a rescan per round would need n
 // rounds; root 0 holds the table and root 1 the first key when rooted.
-func ephemeronChain(t *testing.T, h *Heap, n int, rooted bool) {
+func ephemeronChain(t testing.TB, h *Heap, n int, rooted bool) {
 	t.Helper()
 	keys := make([]Oop, n+1)
 	for i := range keys {
