@@ -35,7 +35,8 @@
 //   - young.go: the young space, scavenging, and promotion at commit.
 //   - alloc.go: the persistent heap's free lists and frontier.
 //   - commit.go: Commit and Abort.
-//   - gc.go: mark-sweep collection, weak objects and ephemerons.
+//   - gc.go: incremental mark-sweep collection in slices between
+//     transactions, weak objects and ephemerons, giving the file's free tail back.
 //   - check.go: the full consistency check.
 //
 // # Files
@@ -61,4 +62,13 @@
 //     object and free chunk states its size in its header.
 //   - A write or fsync error poisons the open heap (ErrFatal): an fsync that
 //     failed once may report success later for data that never reached disk.
+//   - When a collection cycle's marking ends, every object reachable from the
+//     roots is marked: while it marks, SetField shades every persistent value
+//     it stores, objects promoted by a successful commit are shaded, and
+//     marking ends only in a slice that finds the roots marked and nothing
+//     queued. The sweep frees only what a finished mark left unmarked, and
+//     allocation during the sweep takes only chunks it has swept or space
+//     past the frontier where it stops.
+//   - The state's space counters are true: FreeBytes is the bytes on the
+//     free lists, so Info never walks the heap.
 package heap
