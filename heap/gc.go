@@ -156,11 +156,11 @@ type ephPair struct {
 	next int
 }
 
-// freshObject is an object promoted while marking, by the commit numbered
-// commit (Stats.Commits after it): it is shaded once that commit succeeded.
+// freshObject is an object promoted while marking by the commit that is to
+// be transaction seq: it is shaded once that commit succeeded.
 type freshObject struct {
-	o      Oop
-	commit uint64
+	o   Oop
+	seq uint64
 }
 
 // collector is a cycle in progress.
@@ -358,7 +358,7 @@ func (h *Heap) barrierShade(v Oop) {
 // noteFresh records o, just promoted, to be shaded once its commit succeeds.
 func (h *Heap) noteFresh(o Oop) {
 	if h.gc != nil && h.gc.phase == gcMarking {
-		h.gc.fresh = append(h.gc.fresh, freshObject{o: o, commit: h.Stats.Commits + 1})
+		h.gc.fresh = append(h.gc.fresh, freshObject{o: o, seq: h.committed.Seq + 1})
 	}
 }
 
@@ -369,7 +369,7 @@ func (h *Heap) forgetUncommitted() {
 		return
 	}
 	f := h.gc.fresh
-	for len(f) > 0 && f[len(f)-1].commit > h.Stats.Commits {
+	for len(f) > 0 && f[len(f)-1].seq > h.committed.Seq {
 		f = f[:len(f)-1]
 	}
 	h.gc.fresh = f

@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"errors"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -355,5 +356,32 @@ func TestSliceStartsWhenGarbageGrew(t *testing.T) {
 	}
 	if vs := listValues(h, h.Root(1)); len(vs) != 2000 {
 		t.Fatalf("live list after the automatic collection: %d", len(vs))
+	}
+}
+
+// TestFailedCommitWhileMarking: objects promoted by a commit that then
+// failed are not shaded: their space is free again.
+func TestFailedCommitWhileMarking(t *testing.T) {
+	h, _ := newHeap(t)
+	h.SetRoot(0, list(h, 500))
+	mustCommit(t, h)
+	if _, finished, err := h.collect(&budget{units: 10}, nil); err != nil || finished || !h.Collecting() {
+		t.Fatalf("a 10-unit slice of a 500-object heap: finished %v, err %v", finished, err)
+	}
+	refuse := errors.New("refused")
+	h.SetBeforeCommit(func([]uint64) error { return refuse })
+	h.SetRoot(1, list(h, 100))
+	if err := h.Commit(); !errors.Is(err, refuse) {
+		t.Fatalf("commit: %v", err)
+	}
+	h.SetBeforeCommit(nil)
+	if _, err := h.Collect(); err != nil {
+		t.Fatalf("finishing the cycle after a failed commit: %v", err)
+	}
+	if vs := listValues(h, h.Root(0)); len(vs) != 500 || h.Root(1) != Nil {
+		t.Fatalf("after the cycle: %d cells, root 1 %#x", len(vs), uint64(h.Root(1)))
+	}
+	if r := h.Check(nil); len(r.Problems) > 0 {
+		t.Fatalf("check: %v", r.Problems)
 	}
 }
