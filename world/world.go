@@ -34,6 +34,11 @@ type World struct {
 	gcSlice time.Duration
 }
 
+// makeWorld answers the World of heap h in dir, before its VM exists.
+func makeWorld(dir string, h *heap.Heap) *World {
+	return &World{dir: dir, h: h, gcSlice: heap.DefaultGCSlice}
+}
+
 // Builder fills a new world's empty heap with the core world.
 type Builder func(v *vm.VM) error
 
@@ -81,7 +86,7 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 		}
 		return nil, err
 	}
-	w := &World{dir: dir, h: h, gcSlice: heap.DefaultGCSlice}
+	w := makeWorld(dir, h)
 	booted := false
 	err = heap.Catch(func() error { // the VM reads the well-known objects, which may be damaged
 		w.vm = vm.New(h, out)
