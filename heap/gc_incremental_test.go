@@ -10,19 +10,22 @@ import (
 // A model of a graph of nodes: node id -> its children's ids (0: none).
 // Node objects have field 0 = the id and nodeRefs reference fields; the
 // table (root 0) has modelSlots fields holding nodes.
+// Root 1 is an ephemeron of modelPairs pairs, (key node, value node).
 const (
 	modelSlots = 32
 	nodeRefs   = 3
+	modelPairs = 8
 )
 
 type graphModel struct {
 	slots    [modelSlots]int
+	pairs    [modelPairs][2]int // key id, value id (0: none)
 	children map[int][nodeRefs]int
 	next     int
 }
 
 func (m *graphModel) clone() *graphModel {
-	c := &graphModel{slots: m.slots, children: make(map[int][nodeRefs]int, len(m.children)), next: m.next}
+	c := &graphModel{slots: m.slots, pairs: m.pairs, children: make(map[int][nodeRefs]int, len(m.children)), next: m.next}
 	for k, v := range m.children {
 		c.children[k] = v
 	}
@@ -85,24 +88,67 @@ func heapNodes(t *testing.T, h *Heap, m *graphModel, when string) map[int]Oop {
 	return objs
 }
 
+// checkPairs checks the ephemeron (root 1) against the model: a pair the
+// collector cleared had a key nothing strong reached, and is forgotten by
+// the model; every other pair holds the model's nodes, intact. It answers
+// how many pairs it found cleared.
+func checkPairs(t *testing.T, h *Heap, m *graphModel, when string) (cleared int) {
+	t.Helper()
+	strong := map[int]bool{}
+	for _, id := range m.reachable() {
+		strong[id] = true
+	}
+	node := func(o Oop, want int, what string, i int) {
+		if want == 0 {
+			if o != Nil {
+				t.Fatalf("%s: pair %d's %s is %#x, the model has none", when, i, what, uint64(o))
+			}
+			return
+		}
+		if o == Nil || !o.IsOld() || h.NumPtrs(o) != 1+nodeRefs || h.Field(o, 0) != FromInt(int64(want)) {
+			t.Fatalf("%s: pair %d's %s, node %d, is lost or overwritten (%#x)", when, i, what, want, uint64(o))
+		}
+	}
+	eph := h.Root(1)
+	for i := range m.pairs {
+		key, val := h.Field(eph, 2*i), h.Field(eph, 2*i+1)
+		if key == Tombstone {
+			if val != Nil || strong[m.pairs[i][0]] {
+				t.Fatalf("%s: pair %d (key node %d, strongly reachable %v) was cleared", when, i, m.pairs[i][0], strong[m.pairs[i][0]])
+			}
+			if m.pairs[i][0] != 0 {
+				cleared++
+			}
+			m.pairs[i] = [2]int{}
+			continue
+		}
+		node(key, m.pairs[i][0], "key", i)
+		node(val, m.pairs[i][1], "value", i)
+	}
+	return cleared
+}
+
 // TestIncrementalCollectionKeepsEverythingLive interleaves random
 // transactions (new nodes, edges moved, slots cleared; some aborted) with
 // collection slices of random small budgets, so that cycles span many
 // transactions, and checks after each step that every node the model says
 // is reachable is in the heap, intact.
 func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
-	steps := 3000
+	steps := 2000
 	if os.Getenv("PSYCHE_SOAK") != "" {
 		steps = 100000
 	}
 	h, _ := newHeap(t)
 	rng := rand.New(rand.NewPCG(7, uint64(steps)))
 	h.SetRoot(0, h.Alloc(modelSlots, 0, 1, Nil))
+	h.SetRoot(1, h.Alloc(2*modelPairs, 0, 1, Nil))
+	h.SetFlags(h.Root(1), FlagEphemeron)
 	mustCommit(t, h)
 	m := &graphModel{children: map[int][nodeRefs]int{}, next: 1}
-	cycles := 0
+	cycles, cleared := 0, 0
 	for step := 0; step < steps; step++ {
 		objs := heapNodes(t, h, m, "before a transaction")
+		cleared += checkPairs(t, h, m, "before a transaction")
 		ids := m.reachable()
 		tx := m.clone()
 		pick := func() (int, Oop) {
@@ -112,9 +158,8 @@ func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 			id := ids[rng.IntN(len(ids))]
 			return id, objs[id]
 		}
-		young := map[int]Oop{}
 		for n := rng.IntN(6); n > 0; n-- {
-			switch rng.IntN(4) {
+			switch rng.IntN(5) {
 			case 0: // a new node, holding existing ones
 				id := tx.next
 				tx.next++
@@ -127,7 +172,6 @@ func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 					h.SetField(o, 1+j, co)
 				}
 				tx.children[id] = ch
-				young[id] = o
 				slot := rng.IntN(modelSlots)
 				tx.slots[slot] = id
 				h.SetField(h.Root(0), slot, o)
@@ -146,6 +190,16 @@ func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 				slot := rng.IntN(modelSlots)
 				tx.slots[slot] = 0
 				h.SetField(h.Root(0), slot, Nil)
+			case 4: // an ephemeron pair: a node, and what it keeps
+				kid, ko := pick()
+				if kid == 0 {
+					continue
+				}
+				vid, vo := pick()
+				i := rng.IntN(modelPairs)
+				tx.pairs[i] = [2]int{kid, vid}
+				h.SetField(h.Root(1), 2*i, ko)
+				h.SetField(h.Root(1), 2*i+1, vo)
 			}
 		}
 		if rng.IntN(5) == 0 {
@@ -169,13 +223,17 @@ func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	heapNodes(t, h, m, "after a whole collection")
+	checkPairs(t, h, m, "after a whole collection")
 	if r := h.Check(nil); len(r.Problems) > 0 {
 		t.Fatalf("check: %v", r.Problems)
+	}
+	if cleared == 0 {
+		t.Fatalf("no ephemeron pair was ever cleared in %d steps: the test did not exercise ephemerons", steps)
 	}
 	if cycles < 10 {
 		t.Fatalf("only %d cycles finished in %d steps: the test did not exercise incremental collection", cycles, steps)
 	}
-	t.Logf("%d steps, %d cycles, %d nodes live", steps, cycles, len(m.reachable()))
+	t.Logf("%d steps, %d cycles, %d nodes live, %d ephemeron pairs cleared", steps, cycles, len(m.reachable()), cleared)
 }
 
 // ephemeronChain commits an ephemeron table of n pairs whose values are the
