@@ -136,7 +136,7 @@ func checkPairs(t *testing.T, h *Heap, m *graphModel, when string) (cleared int)
 func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 	steps := 2000
 	if os.Getenv("PSYCHE_SOAK") != "" {
-		steps = 100000
+		steps = 30000
 	}
 	h, _ := newHeap(t)
 	rng := rand.New(rand.NewPCG(7, uint64(steps)))
