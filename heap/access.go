@@ -183,6 +183,8 @@ func (h *Heap) SetField(o Oop, i int, v Oop) {
 	*(*Oop)(p) = v
 	if v.IsYoung() {
 		h.remember(o)
+	} else if h.gc != nil {
+		h.barrierShade(v)
 	}
 }
 

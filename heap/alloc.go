@@ -49,6 +49,7 @@ func (h *Heap) makeFree(a, size uint64) {
 		c := sizeClass(size)
 		h.setWord(a+16, h.state.Free[c])
 		h.state.Free[c] = a
+		h.state.Space.FreeBytes += size
 	}
 }
 
@@ -62,6 +63,7 @@ func (h *Heap) allocOld(size uint64) (uint64, error) {
 	if c < smallClasses {
 		if a := h.state.Free[c]; a != 0 {
 			h.state.Free[c] = h.freeNext(a, c)
+			h.state.Space.FreeBytes -= size
 			return a, nil
 		}
 	}
@@ -81,6 +83,7 @@ func (h *Heap) allocOld(size uint64) (uint64, error) {
 				} else {
 					h.setWord(prev+16, next)
 				}
+				h.state.Space.FreeBytes -= cs
 				if cs > size {
 					h.makeFree(a+size, cs-size)
 				}

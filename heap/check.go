@@ -7,8 +7,8 @@ import (
 
 // Check walks the whole heap and reports every problem it finds: pages whose
 // contents do not match their checksum, object headers that do not parse,
-// references that do not point at the start of a live object, and free lists
-// that are not made of free chunks. It reads the heap with plain loads after
+// references in reachable objects that do not point at the start of a live
+// object, and free lists that are not made of free chunks. It reads the heap with plain loads after
 // verifying pages itself, so it reports damage instead of panicking on it.
 
 // Problem is one thing Check found wrong.
@@ -131,27 +131,46 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 		}
 		return ""
 	}
-	for a := uint64(dataStart); a < st.Frontier; {
-		if !starts.test(a / wordSize) {
-			break // pass 1 stopped here
-		}
-		w0, w1 := word(a), word(a+8)
-		if h0Flags(w0)&flagFree == 0 {
-			for i := uint64(0); i < h0Ptrs(w0); i++ {
-				fa := a + headerSize + i*wordSize
-				if msg := validRef(Oop(word(fa))); msg != "" {
-					add(int64(fa), "field %d of the object at %d holds %s (%#x)", i, a, msg, word(fa))
-				}
-			}
-		}
-		a += sizeFromHeader(w0, w1)
-		if progress != nil && a%(4096*PageSize) < 64 {
-			progress(pages+a/PageSize, 2*pages)
+	// Pass 2: from the roots, every reference must name the start of a
+	// live object. Only what the roots reach is checked: garbage the sweep
+	// has not reached yet (a cycle between its slices, or cut short by a
+	// crash) may refer to chunks it already freed, and is never read.
+	seen, err := newBitmap(h.scratchDir(), st.Frontier/wordSize)
+	if err != nil {
+		add(-1, "cannot make a bitmap for the check: %v", err)
+		return r
+	}
+	defer seen.release()
+	var stack []uint64
+	follow := func(v Oop) {
+		if v.IsOld() && !seen.test(uint64(v)/wordSize) {
+			seen.set(uint64(v) / wordSize)
+			stack = append(stack, uint64(v))
 		}
 	}
 	for i, root := range st.Roots {
 		if msg := validRef(root); msg != "" {
 			add(-1, "root %d holds %s (%#x)", i, msg, uint64(root))
+		} else {
+			follow(root)
+		}
+	}
+	var traced uint64
+	for len(stack) > 0 {
+		a := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		w0, w1 := word(a), word(a+8)
+		for i := uint64(0); i < h0Ptrs(w0); i++ {
+			fa := a + headerSize + i*wordSize
+			if msg := validRef(Oop(word(fa))); msg != "" {
+				add(int64(fa), "field %d of the object at %d holds %s (%#x)", i, a, msg, word(fa))
+			} else {
+				follow(Oop(word(fa)))
+			}
+		}
+		traced += sizeFromHeader(w0, w1)
+		if progress != nil && traced%(4096*PageSize) < 64 {
+			progress(pages+min(traced/PageSize, pages), 2*pages)
 		}
 	}
 	// Free lists: each link a free chunk of the list's class, no cycles.

@@ -243,6 +243,7 @@ func (h *Heap) Abort() {
 	h.young.reset()
 	h.state = h.committed
 	h.releaseSpace()
+	h.forgetUncommitted()
 	h.invalidateCaches()
 }
 

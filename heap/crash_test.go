@@ -154,11 +154,17 @@ func TestCrashChild(t *testing.T) {
 		}
 		fmt.Fprintln(out, k)
 		out.Flush()
-		if k%25 == 0 {
-			if _, err := h.Collect(); err != nil {
-				fmt.Println("gc:", err)
-				os.Exit(3)
-			}
+		// Collection in small slices between transactions (kills land in
+		// the middle of cycles), and now and then a whole one.
+		var err error
+		if k%100 == 0 {
+			_, err = h.Collect()
+		} else {
+			_, _, err = h.collect(&budget{units: 1 + rng.IntN(200)}, nil)
+		}
+		if err != nil {
+			fmt.Println("gc:", err)
+			os.Exit(3)
 		}
 	}
 }

@@ -39,7 +39,8 @@
 //   - spill.go: transactions larger than the dirty budget, written ahead
 //     to the heap file with their old contents in undo records.
 //   - viewspill.go: the same for heaps that never commit (read-only, views).
-//   - gc.go: mark-sweep collection, weak objects and ephemerons.
+//   - gc.go: incremental mark-sweep collection in slices between
+//     transactions, weak objects and ephemerons, giving the file's free tail back.
 //   - check.go: the full consistency check.
 //
 // # Files
@@ -92,4 +93,13 @@
 //     newest checkpoint's delta (saved and committed before the first direct
 //     write), and its checksum reads "undefined" until the commit writes the
 //     real one.
+//   - When a collection cycle's marking ends, every object reachable from the
+//     roots is marked: while it marks, SetField shades every persistent value
+//     it stores, objects promoted by a successful commit are shaded, and
+//     marking ends only in a slice that finds the roots marked and nothing
+//     queued. The sweep frees only what a finished mark left unmarked, and
+//     allocation during the sweep takes only chunks it has swept or space
+//     past the frontier where it stops.
+//   - The state's space counters are true: FreeBytes is the bytes on the
+//     free lists, so Info never walks the heap.
 package heap

@@ -55,6 +55,12 @@ type Options struct {
 	// the disk bounds them too: Alloc refuses one that would leave less than
 	// 64 MiB free on the heap's file system.
 	ObjectLimit uint64
+	// GCMinGarbage and GCGrowth say when CollectSlice starts a cycle: once
+	// the bytes promoted since the last cycle finished reach GCMinGarbage
+	// or GCGrowth percent of the bytes that cycle found live, whichever is
+	// larger. Defaults 16 MiB and 50.
+	GCMinGarbage uint64
+	GCGrowth     uint64
 	// WrapFile, when set, wraps each file the heap opens (FileHeap, FileLog,
 	// FileSums). Tests use it to inject failing writes and fsyncs.
 	WrapFile func(which string, f File) File
@@ -78,6 +84,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.ObjectLimit == 0 {
 		o.ObjectLimit = o.Reserve
+	}
+	if o.GCMinGarbage == 0 {
+		o.GCMinGarbage = 16 << 20
+	}
+	if o.GCGrowth == 0 {
+		o.GCGrowth = 50
 	}
 }
 
@@ -127,6 +139,8 @@ type Heap struct {
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
 
+	gc *collector // the collection cycle in progress, or nil
+
 	rootScanner  func(visit func(*Oop))
 	beforeCommit func(pages []uint64) error
 	invalidate   func()
@@ -157,6 +171,7 @@ type Stats struct {
 	ReusedPages   uint64 // pages of the committed heap that large objects were placed in
 	Scavenges     uint64
 	Spills        uint64 // times a transaction's dirty pages were written ahead
+	Collections   uint64 // collection cycles finished
 }
 
 func heapFiles(path string) (logPath, sumsPath string) { return path + ".log", path + ".sums" }
@@ -625,6 +640,7 @@ func (h *Heap) Close() error {
 
 func (h *Heap) release() {
 	h.closed = true
+	h.cancelCollection()
 	if h.mem != nil {
 		unix.Munmap(h.mem)
 		h.mem, h.base = nil, nil
@@ -663,10 +679,52 @@ type HeapInfo struct {
 	Pages         uint64
 	Frontier      uint64 // bytes from the start of the file to the end of the last object
 	Seq           uint64 // committed transactions
+	InUseBytes    uint64 // bytes of objects, live or not yet collected: up to the frontier, less the free chunks
+	FreeBytes     uint64 // bytes in free chunks, ready for reuse
+	LargestFree   uint64 // the largest free chunk (see largestFree)
+	LiveBytes     uint64 // bytes the last finished collection found live
+	Allocated     uint64 // bytes promoted since the last finished collection began
+	Collections   uint64 // collections this process finished
+	Collecting    bool   // a collection cycle is in progress in this process
 }
 
-// Info answers the heap's sizes.
+// Info answers the heap's sizes. It reads counters the heap keeps, and
+// never walks the heap. It must be called between transactions.
 func (h *Heap) Info() HeapInfo {
-	return HeapInfo{FormatVersion: formatVersion, FileBytes: h.fileSize, Pages: h.committed.PageCount,
-		Frontier: h.committed.Frontier, Seq: h.committed.Seq}
+	st := &h.committed
+	return HeapInfo{FormatVersion: formatVersion, FileBytes: h.fileSize, Pages: st.PageCount,
+		Frontier: st.Frontier, Seq: st.Seq,
+		InUseBytes: st.Frontier - dataStart - st.Space.FreeBytes, FreeBytes: st.Space.FreeBytes,
+		LargestFree: h.largestFree(), LiveBytes: st.Space.LiveBytes, Allocated: st.Space.Allocated,
+		Collections: h.Stats.Collections, Collecting: h.gc != nil}
+}
+
+// largestFreeWalk bounds the chunks largestFree reads: a list holds chunks
+// within a factor of two of each other, so the bound matters only for a
+// heap broken into very many free chunks of one bin.
+const largestFreeWalk = 4096
+
+// largestFree answers the size of the largest chunk on the free lists: the
+// head of the highest non-empty exact class, or the largest of the first
+// largestFreeWalk chunks of the highest non-empty bin. Damage met on the way
+// answers 0; Check reports it.
+func (h *Heap) largestFree() uint64 {
+	var largest uint64
+	err := Catch(func() error {
+		for c := numClasses - 1; c >= 0; c-- {
+			a := h.committed.Free[c]
+			for n := 0; a != 0 && n < largestFreeWalk; n++ {
+				largest = max(largest, h.word(a+8))
+				a = h.freeNext(a, c)
+			}
+			if largest > 0 {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0
+	}
+	return largest
 }

@@ -211,6 +211,7 @@ func (h *Heap) takeFreeRun(size, filePages uint64) (uint64, bool, error) {
 				} else {
 					h.setWord(prev+16, next)
 				}
+				h.state.Space.FreeBytes -= cs // makeFree adds back what stays free
 				if err := h.prepareRun(first, end, filePages); err != nil {
 					return 0, false, err
 				}

@@ -93,6 +93,7 @@ func (h *Heap) InstallState(st State) error {
 	if h.InTransaction() {
 		return fmt.Errorf("heap: Install inside a transaction")
 	}
+	h.cancelCollection() // its marks describe pages that are about to change
 	if err := ValidateState(st); err != nil {
 		return fmt.Errorf("heap: saved state: %v", err)
 	}

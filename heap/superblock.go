@@ -21,7 +21,7 @@ const (
 	pageShift = 12
 	PageSize  = 1 << pageShift
 
-	formatVersion = 1
+	formatVersion = 2 // 2: the state carries the collector's counters
 	superPages    = 2
 	dataStart     = superPages * PageSize // offset of the first object
 )
@@ -57,9 +57,25 @@ type state struct {
 	Roots     [NumRoots]Oop
 	Aux       [NumAux]uint64
 	Free      [numClasses]uint64 // free-list heads (offsets of free chunks)
+	Space     spaceCounts
 }
 
-const stateSize = 3*8 + NumRoots*8 + NumAux*8 + numClasses*8
+// spaceCounts is what the heap knows of its space without walking it, kept
+// true by allocation, freeing and collection so that Info reads it in
+// constant time.
+//
+// Invariant: FreeBytes is the sum of the sizes of the chunks linked on the
+// free lists. Allocated counts the bytes promoted since the collection
+// that last completed began; LiveBytes is what that collection marked. A
+// collection that finds nothing new to free leaves them as they were, so it
+// writes nothing.
+type spaceCounts struct {
+	FreeBytes uint64
+	Allocated uint64
+	LiveBytes uint64
+}
+
+const stateSize = 3*8 + NumRoots*8 + NumAux*8 + numClasses*8 + 3*8
 
 func (s *state) encode(b []byte) {
 	le := binary.LittleEndian
@@ -77,6 +93,10 @@ func (s *state) encode(b []byte) {
 	}
 	for _, f := range s.Free {
 		le.PutUint64(b[o:], f)
+		o += 8
+	}
+	for _, v := range []uint64{s.Space.FreeBytes, s.Space.Allocated, s.Space.LiveBytes} {
+		le.PutUint64(b[o:], v)
 		o += 8
 	}
 }
@@ -97,6 +117,10 @@ func (s *state) decode(b []byte) {
 	}
 	for i := range s.Free {
 		s.Free[i] = le.Uint64(b[o:])
+		o += 8
+	}
+	for _, v := range []*uint64{&s.Space.FreeBytes, &s.Space.Allocated, &s.Space.LiveBytes} {
+		*v = le.Uint64(b[o:])
 		o += 8
 	}
 }

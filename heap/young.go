@@ -284,7 +284,9 @@ func (h *Heap) promote(keep *Oop) error {
 		}
 		copy(unsafe.Slice((*byte)(unsafe.Add(h.base, dst)), size), unsafe.Slice((*byte)(q), size))
 		h.Stats.PromotedBytes += size
+		h.state.Space.Allocated += size
 		n := Oop(dst)
+		h.noteFresh(n)
 		*(*uint64)(q) = w0 | flagForwarded<<32
 		*(*uint64)(unsafe.Add(q, 8)) = uint64(n)
 		queue = append(queue, n)

@@ -73,6 +73,7 @@ func (e *Env) store(rcv heap.Oop) (heap.Oop, bool) {
 // put adds or replaces k -> v, growing the table when it is half full.
 func (e *Env) put(rcv, k, v heap.Oop) {
 	h := e.M.H
+	e.shrinkIfSparse(rcv)
 	t := h.Field(rcv, storeTable)
 	i, found := e.find(t, k)
 	if found {
@@ -81,7 +82,7 @@ func (e *Env) put(rcv, k, v heap.Oop) {
 	}
 	count := e.tableCount(t)
 	if i < 0 || 2*(count+1) > h.NumPtrs(t)/2 {
-		e.rehash(rcv, max(8, 2*(count+1)*2))
+		e.rehash(rcv, max(minTable, 2*(count+1)*2))
 		t = h.Field(rcv, storeTable)
 		i, _ = e.find(t, k)
 	}
@@ -90,10 +91,25 @@ func (e *Env) put(rcv, k, v heap.Oop) {
 	e.setTableCount(t, count+1)
 }
 
+// shrinkIfSparse rehashes the store into a smaller table when at most an
+// eighth of its pairs are in use: the collector removes the entries of dead
+// keys (decrementing the count) but cannot rehash, so a store whose keys
+// went gives its space back at its next change.
+func (e *Env) shrinkIfSparse(rcv heap.Oop) {
+	t := e.M.H.Field(rcv, storeTable)
+	capacity, count := e.M.H.NumPtrs(t)/2, e.tableCount(t)
+	if capacity > minTable && count*8 <= capacity {
+		e.rehash(rcv, max(minTable, 4*count))
+	}
+}
+
+// minTable is the capacity, in pairs, of a new or fully shrunk table.
+const minTable = 8
+
 func (e *Env) rehash(rcv heap.Oop, minCap int) {
 	h := e.M.H
 	old := h.Field(rcv, storeTable)
-	capacity := 8
+	capacity := minTable
 	for capacity < minCap {
 		capacity *= 2
 	}
@@ -121,7 +137,7 @@ func init() {
 		}
 		s := e.M.H.Alloc(3, 0, object.KindWeakStore, heap.Nil)
 		e.M.H.SetField(s, object.FieldMap, mp)
-		e.M.H.SetField(s, storeTable, e.newTable(8))
+		e.M.H.SetField(s, storeTable, e.newTable(minTable))
 		return s, nil
 	})
 	register("_WeakStoreHas:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
@@ -162,6 +178,7 @@ func init() {
 		e.M.H.SetField(t, 2*i, heap.Tombstone)
 		e.M.H.SetField(t, 2*i+1, heap.Nil)
 		e.setTableCount(t, e.tableCount(t)-1)
+		e.shrinkIfSparse(rcv)
 		return rcv, nil
 	})
 	register("_WeakStoreSize", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {

@@ -69,7 +69,8 @@ func buildIn(dir string, build Builder, out io.Writer) (*World, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &World{dir: dir, h: h, vm: vm.New(h, out)}
+	w := makeWorld(dir, h)
+	w.vm = vm.New(h, out)
 	if err := build(w.vm); err != nil {
 		var ie *ImageError
 		if !errors.As(err, &ie) { // a refused image says so itself: "bad image: ..."

@@ -30,6 +30,14 @@ type World struct {
 	// viewing is the checkpoint an evaluation is looking at (EvalAt), if
 	// any: nothing it does is kept, so what would change the world is refused.
 	viewing string
+	// gcSlice is how long the collection slice after each evaluation may
+	// take; 0 turns automatic collection off (see SetCollectionSlice).
+	gcSlice time.Duration
+}
+
+// makeWorld answers the World of heap h in dir, before its VM exists.
+func makeWorld(dir string, h *heap.Heap) *World {
+	return &World{dir: dir, h: h, gcSlice: heap.DefaultGCSlice}
 }
 
 // Builder fills a new world's empty heap with the core world.
@@ -102,7 +110,7 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 		}
 		return nil, err
 	}
-	w := &World{dir: dir, h: h}
+	w := makeWorld(dir, h)
 	booted := false
 	err = heap.Catch(func() error { // the VM reads the well-known objects, which may be damaged
 		w.vm = vm.New(h, out)
@@ -162,6 +170,9 @@ func (w *World) Eval(name string, src []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the evaluation was kept, but its result could not be printed: %w", err)
 	}
+	if err := w.collectSlice(); err != nil {
+		return "", fmt.Errorf("the evaluation was kept (%s), but %w", printed, err)
+	}
 	return printed, nil
 }
 
@@ -172,7 +183,34 @@ func (w *World) Eval(name string, src []byte) (string, error) {
 func (w *World) Run(name string, src []byte, layout vm.Layout) error {
 	_, err := w.transaction(func() (heap.Oop, error) { return w.vm.Eval(name, src, layout) })
 	w.h.Abort() // what a program that changed nothing left open (see transaction)
-	return err
+	if err != nil {
+		return err
+	}
+	if err := w.collectSlice(); err != nil {
+		return fmt.Errorf("the program's changes were kept, but %w", err)
+	}
+	return nil
+}
+
+// SetCollectionSlice sets how long the garbage collection that runs after
+// each evaluation may take (heap.DefaultGCSlice unless set); 0 turns it off.
+// A cycle starts when enough was promoted since the last one
+// (heap.Heap.GCWanted) and runs in such slices until it finishes.
+func (w *World) SetCollectionSlice(d time.Duration) { w.gcSlice = d }
+
+// collectSlice runs one slice of garbage collection between evaluations. A
+// failure (damage met while marking, say) turns automatic collection off
+// for the rest of the session, so that it is reported once; Collect still
+// runs on request and reports it again.
+func (w *World) collectSlice() error {
+	if w.gcSlice == 0 || w.h.Access() == heap.ReadOnly {
+		return nil
+	}
+	if _, err := w.h.CollectSlice(w.gcSlice); err != nil {
+		w.gcSlice = 0
+		return fmt.Errorf("collecting garbage failed (automatic collection is off until the world is reopened): %w", err)
+	}
+	return nil
 }
 
 // transaction runs one top-level evaluation and answers its result. It
@@ -307,7 +345,7 @@ func (w *World) CheckpointNames() []string { return append(w.cps.names(), w.pend
 // Summary answers a one-line description of the world.
 func (w *World) Summary() string {
 	hs := w.h.Info()
-	return fmt.Sprintf("world %s: %d bytes in use, %d transactions, %d checkpoints", w.dir, hs.Frontier, hs.Seq, len(w.cps.names()))
+	return fmt.Sprintf("world %s: %d bytes in use, %d transactions, %d checkpoints", w.dir, hs.InUseBytes, hs.Seq, len(w.cps.names()))
 }
 
 // Collect collects the world's garbage. It runs between evaluations.
@@ -325,7 +363,10 @@ func (w *World) Info() [][2]string {
 		{"world", w.dir},
 		{"format version", fmt.Sprint(hs.FormatVersion)},
 		{"heap file", fmt.Sprintf("%d bytes (%d pages)", hs.FileBytes, hs.Pages)},
-		{"heap in use", fmt.Sprintf("%d bytes", hs.Frontier)},
+		{"heap in use", fmt.Sprintf("%d bytes (objects, live or not yet collected)", hs.InUseBytes)},
+		{"heap free", fmt.Sprintf("%d bytes (largest free run %d bytes)", hs.FreeBytes, hs.LargestFree)},
+		{"live at last gc", fmt.Sprintf("%d bytes", hs.LiveBytes)},
+		{"since last gc", fmt.Sprintf("%d bytes promoted", hs.Allocated)},
 		{"transactions", fmt.Sprint(hs.Seq)},
 		{"checkpoints", strings.Join(w.cps.names(), ", ")},
 	}

@@ -18,8 +18,8 @@ func collect(w *world.World, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "gc: %d live objects (%d bytes), %d bytes freed, heap %d bytes\n",
-		st.LiveObjects, st.LiveBytes, st.FreedBytes, st.HeapBytes)
+	fmt.Fprintf(out, "gc: %d live objects (%d bytes), %d bytes freed, heap %d bytes, file %d bytes, %d ephemeron pairs visited\n",
+		st.LiveObjects, st.LiveBytes, st.FreedBytes, st.HeapBytes, st.FileBytes, st.EphemeronVisits)
 	return nil
 }
 

@@ -1,0 +1,73 @@
+package world
+
+import (
+	"os"
+	"testing"
+)
+
+// Evaluations that make garbage get it collected by the slices run after
+// them; with the slice set to 0 nothing collects it. A checkpoint made
+// before keeps what the collection freed and gave back to the file system.
+func TestEvaluationsCollectGarbage(t *testing.T) {
+	for _, slice := range []bool{true, false} {
+		w, _ := newWorld(t)
+		if !slice {
+			w.SetCollectionSlice(0)
+		}
+		eval(t, w, "lobby _AddSlots: (| b <- nil |)")
+		if err := w.Checkpoint("before"); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 30; i++ {
+			eval(t, w, "b: byteVector copySize: 1000000. 0")
+		}
+		info := w.h.Info()
+		if collected := w.h.Stats.Collections > 0; collected != slice {
+			t.Fatalf("automatic slices %v: %d collections, info %+v", slice, w.h.Stats.Collections, info)
+		}
+		// 30 MB made, of which a collection started at 16 MiB frees most.
+		if collected := info.InUseBytes < 20<<20; collected != slice {
+			t.Fatalf("automatic slices %v: %d bytes in use", slice, info.InUseBytes)
+		}
+		if _, err := w.Rollback("before", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := eval(t, w, "b"); got != "nil" {
+			t.Fatalf("b after rolling back: %s", got)
+		}
+		if problems := w.Check(nil); len(problems) > 0 {
+			t.Fatalf("check after rolling back: %v", problems)
+		}
+	}
+}
+
+// A collection that gives the file's tail back saves the pages a checkpoint
+// still needs first: rolling back brings the dropped object back whole.
+func TestShrunkFileRollsBack(t *testing.T) {
+	w, dir := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| big <- nil |). big: byteVector copySize: 5000000. big at: 4999999 Put: 7. 0")
+	if err := w.Checkpoint("c"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: nil. 0")
+	st, err := w.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(HeapPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 4000000 {
+		t.Fatalf("the heap file is %d bytes after the 5 MB object was collected (gc: %+v)", fi.Size(), st)
+	}
+	if _, err := w.Rollback("c", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, "(big at: 4999999) printString, ' ', big size printString"); got != "'7 5000000'" {
+		t.Fatalf("big after rolling back: %s", got)
+	}
+	if problems := w.Check(nil); len(problems) > 0 {
+		t.Fatalf("check after rolling back: %v", problems)
+	}
+}
