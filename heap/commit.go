@@ -56,7 +56,7 @@ func (h *Heap) commit(keep *Oop) error {
 		h.Abort()
 		return fmt.Errorf("heap: read-only (a view of a checkpoint): nothing is kept")
 	}
-	if err := Catch(func() error { return h.promote(keep) }); err != nil || h.fatal != nil {
+	if err := Catch(func() error { return h.promote(keep, nil) }); err != nil || h.fatal != nil {
 		h.Abort()
 		if h.fatal != nil {
 			return h.fatal

@@ -40,7 +40,7 @@ type Options struct {
 	// Default 64 GiB.
 	YoungReserve uint64
 	// YoungLimit is how full the young space may get before ScavengeWanted
-	// says so. Default 32 MiB.
+	// says so. Default 16 MiB.
 	YoungLimit uint64
 	// LogLimit is the log size past which a commit fsyncs the heap file and
 	// trims the log. Default 16 MiB.
@@ -48,7 +48,7 @@ type Options struct {
 	// DirtyBudget is how many bytes of dirty pages a transaction keeps in
 	// memory; beyond it they are written ahead to the heap file, their old
 	// contents saved first (spill.go), so a transaction of any size runs in
-	// bounded memory. Default 64 MiB.
+	// bounded memory. Default 32 MiB.
 	DirtyBudget uint64
 	// ObjectLimit is the largest object, in bytes, Alloc makes. Default: the
 	// reserved range. Large objects live in the heap file, not in memory, so
@@ -74,13 +74,13 @@ func (o *Options) setDefaults() {
 		o.YoungReserve = 64 << 30
 	}
 	if o.YoungLimit == 0 {
-		o.YoungLimit = 32 << 20
+		o.YoungLimit = 16 << 20
 	}
 	if o.LogLimit == 0 {
 		o.LogLimit = 16 << 20
 	}
 	if o.DirtyBudget == 0 {
-		o.DirtyBudget = 64 << 20
+		o.DirtyBudget = 32 << 20
 	}
 	if o.ObjectLimit == 0 {
 		o.ObjectLimit = o.Reserve
@@ -129,7 +129,10 @@ type Heap struct {
 	budgetPages uint64   // Options.DirtyBudget in pages
 	scratch     *os.File // where a read-only heap's transaction spills (viewspill.go)
 	scratchList []uint64 // the pages mapped from scratch
-	clean       []uint64 // committed pages whose private copies are still mapped
+	// viewFileSize is the file's real size while a view looks past its end
+	// (extendView), else 0; fileSize then is the view's size.
+	viewFileSize uint64
+	clean        []uint64 // committed pages whose private copies are still mapped
 
 	large         []largeRun // this transaction's large objects
 	directPrivate []uint64   // their pages written through the mapping
@@ -171,6 +174,7 @@ type Stats struct {
 	ReusedPages   uint64 // pages of the committed heap that large objects were placed in
 	Scavenges     uint64
 	Spills        uint64 // times a transaction's dirty pages were written ahead
+	Tenures       uint64 // times a scavenge moved its survivors into the persistent heap
 	Collections   uint64 // collection cycles finished
 }
 

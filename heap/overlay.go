@@ -99,7 +99,11 @@ func (h *Heap) InstallState(st State) error {
 	}
 	var s state
 	s.decode(st)
-	if err := h.ensureFileSize(s.PageCount * PageSize); err != nil {
+	grow := h.ensureFileSize
+	if h.opts.Access == ReadOnly || h.readOnly {
+		grow = h.extendView // a view must not write the file, not even to grow it
+	}
+	if err := grow(s.PageCount * PageSize); err != nil {
 		return err
 	}
 	seq := h.state.Seq

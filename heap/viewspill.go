@@ -71,10 +71,51 @@ func (h *Heap) mapOver(fd int, first, n uint64) error {
 	return nil
 }
 
+// extendView makes the heap look size bytes long to a transaction that
+// never commits (a read-only heap, a view of a checkpoint) when the state it
+// installs is larger than the file (the file shrank since the checkpoint):
+// anonymous zero pages are mapped over the pages past the file's end, where
+// the file mapping would fault, and count as verified, since nothing but
+// what the view installs is read there. The file is not grown: a view
+// writes nothing. dropScratch ends it.
+func (h *Heap) extendView(size uint64) error {
+	if size <= h.fileSize {
+		return nil
+	}
+	if size > uint64(len(h.mem)) {
+		return &oomError{fmt.Sprintf("the heap's reserved range of %d bytes cannot hold %d", len(h.mem), size)}
+	}
+	first, end := h.fileSize/PageSize, size/PageSize
+	_, err := unix.MmapPtr(-1, 0, unsafe.Add(h.base, first*PageSize), uintptr((end-first)*PageSize),
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON|unix.MAP_FIXED|unix.MAP_NORESERVE)
+	if err != nil {
+		return fmt.Errorf("mapping pages %d to %d for the view: %w", first, end-1, err)
+	}
+	for p := first; p < end; p++ {
+		h.verified[p>>6] |= 1 << (p & 63)
+	}
+	if h.viewFileSize == 0 {
+		h.viewFileSize = h.fileSize
+	}
+	h.fileSize = size
+	return nil
+}
+
 // dropScratch maps the heap file back over the pages the scratch file
-// held, and empties it. A failure to map leaves the heap unusable (its
-// mapping would show the view's pages), so it poisons the heap.
+// held, and over the pages a view added past the file's end (extendView),
+// and empties the scratch file. A failure to map leaves the heap unusable
+// (its mapping would show the view's pages), so it poisons the heap.
 func (h *Heap) dropScratch() {
+	if h.viewFileSize != 0 {
+		first, end := h.viewFileSize/PageSize, h.fileSize/PageSize
+		if err := h.mapOver(int(h.osFile.Fd()), first, end-first); err != nil {
+			h.poison("restoring the heap mapping after a view", err)
+		}
+		for p := first; p < end; p++ {
+			h.verified[p>>6] &^= 1 << (p & 63)
+		}
+		h.fileSize, h.viewFileSize = h.viewFileSize, 0
+	}
 	if len(h.scratchList) == 0 {
 		return
 	}

@@ -26,6 +26,9 @@ type youngSpace struct {
 	limit uint64 // soft limit (bytes in the current semispace) that asks for a scavenge
 	min   uint64 // the configured limit
 	hash  uint32
+	// tenuring: the last scavenge of this transaction kept more than
+	// tenureAt, so the next one tenures at once instead of copying first.
+	tenuring bool
 }
 
 func (y *youngSpace) init(reserve, limit uint64) error {
@@ -56,6 +59,7 @@ func (y *youngSpace) reset() {
 	}
 	y.top = y.cur + wordSize
 	y.limit = y.min
+	y.tenuring = false
 }
 
 // nextHash answers a fresh 24-bit non-zero identity hash (xorshift).
@@ -187,6 +191,12 @@ func (h *Heap) YoungUsed() uint64 { return h.young.used() }
 // frees the rest. Every young oop the VM holds must be visible to the scanner.
 func (h *Heap) Scavenge() {
 	y := &h.young
+	if y.tenuring {
+		h.tenure()
+		y.tenuring = true // this transaction builds live data: keep tenuring
+		h.invalidateCaches()
+		return
+	}
 	from, fromTop := y.cur, y.top
 	to := y.half - y.cur
 	y.cur, y.top = to, to+wordSize
@@ -212,7 +222,32 @@ func (h *Heap) Scavenge() {
 	unix.Madvise(y.mem[from:fromTop], unix.MADV_DONTNEED)
 	y.limit = max(y.min, 2*y.used())
 	h.Stats.Scavenges++
+	if y.used() > tenureAt {
+		h.tenure()
+		y.tenuring = true
+	}
 	h.invalidateCaches()
+}
+
+// tenureAt is how many bytes may survive a scavenge before the survivors
+// are tenured. Without it a transaction that builds more live data than
+// memory would grow the young space (both semispaces, while copying) as far
+// as its data; tenured, the data are persistent objects of the transaction,
+// whose pages the dirty budget bounds (spill.go).
+const tenureAt = 8 << 20
+
+// tenure moves every young object still reachable, from the VM's roots too,
+// into the persistent heap, as promotion at commit does, and empties the
+// young space. The objects belong to the transaction: an abort frees their
+// space (the allocator's state reverts) and drops their pages, and a commit
+// keeps those that are then reachable from the roots (the others are
+// garbage for the collector). A failure is raised as a heap panic.
+func (h *Heap) tenure() {
+	if err := h.promote(nil, h.rootScanner); err != nil {
+		panic(err)
+	}
+	h.young.reset()
+	h.Stats.Tenures++
 }
 
 // forEachYoungRoot visits the roots and the fields of remembered persistent
@@ -255,10 +290,11 @@ func (h *Heap) copyYoung(o Oop) Oop {
 }
 
 // promote moves every young object reachable from the roots, the remembered
-// objects and keep (when not nil) into the persistent heap (the commit's
-// scavenge), and rewrites the references to them. Young objects nobody
-// persistent reaches are dropped: temporaries never reach the disk.
-func (h *Heap) promote(keep *Oop) error {
+// objects, keep (when not nil) and the oops scan visits (when not nil: the
+// VM's, when tenuring) into the persistent heap (the commit's scavenge), and
+// rewrites the references to them. Young objects nobody persistent reaches
+// are dropped: temporaries never reach the disk.
+func (h *Heap) promote(keep *Oop, scan func(visit func(*Oop))) error {
 	var queue []Oop
 	var failed error
 	fwd := func(p *Oop) {
@@ -296,6 +332,9 @@ func (h *Heap) promote(keep *Oop) error {
 	h.forEachYoungRoot(fwd)
 	if keep != nil {
 		fwd(keep)
+	}
+	if scan != nil {
+		scan(fwd)
 	}
 	for len(queue) > 0 && failed == nil {
 		o := queue[len(queue)-1]

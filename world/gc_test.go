@@ -1,6 +1,7 @@
 package world
 
 import (
+	"io"
 	"os"
 	"testing"
 )
@@ -69,5 +70,54 @@ func TestShrunkFileRollsBack(t *testing.T) {
 	}
 	if problems := w.Check(nil); len(problems) > 0 {
 		t.Fatalf("check after rolling back: %v", problems)
+	}
+}
+
+// TestShrunkFileLookedAt: eval --at a checkpoint whose heap was larger than
+// the file is now (a collection gave the tail back) shows the checkpoint,
+// without growing the file: in a world opened read-only and in one opened
+// to change it. The present is as it was afterwards.
+func TestShrunkFileLookedAt(t *testing.T) {
+	w, dir := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| big <- nil |). big: byteVector copySize: 5000000. big at: 4999999 Put: 7. 0")
+	if err := w.Checkpoint("c"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: nil. 0")
+	if _, err := w.Collect(); err != nil {
+		t.Fatal(err)
+	}
+	shrunk, err := os.Stat(HeapPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	for _, open := range []struct {
+		name string
+		open func(string, io.Writer) (*World, error)
+	}{{"read-only", OpenReadOnly}, {"read-write", Open}} {
+		w, err := open.open(dir, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.EvalAt("c", "test", []byte("(big at: 4999999) printString, ' ', big size printString"))
+		if err != nil || got != "'7 5000000'" {
+			t.Fatalf("%s: eval --at c: %q, %v", open.name, got, err)
+		}
+		if fi, err := os.Stat(HeapPath(dir)); err != nil || fi.Size() != shrunk.Size() {
+			t.Fatalf("%s: eval --at changed the heap file's size from %d to %v", open.name, shrunk.Size(), fi.Size())
+		}
+		if got, err := w.EvalAt("c", "test", []byte("3 + 4")); err != nil || got != "7" {
+			t.Fatalf("%s: a second look: %q, %v", open.name, got, err)
+		}
+		if open.name == "read-write" {
+			if got := eval(t, w, "big printString"); got != "'nil'" && got != "nil" {
+				t.Fatalf("the present after looking: big is %s", got)
+			}
+		}
+		if problems := w.Check(nil); len(problems) > 0 {
+			t.Fatalf("%s: check after looking: %v", open.name, problems)
+		}
+		w.Close()
 	}
 }

@@ -262,11 +262,12 @@ func (w *World) print(result heap.Oop) (string, error) {
 // is printed (vm.PrintResult) in the same read-only view, before it is
 // discarded.
 func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
+	w.h.SetReadOnly(true) // before installing: a view writes nothing, not even to grow the file
 	if err := w.cps.lookAt(checkpoint); err != nil {
 		w.h.Abort()
+		w.h.SetReadOnly(false)
 		return "", err
 	}
-	w.h.SetReadOnly(true)
 	w.viewing = checkpoint
 	defer func() {
 		w.h.Abort()
