@@ -7,6 +7,9 @@ PKGS    := ./...
 # The power-cut test is a module of its own (it needs go-fuse, which the
 # main module must not depend on); ./... at the root does not reach it.
 POWERCUT := tests/powercut
+# The peer comparison (Self against gopher-lua and goja) is a module of its
+# own too, so that the psyche binary never depends on the peers.
+PEERS := tests/bench/peers
 
 .PHONY: all build run test bench soak images vet fmt clean
 
@@ -29,10 +32,14 @@ test: vet
 vet:
 	$(GO) vet $(PKGS)
 	cd $(POWERCUT) && $(GO) vet ./...
+	cd $(PEERS) && $(GO) vet ./...
 
 # Benchmarks; figures are reported as ratios measured side by side in one run.
+# Then the peer comparison: the programs of $(PEERS)/programs in psyche,
+# gopher-lua and goja, interleaved ($$PSYCHE_PEERS_ROUNDS rounds, default 3).
 bench:
 	$(GO) test -run '^$$' -bench . -count 1 -timeout 60m $(PKGS) | tee bench.out
+	cd $(PEERS) && $(GO) run ./cmd/compare
 
 # Long crash and fault runs: the tests that read PSYCHE_SOAK run their long
 # versions (kill -9 rounds, interrupted creations, thousands of damaged worlds
