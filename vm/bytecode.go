@@ -17,6 +17,26 @@ const (
 	opReturn                    // return the top from this activation
 	opNonLocalReturn            // return the top from the home method of this block
 	opRestart                   // start this activation's code again (_Restart)
+
+	// Inlined control structures and arithmetic (guards.go). Jump targets
+	// are absolute u32 pcs, each the start of an instruction; the stack
+	// depth at a target is the same on every path to it. A backward jump
+	// counts as a step and looks for Ctrl-C, like a send.
+	opJump    // u32 target
+	opIf      // u8 guard, u8 sense, u32 else, u32 send: a boolean top is popped; sense's goes on, the other jumps to else; anything else, or a failed guard, jumps to send (the top stays)
+	opGuard   // u8 guard, u32 send: jumps to send unless the guard holds
+	opForInit // u8 guard, u8 form, u16 i, u16 stop, u16 step lit, u32 exit, u32 send: see forForm
+	opForNext // u16 i, u16 stop, u16 step lit, u32 top: unless i is the last value, i: i + step and jump to top
+	opArith   // u16 selector lit, u8 argc (1), u8 arithOp: a send of + < = ... run in the loop when both are small integers (or floats) and the guard holds
+)
+
+// forForm says where opForInit finds its bounds. Either way the receiver
+// stays on the stack as the loop's value, and the loop runs inline only if
+// the guard holds and the bounds are small integers; otherwise it jumps to
+// send with the stack untouched.
+const (
+	forTo     = 0 // stack: receiver, last: i: receiver, stop: last (to:Do:, to:By:Do:)
+	forRepeat = 1 // stack: receiver: i: 1, stop: receiver (timesRepeat:)
 )
 
 const undirected = 0xffff

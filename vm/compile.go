@@ -42,12 +42,20 @@ type scope struct {
 	readOnly []bool
 	parent   *scope // lexically enclosing activation (blocks, inner methods)
 	isBlock  bool
+	hidden   map[int]bool // variables no name reaches: an inlined block's, once its code ends (inline.go)
+}
+
+func (s *scope) hide(i int) {
+	if s.hidden == nil {
+		s.hidden = map[int]bool{}
+	}
+	s.hidden[i] = true
 }
 
 func (s *scope) resolve(name string) (depth, index int, readOnly, ok bool) {
 	for d := 0; s != nil; d, s = d+1, s.parent {
 		for i := len(s.names) - 1; i >= 0; i-- {
-			if s.names[i] == name {
+			if s.names[i] == name && !s.hidden[i] {
 				return d, i, s.readOnly[i], true
 			}
 		}
@@ -92,6 +100,24 @@ type compiler struct {
 	vm   *VM
 	file string
 	src  []byte
+	// built holds the object literals and initial values already made:
+	// an inlined block's code is compiled twice (inline, and as the real
+	// block its guard falls back to), and both must use the same objects,
+	// built once.
+	built map[syntax.Expr]heap.Oop
+}
+
+// once answers make's value for e, calling it only the first time.
+func (c *compiler) once(e syntax.Expr, make func() heap.Oop) heap.Oop {
+	if v, ok := c.built[e]; ok {
+		return v
+	}
+	v := make()
+	if c.built == nil {
+		c.built = map[syntax.Expr]heap.Oop{}
+	}
+	c.built[e] = v
+	return v
 }
 
 func (c *compiler) errorf(p syntax.Pos, format string, args ...any) {
@@ -151,6 +177,9 @@ func (c *compiler) body(b *methodBuilder, code *syntax.Code, inBlock bool) {
 // finish makes the method object.
 func (c *compiler) finish(b *methodBuilder, selector heap.Oop, nargs int, locals []heap.Oop, flags int, source []byte) heap.Oop {
 	m, h := c.vm.m, c.vm.h
+	for nargs+len(locals) < len(b.sc.names) { // inlined blocks' variables start as nil
+		locals = append(locals, m.Nil)
+	}
 	code := h.Alloc(0, len(b.code), object.KindCode, heap.Nil)
 	h.SetBytes(code, 0, b.code)
 	lits := m.RawVector(len(b.lits), heap.Nil)
@@ -207,7 +236,7 @@ func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
 		c.expr(b, x.X)
 	case *syntax.Object:
 		b.op(opPushLit)
-		b.u16(b.lit(c.object(x.Slots, x.Annotation)))
+		b.u16(b.lit(c.once(x, func() heap.Oop { return c.object(x.Slots, x.Annotation) })))
 	case *syntax.Method:
 		meth := c.method(x, "", b.sc, methInner)
 		b.markPos(x.Open)
@@ -255,6 +284,8 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 	inner := chain[len(chain)-1]
 	if inner.Recv == nil {
 		c.implicitSend(b, inner)
+	} else if _, isBlock := inner.Recv.(*syntax.Block); isBlock && c.inline(b, inner) {
+		// a while loop: its receiver is part of the inlined code
 	} else {
 		c.expr(b, inner.Recv)
 		c.sendTo(b, inner)
@@ -326,6 +357,9 @@ func (c *compiler) sendTo(b *methodBuilder, x *syntax.Send) {
 		c.errorf(x.SelPos, "a resend has no receiver")
 	}
 	c.checkArgs(x)
+	if c.inline(b, x) {
+		return
+	}
 	sel := string(x.Sel)
 	for _, a := range x.Args {
 		c.expr(b, a)
@@ -340,6 +374,11 @@ func (c *compiler) sendTo(b *methodBuilder, x *syntax.Send) {
 		} else {
 			b.u8(0)
 		}
+	} else if op, ok := arithFor(sel); ok {
+		b.op(opArith)
+		b.u16(b.lit(c.vm.m.Intern(sel)))
+		b.u8(len(x.Args))
+		b.u8(int(op))
 	} else {
 		b.op(opSend)
 		b.u16(b.lit(c.vm.m.Intern(sel)))
@@ -547,13 +586,15 @@ func (c *compiler) eval(e syntax.Expr) heap.Oop {
 	case *syntax.FloatLit:
 		return m.NewFloat(x.Value)
 	}
-	b := &methodBuilder{sc: &scope{}}
-	c.expr(b, e)
-	b.op(opReturn)
-	meth := c.finish(b, heap.Nil, 0, nil, 0, nil)
-	v, err := c.vm.run(meth, c.vm.m.Lobby)
-	if err != nil {
-		panic(err)
-	}
-	return v
+	return c.once(e, func() heap.Oop {
+		b := &methodBuilder{sc: &scope{}}
+		c.expr(b, e)
+		b.op(opReturn)
+		meth := c.finish(b, heap.Nil, 0, nil, 0, nil)
+		v, err := c.vm.run(meth, c.vm.m.Lobby)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
 }

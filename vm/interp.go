@@ -19,6 +19,7 @@ import (
 // the root scanner visits, and the loop reloads its cached code and literals.
 
 func u16(code []byte, pc int) int { return int(binary.LittleEndian.Uint16(code[pc:])) }
+func u32(code []byte, pc int) int { return int(binary.LittleEndian.Uint32(code[pc:])) }
 
 func (vm *VM) push(o heap.Oop) {
 	if vm.sp == len(vm.stack) {
@@ -115,6 +116,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 		case opPop:
 			vm.sp--
+		case opArith:
+			if vm.arith(arithOp(code[pc+3])) {
+				pc += 4
+				continue
+			}
+			fallthrough
 		case opSend, opResend, opPrim:
 			if vm.safepoint() {
 				f.pc = pc - 1
@@ -124,8 +131,11 @@ func (vm *VM) interpret(base int) heap.Oop {
 			sel := h.Field(lits, u16(code, pc))
 			argc := int(code[pc+2])
 			switch op {
-			case opSend:
+			case opSend, opArith:
 				pc += 3
+				if op == opArith {
+					pc++
+				}
 				f.pc = pc
 				vm.send(sel, argc)
 			case opResend:
@@ -188,6 +198,74 @@ func (vm *VM) interpret(base int) heap.Oop {
 			vm.checkStep()
 			pc = 0
 			vm.sp = f.base
+		case opJump:
+			t := u32(code, pc)
+			pc += 4
+			if t < pc {
+				f.pc = pc // an interrupt names the loop's place
+				if vm.safepoint() {
+					f.pc = t
+					load()
+					continue
+				}
+			}
+			pc = t
+		case opIf:
+			top := vm.stack[vm.sp-1]
+			isTrue := top == vm.m.True
+			if (isTrue || top == vm.m.False) && vm.guard(guardID(code[pc])) {
+				vm.sp--
+				if isTrue == (code[pc+1] != 0) {
+					pc += 10
+				} else {
+					pc = u32(code, pc+2)
+				}
+			} else {
+				pc = u32(code, pc+6)
+			}
+		case opGuard:
+			if vm.guard(guardID(code[pc])) {
+				pc += 5
+			} else {
+				pc = u32(code, pc+1)
+			}
+		case opForInit:
+			first, last := heap.FromInt(1), vm.stack[vm.sp-1]
+			if code[pc+1] == forTo {
+				first = vm.stack[vm.sp-2]
+			}
+			if !first.IsInt() || !last.IsInt() || !vm.guard(guardID(code[pc])) {
+				pc = u32(code, pc+12)
+				continue
+			}
+			if code[pc+1] == forTo {
+				vm.sp--
+			}
+			h.SetField(f.act, actVars+u16(code, pc+2), first)
+			h.SetField(f.act, actVars+u16(code, pc+4), last)
+			step := h.Field(lits, u16(code, pc+6)).Int()
+			if step > 0 && first.Int() > last.Int() || step < 0 && first.Int() < last.Int() {
+				pc = u32(code, pc+8)
+			} else {
+				pc += 16
+			}
+		case opForNext:
+			iv := actVars + u16(code, pc)
+			stop := h.Field(f.act, actVars+u16(code, pc+2)).Int()
+			step := h.Field(lits, u16(code, pc+4)).Int()
+			t := u32(code, pc+6)
+			pc += 10
+			next := h.Field(f.act, iv).Int() + step
+			if step > 0 && next <= stop || step < 0 && next >= stop {
+				h.SetField(f.act, iv, heap.FromInt(next))
+				f.pc = pc
+				if vm.safepoint() {
+					f.pc = t
+					load()
+					continue
+				}
+				pc = t
+			}
 		default:
 			panic(vm.errorf("bad instruction %d at %d", op, pc-1))
 		}

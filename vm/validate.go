@@ -132,7 +132,8 @@ func (vm *VM) validateMap(mp heap.Oop) error {
 // opSize is each instruction's length in bytes, operands included; 0 marks
 // an unknown opcode.
 var opSize = [...]int{opPushSelf: 1, opPushLit: 3, opPushLocal: 4, opStoreLocal: 4, opSend: 4, opResend: 6,
-	opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1}
+	opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1,
+	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5}
 
 func instrSize(op byte) int {
 	if int(op) < len(opSize) {
@@ -207,16 +208,57 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 		}
 		return name, nil
 	}
-	depth := 0
-	last := -1
-	starts := make([]bool, len(b)) // which pcs start an instruction, for the position table
+	starts := make([]bool, len(b)) // which pcs start an instruction
 	for pc := 0; pc < len(b); {
-		op := b[pc]
-		size := instrSize(op)
+		size := instrSize(b[pc])
 		if size == 0 || pc+size > len(b) {
-			return fmt.Errorf("bad bytecode %d at %d", op, pc)
+			return fmt.Errorf("bad bytecode %d at %d", b[pc], pc)
 		}
 		starts[pc] = true
+		pc += size
+	}
+	// Follow every path from the start with the stack depth it has: each
+	// instruction must find the operands it pops, and every path to an
+	// instruction must come with the same depth.
+	depthAt := make([]int, len(b))
+	for i := range depthAt {
+		depthAt[i] = -1
+	}
+	var work []int
+	reach := func(from, pc, depth int) error {
+		switch {
+		case pc == len(b):
+			return fmt.Errorf("a method whose code does not end in a return")
+		case pc < 0 || pc > len(b) || !starts[pc]:
+			return fmt.Errorf("a jump at %d to %d, which starts no instruction", from, pc)
+		case depth < 0:
+			return fmt.Errorf("bytecode at %d pops an empty stack", from)
+		case depthAt[pc] == -1:
+			depthAt[pc] = depth
+			work = append(work, pc)
+		case depthAt[pc] != depth:
+			return fmt.Errorf("paths reach %d with different stack depths (%d and %d)", pc, depthAt[pc], depth)
+		}
+		return nil
+	}
+	localIndex := func(pc int) error {
+		if i := u16(b, pc); i >= nargs+nlocals {
+			return fmt.Errorf("bytecode at %d names variable %d of %d", pc, i, nargs+nlocals)
+		}
+		return nil
+	}
+	if len(b) == 0 {
+		return fmt.Errorf("a method whose code does not end in a return")
+	}
+	depthAt[0] = 0
+	work = append(work, 0)
+	for len(work) > 0 {
+		pc := work[len(work)-1]
+		work = work[:len(work)-1]
+		depth := depthAt[pc]
+		op := b[pc]
+		next := pc + instrSize(op)
+		var jumps []int // other successors, with the depth after the instruction
 		switch op {
 		case opPushSelf:
 			depth++
@@ -226,9 +268,11 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 			}
 			depth++
 		case opPushLocal, opStoreLocal:
-			if d, i := b[pc+1], u16(b, pc+2); d == 0 && i >= nargs+nlocals {
-				return fmt.Errorf("bytecode at %d names variable %d of %d", pc, i, nargs+nlocals)
-			} else if d > 0 && methodFlags(info.Int()) == 0 {
+			if d := b[pc+1]; d == 0 {
+				if err := localIndex(pc + 2); err != nil {
+					return err
+				}
+			} else if methodFlags(info.Int()) == 0 {
 				return fmt.Errorf("bytecode at %d names a variable %d scopes out of a method that has no enclosing scope", pc, d)
 			}
 			if op == opPushLocal {
@@ -238,13 +282,20 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 			}
 		case opPop:
 			depth--
-		case opSend, opResend:
+		case opSend, opResend, opArith:
 			if _, err := selector(pc); err != nil {
 				return err
 			}
 			if op == opResend && u16(b, pc+4) != undirected {
 				if p, err := lit(pc + 4); err != nil || !m.IsString(p) {
 					return fmt.Errorf("a resend at %d whose parent name is not a string", pc)
+				}
+			}
+			if op == opArith {
+				if o := arithOp(b[pc+4]); o >= numArith || b[pc+3] != 1 {
+					return fmt.Errorf("an arithmetic send at %d with a bad operator", pc)
+				} else if name, _ := selector(pc); name != arithTable[o].sel {
+					return fmt.Errorf("an arithmetic send of %s at %d with the operator of %s", name, pc, arithTable[o].sel)
 				}
 			}
 		case opPrim:
@@ -281,11 +332,66 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 			if depth < 1 {
 				return fmt.Errorf("a return at %d with nothing to return", pc)
 			}
-			depth--
+			continue
 		case opRestart:
 			depth = 0
+		case opJump:
+			if err := reach(pc, u32(b, pc+1), depth); err != nil {
+				return err
+			}
+			continue
+		case opIf, opGuard:
+			if b[pc+1] >= byte(numGuards) || op == opIf && b[pc+2] > 1 {
+				return fmt.Errorf("an inlined test at %d with a bad guard", pc)
+			}
+			if op == opIf {
+				if depth < 1 {
+					return fmt.Errorf("bytecode at %d pops an empty stack", pc)
+				}
+				jumps = []int{u32(b, pc+3)}
+				if err := reach(pc, u32(b, pc+7), depth); err != nil {
+					return err
+				}
+				depth--
+			} else {
+				jumps = []int{u32(b, pc+2)}
+			}
+		case opForInit, opForNext:
+			operands := pc + 1
+			if op == opForInit {
+				if b[pc+1] >= byte(numGuards) || b[pc+2] > forRepeat {
+					return fmt.Errorf("an inlined loop at %d with a bad guard or form", pc)
+				}
+				operands = pc + 3
+			}
+			for _, at := range []int{operands, operands + 2} {
+				if err := localIndex(at); err != nil {
+					return err
+				}
+			}
+			if st, err := lit(operands + 4); err != nil {
+				return err
+			} else if !st.IsInt() || st.Int() == 0 || st.Int() > maxInlineStep || st.Int() < -maxInlineStep {
+				return fmt.Errorf("an inlined loop at %d whose step is not a small non-zero integer", pc)
+			}
+			if op == opForNext {
+				jumps = []int{u32(b, pc+7)}
+				break
+			}
+			if b[pc+2] == forTo {
+				if depth < 2 {
+					return fmt.Errorf("bytecode at %d pops an empty stack", pc)
+				}
+				if err := reach(pc, u32(b, pc+13), depth); err != nil {
+					return err
+				}
+				depth--
+			} else if err := reach(pc, u32(b, pc+13), depth); err != nil {
+				return err
+			}
+			jumps = []int{u32(b, pc+9)}
 		}
-		if op == opSend || op == opResend || op == opPrim {
+		if op == opSend || op == opResend || op == opPrim || op == opArith {
 			depth -= int(b[pc+3])
 			if depth < 1 {
 				return fmt.Errorf("a send at %d without its receiver and arguments", pc)
@@ -294,11 +400,14 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 		if depth < 0 {
 			return fmt.Errorf("bytecode at %d pops an empty stack", pc)
 		}
-		last = int(op)
-		pc += size
-	}
-	if last != opReturn && last != opNonLocalReturn {
-		return fmt.Errorf("a method whose code does not end in a return")
+		for _, j := range jumps {
+			if err := reach(pc, j, depth); err != nil {
+				return err
+			}
+		}
+		if err := reach(pc, next, depth); err != nil {
+			return err
+		}
 	}
 	_, _, err := decodePositions(h.Bytes(meth), func(pc int) bool { return pc < len(starts) && starts[pc] })
 	return err

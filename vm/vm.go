@@ -39,6 +39,10 @@ type VM struct {
 	printing   prims.Printing
 	printee    heap.Oop // the result PrintResult is printing (a scavenge may move it)
 
+	epoch       epochStamp // epoch.go
+	guards      [numGuards]guardState
+	arithGuards [numArith][2]guardState // integer, float
+
 	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool
 	// StepLimit, when > 0, bounds the number of sends of one evaluation (for fuzzing).
@@ -62,7 +66,7 @@ func New(h *heap.Heap, out io.Writer) *VM {
 	if out == nil {
 		out = os.Stdout
 	}
-	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024)}
+	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024), epoch: 1}
 	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches, Interrupted: vm.interrupted.Load,
 		MethodSource: vm.MethodSource, Printing: &vm.printing}
 	h.SetRootScanner(vm.scanRoots)
@@ -95,6 +99,7 @@ func (vm *VM) FlushCaches() {
 	vm.primCache = nil
 	vm.ensureMeth = heap.Nil
 	vm.m.Refresh()
+	vm.bumpEpoch()
 }
 
 func (vm *VM) scanRoots(visit func(*heap.Oop)) {

@@ -1,0 +1,93 @@
+package vm
+
+import (
+	"psyche/heap"
+)
+
+// arith runs opArith's operator on the two oops on top of the stack, when
+// they are small integers (or a float and a number) and the core world's
+// method for it is in place (arithGuard), leaving the result in their
+// stead. It reports false, touching nothing, when a real send must do it:
+// another receiver, a user's redefinition, or a result that is not a small
+// integer (the primitive makes the big integer).
+func (vm *VM) arith(op arithOp) bool {
+	a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+	var r heap.Oop
+	if a.IsInt() && b.IsInt() {
+		if !vm.arithGuard(op, rcvInt) {
+			return false
+		}
+		x, y := a.Int(), b.Int()
+		switch op {
+		case arithAdd, arithSub, arithMul:
+			var v int64
+			switch op {
+			case arithAdd:
+				v = x + y // two small integers cannot overflow an int64
+			case arithSub:
+				v = x - y
+			default:
+				if x < -halfWord || x > halfWord || y < -halfWord || y > halfWord {
+					return false
+				}
+				v = x * y
+			}
+			if !heap.FitsSmallInt(v) {
+				return false
+			}
+			r = heap.FromInt(v)
+		default:
+			r = vm.m.Bool(compare(op, x < y, x == y))
+		}
+	} else {
+		m := vm.m
+		if !m.IsFloat(a) || !(b.IsInt() || m.IsFloat(b)) || !vm.arithGuard(op, rcvFloat) {
+			return false
+		}
+		x := m.FloatOf(a)
+		var y float64
+		if b.IsInt() {
+			y = float64(b.Int()) // rounds to nearest even, as _FloatAdd:'s conversion does
+		} else {
+			y = m.FloatOf(b)
+		}
+		switch op {
+		case arithAdd:
+			r = m.NewFloat(x + y)
+		case arithSub:
+			r = m.NewFloat(x - y)
+		case arithMul:
+			r = m.NewFloat(x * y)
+		default:
+			if x != x || y != y { // nan: every comparison but != is false
+				r = m.Bool(op == arithNE)
+			} else {
+				r = m.Bool(compare(op, x < y, x == y))
+			}
+		}
+	}
+	vm.sp--
+	vm.stack[vm.sp-1] = r
+	return true
+}
+
+// halfWord bounds the factors whose product surely fits an int64.
+const halfWord = 1<<31 - 1
+
+// compare answers a comparison from whether a < b and whether a = b
+// (ordered operands).
+func compare(op arithOp, lt, eq bool) bool {
+	switch op {
+	case arithLT:
+		return lt
+	case arithLE:
+		return lt || eq
+	case arithGT:
+		return !lt && !eq
+	case arithGE:
+		return !lt
+	case arithEQ:
+		return eq
+	}
+	return !eq
+}
