@@ -29,8 +29,10 @@
 //   - superblock.go: the two superblocks, the state every transaction
 //     commits (roots, allocator, size) and the log mark; page checksums.
 //   - heap.go: opening (read-write or read-only; lock, superblocks,
-//     recovery, mapping), growth, trimming the log, closing.
+//     mapping), growth, closing.
 //   - log.go: the redo log's record format, and telling a torn tail from damage.
+//   - recovery.go: replaying the log on open, and trimming it (the only
+//     time the superblocks are written).
 //   - access.go: reading objects (with lazy page verification) and the write barrier.
 //   - young.go: the young space, scavenging, and promotion at commit.
 //   - alloc.go: the persistent heap's free lists and frontier.
