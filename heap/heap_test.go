@@ -206,7 +206,7 @@ func TestCacheInvalidatorRunsAfterEveryEvent(t *testing.T) {
 	}
 	expect("install", 4)
 	h.Abort()
-	h.SetReadOnly(true)
+	h.BeginView()
 	h.SetRoot(1, Nil)
 	if err := h.Commit(); err == nil {
 		t.Fatal("a read-only commit succeeded")

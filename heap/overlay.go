@@ -130,6 +130,11 @@ func (h *Heap) InstallPage(p uint64, data []byte) error {
 	})
 }
 
-// SetReadOnly makes every Commit fail while on is true. Used to look at a
-// checkpoint without changing the world.
-func (h *Heap) SetReadOnly(on bool) { h.readOnly = on }
+// BeginView makes every Commit fail, and keeps the heap file unwritten (not
+// even grown), until EndView: the transactions of a look at a checkpoint, or
+// of a peek, are always thrown away.
+func (h *Heap) BeginView() { h.readOnly = true }
+
+// EndView ends what BeginView began; the caller aborts the view's
+// transaction first.
+func (h *Heap) EndView() { h.readOnly = false }

@@ -202,7 +202,7 @@ func TestViewSpillsToScratch(t *testing.T) {
 	h, _ := newHeapWith(t, spillOptions())
 	makeBallast(t, h, 200)
 	before := dataHashes(t, h.Path())
-	h.SetReadOnly(true)
+	h.BeginView()
 	for round := byte(1); round <= 2; round++ {
 		fillBallast(h, 40+round)
 		if h.Stats.Spills == 0 || len(h.scratchList) == 0 {
@@ -219,7 +219,7 @@ func TestViewSpillsToScratch(t *testing.T) {
 	if after := dataHashes(t, h.Path()); after != before {
 		t.Fatal("a view changed the heap's pages")
 	}
-	h.SetReadOnly(false)
+	h.EndView()
 	fillBallast(h, 5)
 	mustCommit(t, h)
 	if got := ballastByte(t, h); got != 5 {

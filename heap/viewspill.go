@@ -10,7 +10,7 @@ import (
 )
 
 // Spilling where the heap file must not be written: a read-only heap, or a
-// view of a checkpoint (SetReadOnly), whose transactions are never
+// view of a checkpoint (BeginView), whose transactions are never
 // committed. Beyond the dirty budget their dirty pages go to a scratch file
 // (unlinked as soon as it is made, so nothing is left behind), page p at
 // offset p*PageSize, and that range of the scratch file is mapped privately

@@ -13,12 +13,12 @@ import (
 // only until it returns.
 func (w *World) Peek(name string, src []byte, steps int, look func(result heap.Oop) error) error {
 	w.pending = w.pending[:0]
-	w.h.SetReadOnly(true)
+	w.h.BeginView()
 	w.vm.StepLimit = steps
 	defer func() {
 		w.vm.StepLimit = 0
 		w.h.Abort()
-		w.h.SetReadOnly(false)
+		w.h.EndView()
 		w.pending = w.pending[:0]
 	}()
 	result, err := w.vm.Eval(name, src, vm.Periods)

@@ -262,16 +262,16 @@ func (w *World) print(result heap.Oop) (string, error) {
 // is printed (vm.PrintResult) in the same read-only view, before it is
 // discarded.
 func (w *World) EvalAt(checkpoint, name string, src []byte) (string, error) {
-	w.h.SetReadOnly(true) // before installing: a view writes nothing, not even to grow the file
+	w.h.BeginView() // before installing: a view writes nothing, not even to grow the file
 	if err := w.cps.lookAt(checkpoint); err != nil {
 		w.h.Abort()
-		w.h.SetReadOnly(false)
+		w.h.EndView()
 		return "", err
 	}
 	w.viewing = checkpoint
 	defer func() {
 		w.h.Abort()
-		w.h.SetReadOnly(false)
+		w.h.EndView()
 		w.viewing = ""
 	}()
 	result, err := w.vm.Eval(name, src, vm.Periods)
