@@ -127,7 +127,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			case opSend:
 				pc += 3
 				f.pc = pc
-				vm.send(sel, argc)
+				vm.sendFrom(f, sel, argc)
 			case opResend:
 				parent := heap.Nil
 				if p := u16(code, pc+3); p != undirected {

@@ -34,6 +34,9 @@ type VM struct {
 	frames []frame
 
 	cache      [cacheSize]cacheEntry
+	epoch      epoch                     // of the inline caches and everything cached from the heap
+	ics        map[heap.Oop]*methodCache // inline caches by method (inlinecache.go)
+	icStats    CacheStats
 	primCache  map[heap.Oop]primEntry
 	ensureMeth heap.Oop // the method runEnsure uses, made on first use
 	printing   prims.Printing
@@ -52,9 +55,10 @@ type frame struct {
 	code    []byte   // the method's bytecodes (re-derived after a scavenge)
 	lits    heap.Oop // the method's literals (likewise)
 	pc      int
-	base    int      // stack index where this frame's part starts
-	barrier bool     // a Go caller (run) waits for this frame to return
-	ensure  heap.Oop // a block to run when this frame returns or is unwound (onReturn:), or Nil
+	base    int          // stack index where this frame's part starts
+	barrier bool         // a Go caller (run) waits for this frame to return
+	ensure  heap.Oop     // a block to run when this frame returns or is unwound (onReturn:), or Nil
+	ic      *methodCache // the method's inline caches, found at its first send
 }
 
 // New makes a VM on an open heap. out receives what Self code prints.
@@ -87,10 +91,13 @@ func (vm *VM) Steps() int { return vm.steps }
 // It is safe to call from another goroutine (a signal handler).
 func (vm *VM) Interrupt() { vm.interrupted.Store(true) }
 
-// FlushCaches drops everything cached from the heap's contents. The heap
-// calls it after a commit, an abort, an install and a scavenge; the VM
-// itself after a slot change.
+// FlushCaches drops everything cached from the heap's contents and starts a
+// new epoch, which invalidates every inline cache. The heap calls it after a
+// commit, an abort, an install and a scavenge; the VM itself after a slot
+// change.
 func (vm *VM) FlushCaches() {
+	vm.epoch.Bump()
+	vm.ics = nil
 	vm.cache = [cacheSize]cacheEntry{}
 	vm.primCache = nil
 	vm.ensureMeth = heap.Nil
