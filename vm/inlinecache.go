@@ -42,9 +42,14 @@ type icSite struct {
 
 // methodCache holds the sites of one method.
 type methodCache struct {
-	slot  []int32 // by the pc that follows a send: 1 + its index in sites, or 0
+	slot  []int32 // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
 	sites []icSite
 }
+
+// siteSeen marks a send that ran once and has no site yet. Most sends of
+// top-level code run once (a sum of a million terms is a million sends),
+// and a site for each would cost far more memory than the code.
+const siteSeen = -1
 
 // CacheStats counts the sends made at send sites since the VM was made:
 // those the site's inline cache answered, and the others.
@@ -63,6 +68,12 @@ func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
 	rcv := vm.stack[vm.sp-argc-1]
 	mp := vm.m.MapOf(rcv)
 	s := vm.siteOf(f)
+	if s == nil {
+		vm.icStats.Misses++
+		res, st := vm.lookup(rcv, sel)
+		vm.dispatch(rcv, sel, argc, res, st)
+		return
+	}
 	if now := vm.epoch.Current(); s.epoch != now {
 		*s = icSite{epoch: now}
 	}
@@ -129,8 +140,9 @@ func (vm *VM) methodCacheOf(meth heap.Oop, codeLen int) *methodCache {
 	return mc
 }
 
-// siteOf answers the site of the send that ends at f.pc in f's method.
-// The pointer is valid until the next call: adding a site may move them.
+// siteOf answers the site of the send that ends at f.pc in f's method, or
+// nil the first time that send runs. The pointer is valid until the next
+// call: adding a site may move them.
 func (vm *VM) siteOf(f *frame) *icSite {
 	mc := f.ic
 	if mc == nil {
@@ -138,7 +150,11 @@ func (vm *VM) siteOf(f *frame) *icSite {
 		f.ic = mc
 	}
 	i := mc.slot[f.pc]
-	if i == 0 {
+	switch i {
+	case 0:
+		mc.slot[f.pc] = siteSeen
+		return nil
+	case siteSeen:
 		mc.sites = append(mc.sites, icSite{})
 		i = int32(len(mc.sites))
 		mc.slot[f.pc] = i
