@@ -9,7 +9,8 @@ import "psyche/heap"
 //
 // The caches live in Go memory, never in the heap: a methodCache per method,
 // found through a Go map keyed by the method's oop, and kept by each frame
-// that runs the method (frame.ic), so a send looks at no map of its own.
+// that runs the method (frame.ic), so a send makes no Go map lookup. A send
+// gets its site on its second run, so code that runs once costs no site.
 // Invariants:
 //
 //   - An entry holds only a result the global cache could hold (the path to

@@ -55,10 +55,11 @@ type frame struct {
 	code    []byte   // the method's bytecodes (re-derived after a scavenge)
 	lits    heap.Oop // the method's literals (likewise)
 	pc      int
-	base    int          // stack index where this frame's part starts
-	barrier bool         // a Go caller (run) waits for this frame to return
-	ensure  heap.Oop     // a block to run when this frame returns or is unwound (onReturn:), or Nil
-	ic      *methodCache // the method's inline caches, found at its first send
+	base    int      // stack index where this frame's part starts
+	barrier bool     // a Go caller (run) waits for this frame to return
+	ensure  heap.Oop // a block to run when this frame returns or is unwound (onReturn:), or Nil
+
+	ic *methodCache // the method's inline caches, from the send that made the frame or found at its first send
 }
 
 // New makes a VM on an open heap. out receives what Self code prints.
