@@ -7,10 +7,12 @@ import (
 	"unsafe"
 )
 
-// Object access. Every read of a persistent object goes through addrOf, which
-// checks, the first time this process touches a page, that the page is inside
-// the heap file (a page past the end would raise SIGBUS) and that its contents
-// match their checksum. A damaged page is reported as a *CorruptError panic
+// Object access. Every read of a persistent object tests its page's bit in
+// the verified bitmap first; the first time this process touches a page,
+// addrOf (through touch) checks that the page is inside the heap file (a page
+// past the end would raise SIGBUS) and that its contents match their
+// checksum, and sets the bit. Young objects are this transaction's own and
+// are never verified. A damaged page is reported as a *CorruptError panic
 // (see Catch), never used. Every store into a persistent object goes through
 // the write barrier, which marks the page dirty (so the commit logs it) and
 // remembers the object if the stored value is young.
@@ -152,10 +154,33 @@ func (h *Heap) checkField(o Oop, i int) {
 }
 
 // fieldAddr answers the address of pointer field i of o, checking the index
-// against the header. It is the hot path of the interpreter, so it computes
-// the object's address once and verifies a second page only when the field
-// is not on the header's page.
+// against the header. It is the hot path of the interpreter: a young object
+// needs no verification, only a range test (a young reference read from a
+// damaged file points nowhere), and an old one two bitmap tests (the pages
+// of its header and of the field, usually the same); both then read the
+// header once. Everything else, errors and first touches included, goes to
+// fieldAddrSlow.
 func (h *Heap) fieldAddr(o Oop, i int) unsafe.Pointer {
+	off := headerSize + uint64(i)*wordSize
+	if o&tagMask == tagYoung {
+		if y := uint64(o) &^ tagMask; y-h.young.cur < h.young.top-h.young.cur {
+			hdr := unsafe.Add(h.young.base, y)
+			if uint64(i) < h0Ptrs(*(*uint64)(hdr)) {
+				return unsafe.Add(hdr, off)
+			}
+		}
+	} else if a := uint64(o); a&tagMask == tagOld && h.isVerified(a>>pageShift) && h.isVerified((a+off)>>pageShift) {
+		hdr := unsafe.Add(h.base, a)
+		if uint64(i) < h0Ptrs(*(*uint64)(hdr)) {
+			return unsafe.Add(hdr, off)
+		}
+	}
+	return h.fieldAddrSlow(o, i)
+}
+
+// fieldAddrSlow is fieldAddr for a page not yet verified, and for every
+// error: it verifies on first touch and panics with what was wrong.
+func (h *Heap) fieldAddrSlow(o Oop, i int) unsafe.Pointer {
 	hdr := h.addrOf(o, 0)
 	if n := h0Ptrs(*(*uint64)(hdr)); uint64(i) >= n {
 		panic(boundsError{fmt.Sprintf("field %d of an object with %d fields", i, n)})

@@ -175,3 +175,59 @@ func BenchmarkAlloc(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "objects/s")
 }
+
+// BenchmarkField reads the fields of a chain of small objects, as the
+// interpreter reads activations (young) and methods and maps (old, on
+// verified pages): the per-field cost of fieldAddr's checks. Its baseline is
+// the same walk over the same chain as Go structs (checks-ratio).
+func BenchmarkField(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		old  bool
+	}{{"young", false}, {"old", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			h, _ := newHeap(b)
+			const n = 1000
+			type node struct {
+				next *node
+				val  int64
+			}
+			first, goFirst := Nil, (*node)(nil)
+			for j := 0; j < n; j++ {
+				o := h.Alloc(4, 0, 1, FromInt(int64(j)))
+				h.SetField(o, 0, first)
+				first, goFirst = o, &node{next: goFirst, val: int64(j)}
+			}
+			if tc.old {
+				h.SetRoot(0, first)
+				mustCommit(b, h)
+				first = h.Root(0)
+			}
+			want := int64(b.N) * (n - 1) * n / 2
+			start := time.Now()
+			sum := int64(0)
+			for i := 0; i < b.N; i++ {
+				for o := goFirst; o != nil; o = o.next {
+					sum += o.val
+				}
+			}
+			base := time.Since(start)
+			if sum != want {
+				b.Fatalf("Go sum %d, want %d", sum, want)
+			}
+			b.ResetTimer()
+			sum = 0
+			for i := 0; i < b.N; i++ {
+				for o := first; o != Nil; o = h.Field(o, 0) {
+					sum += h.Field(o, 3).Int()
+				}
+			}
+			b.StopTimer()
+			if sum != want {
+				b.Fatalf("sum %d, want %d", sum, want)
+			}
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/(2*n), "ns/field")
+			b.ReportMetric(float64(b.Elapsed())/float64(base), "checks-ratio")
+		})
+	}
+}

@@ -115,14 +115,14 @@ var guardTable = [numGuards]guardSpec{
 
 // guardState caches whether a guard held in an epoch.
 type guardState struct {
-	stamp epochStamp
+	stamp uint64 // the epoch in which ok was found
 	ok    bool
 }
 
 // guard reports whether the guard id holds now.
 func (vm *VM) guard(id guardID) bool {
 	g := &vm.guards[id]
-	if vm.current(g.stamp) {
+	if g.stamp == vm.epoch.Current() {
 		return g.ok
 	}
 	ok := true
@@ -132,7 +132,7 @@ func (vm *VM) guard(id guardID) bool {
 	for _, d := range guardTable[id].deps {
 		ok = ok && vm.guard(d)
 	}
-	*g = guardState{stamp: vm.epoch, ok: ok}
+	*g = guardState{stamp: vm.epoch.Current(), ok: ok}
 	return ok
 }
 
@@ -221,7 +221,7 @@ func arithFor(sel string) (arithOp, bool) {
 // rcvFloat) is the core world's.
 func (vm *VM) arithGuard(op arithOp, r guardReceiver) bool {
 	g := &vm.arithGuards[op][r-rcvInt]
-	if vm.current(g.stamp) {
+	if g.stamp == vm.epoch.Current() {
 		return g.ok
 	}
 	prim := arithTable[op].intPrim
@@ -229,6 +229,6 @@ func (vm *VM) arithGuard(op arithOp, r guardReceiver) bool {
 		prim = arithTable[op].floatPrim
 	}
 	ok := prim != "" && vm.holds(expectation{rcv: r, sel: arithTable[op].sel, prim: prim})
-	*g = guardState{stamp: vm.epoch, ok: ok}
+	*g = guardState{stamp: vm.epoch.Current(), ok: ok}
 	return ok
 }

@@ -137,7 +137,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 					pc++
 				}
 				f.pc = pc
-				vm.send(sel, argc)
+				vm.sendFrom(f, sel, argc)
 			case opResend:
 				parent := heap.Nil
 				if p := u16(code, pc+3); p != undirected {

@@ -15,7 +15,8 @@ import (
 // alone determines the answer. A path through an assignable parent depends on
 // the receiver's contents and is not cached. Maps never change (a slot change
 // makes a new map), so the cache is flushed only when a slot change may have
-// changed some parent's map, and whenever oops may have moved or died.
+// changed some parent's map, and whenever oops may have moved or died. In
+// front of it, each send site has its own small cache (inlinecache.go).
 
 const cacheSize = 4096
 
@@ -48,21 +49,29 @@ func cacheIndex(mp, sel heap.Oop) int {
 
 // lookup finds sel for receiver rcv.
 func (vm *VM) lookup(rcv, sel heap.Oop) (lookupResult, lookupStatus) {
-	mp := vm.m.MapOf(rcv)
+	res, st, _ := vm.lookupMap(rcv, vm.m.MapOf(rcv), sel)
+	return res, st
+}
+
+// lookupMap is lookup for a receiver whose map is mp. It also reports
+// whether the result is found and depends on mp alone, so that a cache
+// keyed by the map may keep it (the inline caches, inlinecache.go).
+func (vm *VM) lookupMap(rcv, mp, sel heap.Oop) (lookupResult, lookupStatus, bool) {
 	e := &vm.cache[cacheIndex(mp, sel)]
 	if e.mp == mp && e.sel == sel {
-		return e.res, found
+		return e.res, found, true
 	}
 	l := lookupState{vm: vm, sel: sel, cacheable: true}
 	l.search(rcv, true)
 	res, st := l.result()
-	if st == found {
-		res.fast = vm.fastPrimOf(res)
-		if l.cacheable {
-			e.mp, e.sel, e.res = mp, sel, res
-		}
+	if st != found {
+		return res, st, false
 	}
-	return res, st
+	res.fast = vm.fastPrimOf(res)
+	if l.cacheable {
+		e.mp, e.sel, e.res = mp, sel, res
+	}
+	return res, st, l.cacheable
 }
 
 // fastPrimOf answers the primitive a found method only wraps, or nil.

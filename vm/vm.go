@@ -34,12 +34,14 @@ type VM struct {
 	frames []frame
 
 	cache      [cacheSize]cacheEntry
+	epoch      epoch                     // of the inline caches and everything cached from the heap
+	ics        map[heap.Oop]*methodCache // inline caches by method (inlinecache.go)
+	icStats    CacheStats
 	primCache  map[heap.Oop]primEntry
 	ensureMeth heap.Oop // the method runEnsure uses, made on first use
 	printing   prims.Printing
 	printee    heap.Oop // the result PrintResult is printing (a scavenge may move it)
 
-	epoch       epochStamp // epoch.go
 	guards      [numGuards]guardState
 	arithGuards [numArith][2]guardState // integer, float
 
@@ -59,6 +61,8 @@ type frame struct {
 	base    int      // stack index where this frame's part starts
 	barrier bool     // a Go caller (run) waits for this frame to return
 	ensure  heap.Oop // a block to run when this frame returns or is unwound (onReturn:), or Nil
+
+	ic *methodCache // the method's inline caches, from the send that made the frame or found at its first send
 }
 
 // New makes a VM on an open heap. out receives what Self code prints.
@@ -66,7 +70,7 @@ func New(h *heap.Heap, out io.Writer) *VM {
 	if out == nil {
 		out = os.Stdout
 	}
-	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024), epoch: 1}
+	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024), epoch: epoch{n: 1}}
 	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches, Interrupted: vm.interrupted.Load,
 		MethodSource: vm.MethodSource, Printing: &vm.printing}
 	h.SetRootScanner(vm.scanRoots)
@@ -91,15 +95,17 @@ func (vm *VM) Steps() int { return vm.steps }
 // It is safe to call from another goroutine (a signal handler).
 func (vm *VM) Interrupt() { vm.interrupted.Store(true) }
 
-// FlushCaches drops everything cached from the heap's contents. The heap
-// calls it after a commit, an abort, an install and a scavenge; the VM
-// itself after a slot change.
+// FlushCaches drops everything cached from the heap's contents and starts a
+// new epoch, which invalidates every inline cache. The heap calls it after a
+// commit, an abort, an install and a scavenge; the VM itself after a slot
+// change.
 func (vm *VM) FlushCaches() {
+	vm.epoch.Bump()
+	vm.ics = nil
 	vm.cache = [cacheSize]cacheEntry{}
 	vm.primCache = nil
 	vm.ensureMeth = heap.Nil
 	vm.m.Refresh()
-	vm.bumpEpoch()
 }
 
 func (vm *VM) scanRoots(visit func(*heap.Oop)) {

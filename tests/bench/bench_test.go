@@ -303,10 +303,12 @@ func TestRichardsSendCount(t *testing.T) {
 // run times b.N evaluations of src in w, each of which must answer want.
 // Besides the wall-clock time it reports cpu-ms/op, the process's CPU time
 // (user and system) per evaluation: on a shared, loaded machine it moves
-// much less than the wall clock.
+// much less than the wall clock. ic-hit-% is the share of sends from send
+// sites that their inline caches answered.
 func run(b *testing.B, w *world.World, src, want string) {
 	b.Helper()
 	code := []byte(src)
+	ic0 := w.VM().CacheStats()
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -320,6 +322,10 @@ func run(b *testing.B, w *world.World, src, want string) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	ic := w.VM().CacheStats()
+	if hits, misses := ic.Hits-ic0.Hits, ic.Misses-ic0.Misses; hits+misses > 0 {
+		b.ReportMetric(100*float64(hits)/float64(hits+misses), "ic-hit-%")
+	}
 }
 
 // cpuTime answers the CPU time the process has used, user and system.

@@ -1,0 +1,164 @@
+package vm
+
+import "psyche/heap"
+
+// Inline caches. Each send site remembers the receiver maps it has met and
+// what lookup found for each: one map (monomorphic), then up to icWays maps
+// (polymorphic). A site that meets more is megamorphic and asks the global
+// cache (lookup.go) for the rest of the epoch.
+//
+// The caches live in Go memory, never in the heap: a methodCache per method,
+// found through a Go map keyed by the method's oop, and kept by each frame
+// that runs the method (frame.ic), so a send makes no Go map lookup. A send
+// gets its site on its second run, so code that runs once costs no site.
+// Invariants:
+//
+//   - An entry holds only a result the global cache could hold (the path to
+//     the slot went through constant parents only), so the receiver's map
+//     alone determines it.
+//   - A site's entries are used only while the epoch (epoch.go) is the one
+//     they were filled in. Every change of a slot, a parent or a map, and
+//     every commit, abort, install and scavenge bumps it (FlushCaches).
+//   - Method oops move (a scavenge moves a young method, a commit promotes
+//     it) or die and are reused, but only across an event that calls
+//     FlushCaches, which also drops the map from oops to methodCaches. A
+//     frame that still holds an older methodCache finds entries of an older
+//     epoch there and refills them; it never finds another method's sites.
+
+// icWays is how many receiver maps a polymorphic site remembers.
+const icWays = 4
+
+type icEntry struct {
+	mp     heap.Oop
+	res    lookupResult
+	callee *methodCache // the caches of the method res names, once it ran from here
+}
+
+type icSite struct {
+	epoch   uint64
+	n       int  // entries in use
+	mega    bool // met more than icWays maps in this epoch
+	entries [icWays]icEntry
+}
+
+// methodCache holds the sites of one method.
+type methodCache struct {
+	slot  []int32 // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
+	sites []icSite
+}
+
+// siteSeen marks a send that ran once and has no site yet. Most sends of
+// top-level code run once (a sum of a million terms is a million sends),
+// and a site for each would cost far more memory than the code.
+const siteSeen = -1
+
+// CacheStats counts the sends made at send sites since the VM was made:
+// those the site's inline cache answered, and the others.
+type CacheStats struct {
+	Hits, Misses uint64
+}
+
+// CacheStats answers the inline caches' counts.
+func (vm *VM) CacheStats() CacheStats { return vm.icStats }
+
+// sendFrom sends sel to the receiver under argc arguments on the stack, from
+// the send site of frame f that ends at f.pc. When the send activates a
+// method, the new frame gets that method's caches from the entry, so that
+// no activation looks for them in vm.ics.
+func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
+	rcv := vm.stack[vm.sp-argc-1]
+	mp := vm.m.MapOf(rcv)
+	s := vm.siteOf(f)
+	if s == nil {
+		vm.icStats.Misses++
+		res, st := vm.lookup(rcv, sel)
+		vm.dispatch(rcv, sel, argc, res, st)
+		return
+	}
+	if now := vm.epoch.Current(); s.epoch != now {
+		*s = icSite{epoch: now}
+	}
+	e := s.find(mp)
+	if e != nil {
+		vm.icStats.Hits++
+	} else {
+		vm.icStats.Misses++
+		res, st, cacheable := vm.lookupMap(rcv, mp, sel)
+		if e = s.add(mp, res, cacheable); e == nil {
+			vm.dispatch(rcv, sel, argc, res, st)
+			return
+		}
+	}
+	// Neither dispatch nor the activation it makes runs Self code or adds
+	// sites, so e stays valid, and its epoch's oops stay where they are.
+	depth := len(vm.frames)
+	vm.dispatch(rcv, sel, argc, e.res, found)
+	if len(vm.frames) > depth {
+		top := &vm.frames[len(vm.frames)-1]
+		if e.callee == nil {
+			e.callee = vm.methodCacheOf(top.method, len(top.code))
+		}
+		top.ic = e.callee
+	}
+}
+
+// find answers the entry for receiver map mp, or nil.
+func (s *icSite) find(mp heap.Oop) *icEntry {
+	for i := 0; i < s.n; i++ {
+		if e := &s.entries[i]; e.mp == mp {
+			return e
+		}
+	}
+	return nil
+}
+
+// add records what a lookup found for receiver map mp, if the map alone
+// determines it (cacheable) and the site has room, and answers the entry or nil.
+func (s *icSite) add(mp heap.Oop, res lookupResult, cacheable bool) *icEntry {
+	if !cacheable || s.mega {
+		return nil
+	}
+	if s.n == icWays {
+		s.mega = true
+		return nil
+	}
+	e := &s.entries[s.n]
+	*e = icEntry{mp: mp, res: res}
+	s.n++
+	return e
+}
+
+// methodCacheOf answers the caches of meth, whose code is codeLen bytes.
+func (vm *VM) methodCacheOf(meth heap.Oop, codeLen int) *methodCache {
+	mc := vm.ics[meth]
+	if mc == nil {
+		mc = &methodCache{slot: make([]int32, codeLen)}
+		if vm.ics == nil {
+			vm.ics = map[heap.Oop]*methodCache{}
+		}
+		vm.ics[meth] = mc
+	}
+	return mc
+}
+
+// siteOf answers the site of the send that ends at f.pc in f's method, or
+// nil the first time that send runs. The pointer is valid until the next
+// call: adding a site may move them.
+func (vm *VM) siteOf(f *frame) *icSite {
+	mc := f.ic
+	if mc == nil {
+		mc = vm.methodCacheOf(f.method, len(f.code))
+		f.ic = mc
+	}
+	i := mc.slot[f.pc]
+	switch i {
+	case 0:
+		mc.slot[f.pc] = siteSeen
+		return nil
+	case siteSeen:
+		mc.sites = append(mc.sites, icSite{})
+		i = int32(len(mc.sites))
+		mc.slot[f.pc] = i
+	}
+	return &mc.sites[i-1]
+}
