@@ -109,7 +109,7 @@ func (vm *VM) describeFrame(f *frame) (s string) {
 	if (info>>32)&methBlock != 0 {
 		name = "[] in block " + name
 	}
-	s = fmt.Sprintf("%s (receiver: %s)", name, vm.m.Describe(vm.h.Field(f.act, actSelf)))
+	s = fmt.Sprintf("%s (receiver: %s)", name, vm.m.Describe(f.self))
 	if place := placeAt(vm.h.Bytes(f.method), f.pc); place != "" {
 		s += " at " + place
 	}

@@ -10,9 +10,12 @@ import (
 )
 
 // The interpreter loop. Frames are a slice and sends push onto it, so Self
-// recursion never recurses in Go. Every activation is a heap object (young,
-// so cheap) that holds the arguments and locals: blocks close over it, and a
-// block that outlives its method keeps it alive.
+// recursion never recurses in Go. A method's arguments and locals live on
+// the VM's stack, its self and holder in its frame; only when it makes a
+// real block or runs an inner method (which close over its variables) does
+// it get a heap activation, which holds them from then on (materialize): a
+// block that outlives its method keeps that activation alive. Blocks' and
+// inner methods' own activations are always heap objects.
 //
 // Safe points: before every send the loop may scavenge the young space. Then
 // every oop the VM holds is on the value stack or in a frame, both of which
@@ -58,23 +61,84 @@ func (vm *VM) newActivation(meth, self, lex, home, holder heap.Oop) heap.Oop {
 	return act
 }
 
+// pushFrame starts a frame over act, a heap activation of meth (a block's
+// or an inner method's).
 func (vm *VM) pushFrame(act, meth heap.Oop, barrier bool) {
 	if len(vm.frames) >= MaxDepth {
 		panic(vm.errorf("stack overflow"))
 	}
-	if vm.h.Field(act, actHome) == act {
-		vm.h.SetField(act, actLive, heap.FromInt(int64(len(vm.frames))))
+	h := vm.h
+	if h.Field(act, actHome) == act {
+		h.SetField(act, actLive, heap.FromInt(int64(len(vm.frames))))
 	}
-	vm.frames = append(vm.frames, frame{act: act, method: meth, base: vm.sp, barrier: barrier,
-		code: vm.h.Bytes(vm.h.Field(meth, methCode)), lits: vm.h.Field(meth, methLits)})
+	vm.frames = append(vm.frames, frame{act: act, method: meth, self: h.Field(act, actSelf), holder: h.Field(act, actHolder),
+		base: vm.sp, bottom: vm.sp, barrier: barrier, code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits)})
+}
+
+// pushMethodFrame starts a frame of method meth (neither a block's nor an
+// inner method's) without a heap activation: its nargs arguments are the top
+// of the stack and stay there, its locals are pushed above them, and when
+// it ends the stack goes back to depth bottom.
+func (vm *VM) pushMethodFrame(meth, self, holder heap.Oop, nargs, bottom int, barrier bool) {
+	if len(vm.frames) >= MaxDepth {
+		panic(vm.errorf("stack overflow"))
+	}
+	h := vm.h
+	vars := vm.sp - nargs
+	if nlocals := int(h.Field(meth, methInfo).Int() >> 16 & 0xffff); nlocals > 0 {
+		inits := h.Field(meth, methInits)
+		for i := 0; i < nlocals; i++ {
+			vm.push(h.Field(inits, i))
+		}
+	}
+	vm.frames = append(vm.frames, frame{method: meth, self: self, holder: holder, vars: vars, base: vm.sp, bottom: bottom,
+		barrier: barrier, code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits)})
+}
+
+// materialize answers the heap activation of f, the top frame, making it if
+// f has none yet: a block made or an inner method run by f closes over it.
+// The variables move into it; the frame's stack copies are dead from then on.
+func (vm *VM) materialize(f *frame) heap.Oop {
+	if f.act != heap.Nil {
+		return f.act
+	}
+	h := vm.h
+	n := vm.methodVars(f.method)
+	act := h.Alloc(actVars+n, 0, object.KindActivation, heap.Nil)
+	h.SetField(act, actMethod, f.method)
+	h.SetField(act, actSelf, f.self)
+	h.SetField(act, actHome, act)
+	h.SetField(act, actLive, heap.FromInt(int64(len(vm.frames)-1)))
+	h.SetField(act, actHolder, f.holder)
+	for i := 0; i < n; i++ {
+		h.SetField(act, actVars+i, vm.stack[f.vars+i])
+	}
+	f.act = act
+	return act
+}
+
+// local and setLocal read and write f's variable i at depth 0.
+func (vm *VM) local(f *frame, i int) heap.Oop {
+	if f.act == heap.Nil {
+		return vm.stack[f.vars+i]
+	}
+	return vm.h.Field(f.act, actVars+i)
+}
+
+func (vm *VM) setLocal(f *frame, i int, v heap.Oop) {
+	if f.act == heap.Nil {
+		vm.stack[f.vars+i] = v
+		return
+	}
+	vm.h.SetField(f.act, actVars+i, v)
 }
 
 func (vm *VM) popFrame() {
 	f := &vm.frames[len(vm.frames)-1]
-	if vm.h.Field(f.act, actHome) == f.act {
+	if f.act != heap.Nil && vm.h.Field(f.act, actHome) == f.act {
 		vm.h.SetField(f.act, actLive, heap.Nil)
 	}
-	vm.sp = f.base
+	vm.sp = f.bottom
 	vm.frames = vm.frames[:len(vm.frames)-1]
 }
 
@@ -98,21 +162,29 @@ func (vm *VM) interpret(base int) heap.Oop {
 		pc++
 		switch op {
 		case opPushSelf:
-			vm.push(h.Field(f.act, actSelf))
+			vm.push(f.self)
 		case opPushLit:
 			vm.push(h.Field(lits, u16(code, pc)))
 			pc += 2
 		case opPushLocal, opStoreLocal:
-			a := f.act
-			for d := code[pc]; d > 0; d-- {
+			d, i := code[pc], u16(code, pc+1)
+			pc += 3
+			if d == 0 && f.act == heap.Nil {
+				if op == opPushLocal {
+					vm.push(vm.stack[f.vars+i])
+				} else {
+					vm.stack[f.vars+i] = vm.pop()
+				}
+				continue
+			}
+			a := f.act // a method's frame has no outer scope, so depth > 0 means a heap activation
+			for ; d > 0; d-- {
 				a = h.Field(a, actLex)
 			}
-			i := actVars + u16(code, pc+1)
-			pc += 3
 			if op == opPushLocal {
-				vm.push(h.Field(a, i))
+				vm.push(h.Field(a, actVars+i))
 			} else {
-				h.SetField(a, i, vm.pop())
+				h.SetField(a, actVars+i, vm.pop())
 			}
 		case opPop:
 			vm.sp--
@@ -145,7 +217,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				}
 				pc += 5
 				f.pc = pc
-				vm.resend(f.act, sel, argc, parent)
+				vm.resend(f.holder, sel, argc, parent)
 			case opPrim:
 				ifFail := code[pc+3] != 0
 				pc += 4
@@ -156,14 +228,14 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opPushBlock:
 			b := h.Alloc(3, 0, object.KindBlock, heap.Nil)
 			h.SetField(b, object.FieldMap, h.Field(lits, u16(code, pc)))
-			h.SetField(b, blockAct, f.act)
+			h.SetField(b, blockAct, vm.materialize(f))
 			pc += 2
 			vm.push(b)
 		case opInner:
 			meth := h.Field(lits, u16(code, pc))
 			pc += 2
 			f.pc = pc
-			act := vm.newActivation(meth, h.Field(f.act, actSelf), f.act, heap.Nil, h.Field(f.act, actHolder))
+			act := vm.newActivation(meth, f.self, vm.materialize(f), heap.Nil, f.holder)
 			vm.pushFrame(act, meth, false)
 			load()
 		case opReturn:
@@ -175,7 +247,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			vm.push(result)
 		case opNonLocalReturn:
 			result := vm.pop()
-			home := h.Field(f.act, actHome)
+			home := h.Field(vm.materialize(f), actHome) // a method's own ^ (only a foreign image has one) returns from it
 			live := h.Field(home, actLive)
 			if !live.IsInt() || live.Int() < 0 || int(live.Int()) >= len(vm.frames) || vm.frames[live.Int()].act != home {
 				f.pc = pc // so that the error names this return's place
@@ -241,8 +313,8 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if code[pc+1] == forTo {
 				vm.sp--
 			}
-			h.SetField(f.act, actVars+u16(code, pc+2), first)
-			h.SetField(f.act, actVars+u16(code, pc+4), last)
+			vm.setLocal(f, u16(code, pc+2), first)
+			vm.setLocal(f, u16(code, pc+4), last)
 			step := h.Field(lits, u16(code, pc+6)).Int()
 			if step > 0 && first.Int() > last.Int() || step < 0 && first.Int() < last.Int() {
 				pc = u32(code, pc+8)
@@ -250,14 +322,14 @@ func (vm *VM) interpret(base int) heap.Oop {
 				pc += 16
 			}
 		case opForNext:
-			iv := actVars + u16(code, pc)
-			stop := h.Field(f.act, actVars+u16(code, pc+2)).Int()
+			iv := u16(code, pc)
+			stop := vm.local(f, u16(code, pc+2)).Int()
 			step := h.Field(lits, u16(code, pc+4)).Int()
 			t := u32(code, pc+6)
 			pc += 10
-			next := h.Field(f.act, iv).Int() + step
+			next := vm.local(f, iv).Int() + step
 			if step > 0 && next <= stop || step < 0 && next >= stop {
-				h.SetField(f.act, iv, heap.FromInt(next))
+				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
 				if vm.safepoint() {
 					f.pc = t
@@ -318,9 +390,9 @@ func (vm *VM) send(sel heap.Oop, argc int) {
 	vm.dispatch(rcv, sel, argc, res, st)
 }
 
-func (vm *VM) resend(act, sel heap.Oop, argc int, parent heap.Oop) {
+func (vm *VM) resend(holder, sel heap.Oop, argc int, parent heap.Oop) {
 	rcv := vm.stack[vm.sp-argc-1]
-	res, st := vm.lookupParents(vm.h.Field(act, actHolder), sel, parent)
+	res, st := vm.lookupParents(holder, sel, parent)
 	if st == notFound && parent != heap.Nil {
 		panic(vm.errorf("undefinedSelector: %s sent to %s through parent %s", vm.m.StringOf(sel), vm.m.Describe(rcv), vm.m.StringOf(parent)))
 	}
@@ -366,17 +438,16 @@ func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
 	if int(info&0xffff) != argc {
 		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), info&0xffff, argc))
 	}
-	var act heap.Oop
-	if (info>>32)&methBlock != 0 {
-		// A block's method runs over the activation its block closes over.
-		if !rcv.IsPtr() || h.Kind(rcv) != object.KindBlock {
-			panic(vm.errorf("a block's method sent to %s, which is not a block", vm.m.Describe(rcv)))
-		}
-		lex := h.Field(rcv, blockAct)
-		act = vm.newActivation(meth, h.Field(lex, actSelf), lex, h.Field(lex, actHome), h.Field(lex, actHolder))
-	} else {
-		act = vm.newActivation(meth, rcv, heap.Nil, heap.Nil, holder)
+	if (info>>32)&methBlock == 0 {
+		vm.pushMethodFrame(meth, rcv, holder, argc, vm.sp-argc-1, false)
+		return
 	}
+	// A block's method runs over the activation its block closes over.
+	if !rcv.IsPtr() || h.Kind(rcv) != object.KindBlock {
+		panic(vm.errorf("a block's method sent to %s, which is not a block", vm.m.Describe(rcv)))
+	}
+	lex := h.Field(rcv, blockAct)
+	act := vm.newActivation(meth, h.Field(lex, actSelf), lex, h.Field(lex, actHome), h.Field(lex, actHolder))
 	for i := 0; i < argc; i++ {
 		h.SetField(act, actVars+i, vm.stack[vm.sp-argc+i])
 	}
@@ -398,9 +469,8 @@ func (vm *VM) runEnsure(block heap.Oop) {
 		b.op(opReturn)
 		vm.ensureMeth = (&compiler{vm: vm}).finish(b, heap.Nil, 1, nil, 0, nil)
 	}
-	act := vm.newActivation(vm.ensureMeth, vm.m.Lobby, heap.Nil, heap.Nil, vm.m.Lobby)
-	vm.h.SetField(act, actVars, block)
-	vm.pushFrame(act, vm.ensureMeth, true)
+	vm.push(block)
+	vm.pushMethodFrame(vm.ensureMeth, vm.m.Lobby, vm.m.Lobby, 1, vm.sp-1, true)
 	vm.interpret(len(vm.frames) - 1)
 }
 

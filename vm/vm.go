@@ -52,13 +52,26 @@ type VM struct {
 	steps     int
 }
 
+// frame is one running activation. A method's frame starts without a heap
+// activation (act is Nil): its arguments and locals are the stack slots
+// from vars to base, and self and holder are here. The first block or inner
+// method it makes needs an activation to close over, so materialize makes
+// one then and copies the variables into it; from then on the heap
+// activation holds them, and the stack copies are dead. Blocks' and inner
+// methods' frames always have their activation (they reach outer variables
+// through its lexical link). Invariant: act is Nil or its variables are the
+// frame's; self and holder are the frame's, whichever.
 type frame struct {
 	act     heap.Oop
 	method  heap.Oop
+	self    heap.Oop
+	holder  heap.Oop // the object the method was found in, for resends
 	code    []byte   // the method's bytecodes (re-derived after a scavenge)
 	lits    heap.Oop // the method's literals (likewise)
 	pc      int
-	base    int      // stack index where this frame's part starts
+	vars    int      // stack index of the first argument while act is Nil
+	base    int      // stack index where this frame's operands start (after its variables)
+	bottom  int      // the stack depth to go back to when the frame ends
 	barrier bool     // a Go caller (run) waits for this frame to return
 	ensure  heap.Oop // a block to run when this frame returns or is unwound (onReturn:), or Nil
 
@@ -115,6 +128,8 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 	for i := range vm.frames {
 		visit(&vm.frames[i].act)
 		visit(&vm.frames[i].method)
+		visit(&vm.frames[i].self)
+		visit(&vm.frames[i].holder)
 		visit(&vm.frames[i].ensure)
 		visit(&vm.frames[i].lits)
 	}
@@ -223,8 +238,7 @@ func (vm *VM) run(meth, self heap.Oop) (result heap.Oop, err error) {
 			vm.sp = sp
 		}
 	}()
-	act := vm.newActivation(meth, self, heap.Nil, heap.Nil, vm.m.Lobby)
-	vm.pushFrame(act, meth, true)
+	vm.pushMethodFrame(meth, self, vm.m.Lobby, 0, vm.sp, true)
 	return vm.interpret(base), nil
 }
 
