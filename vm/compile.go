@@ -379,6 +379,11 @@ func (c *compiler) sendTo(b *methodBuilder, x *syntax.Send) {
 		b.u16(b.lit(c.vm.m.Intern(sel)))
 		b.u8(len(x.Args))
 		b.u8(int(op))
+	} else if op, ok := indexFor(sel); ok {
+		b.op(opIndex)
+		b.u16(b.lit(c.vm.m.Intern(sel)))
+		b.u8(len(x.Args))
+		b.u8(int(op))
 	} else {
 		b.op(opSend)
 		b.u16(b.lit(c.vm.m.Intern(sel)))

@@ -1,5 +1,7 @@
 package vm
 
+import "psyche/heap"
+
 // FailingGuards answers the selectors of the guards (guards.go) that do not
 // hold in vm's world: its inlined code would always send.
 func (vm *VM) FailingGuards() []string {
@@ -17,5 +19,25 @@ func (vm *VM) FailingGuards() []string {
 			failing = append(failing, "float "+arithTable[op].sel)
 		}
 	}
+	for op := indexOp(0); op < numIndex; op++ {
+		for k := indexKind(0); k < numIndexKinds; k++ {
+			if indexTable[op].prims[k] != "" && !vm.indexGuard(op, k, vm.indexReceiver(k)) {
+				failing = append(failing, indexKindNames[k]+" "+indexTable[op].sel)
+			}
+		}
+	}
 	return failing
+}
+
+var indexKindNames = [numIndexKinds]string{idxVector: "vector", idxByteVector: "byteVector", idxString: "string"}
+
+// indexReceiver makes an empty object of kind k with the core world's map.
+func (vm *VM) indexReceiver(k indexKind) heap.Oop {
+	switch k {
+	case idxVector:
+		return vm.m.NewVector(0, heap.Nil)
+	case idxByteVector:
+		return vm.m.NewByteVector(nil)
+	}
+	return vm.m.NewString(nil)
 }

@@ -48,4 +48,12 @@ func TestCoreGuards(t *testing.T) {
 	if f := v.FailingGuards(); !reflect.DeepEqual(f, append(want, "integer +")) {
 		t.Fatalf("after redefining integer +, failing guards %v", f)
 	}
+	want = append(want, "integer +")
+	if _, err := v.Eval("test", []byte("traits byteVector _AddSlots: (| at: i Put: b = ( _ByteAt: i Put: b IfFail: [nil] ) |). traits vector _AddSlots: (| at: i = ( 'mine' ) |)"), vm.Periods); err != nil {
+		t.Fatal(err)
+	}
+	// the same primitive with an IfFail: block succeeds in the same cases: byteVector at:Put: holds
+	if f := v.FailingGuards(); !reflect.DeepEqual(f, append(want, "vector at:")) {
+		t.Fatalf("after redefining vector at:, failing guards %v", f)
+	}
 }

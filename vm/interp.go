@@ -188,6 +188,21 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 		case opPop:
 			vm.sp--
+		case opIndex:
+			if vm.index(indexOp(code[pc+3])) {
+				pc += 4
+				continue
+			}
+			if vm.safepoint() {
+				f.pc = pc - 1
+				load()
+				continue
+			}
+			sel, argc := h.Field(lits, u16(code, pc)), int(code[pc+2])
+			pc += 4
+			f.pc = pc
+			vm.sendFrom(f, sel, argc)
+			load()
 		case opArith:
 			if vm.arith(arithOp(code[pc+3])) {
 				pc += 4

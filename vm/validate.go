@@ -133,7 +133,7 @@ func (vm *VM) validateMap(mp heap.Oop) error {
 // an unknown opcode.
 var opSize = [...]int{opPushSelf: 1, opPushLit: 3, opPushLocal: 4, opStoreLocal: 4, opSend: 4, opResend: 6,
 	opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1,
-	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5}
+	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5, opIndex: 5}
 
 func instrSize(op byte) int {
 	if int(op) < len(opSize) {
@@ -282,7 +282,7 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 			}
 		case opPop:
 			depth--
-		case opSend, opResend, opArith:
+		case opSend, opResend, opArith, opIndex:
 			if _, err := selector(pc); err != nil {
 				return err
 			}
@@ -296,6 +296,13 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 					return fmt.Errorf("an arithmetic send at %d with a bad operator", pc)
 				} else if name, _ := selector(pc); name != arithTable[o].sel {
 					return fmt.Errorf("an arithmetic send of %s at %d with the operator of %s", name, pc, arithTable[o].sel)
+				}
+			}
+			if op == opIndex {
+				if o := indexOp(b[pc+4]); o >= numIndex || int(b[pc+3]) != indexTable[o].argc {
+					return fmt.Errorf("an indexing send at %d with a bad operation", pc)
+				} else if name, _ := selector(pc); name != indexTable[o].sel {
+					return fmt.Errorf("an indexing send of %s at %d with the operation of %s", name, pc, indexTable[o].sel)
 				}
 			}
 		case opPrim:
@@ -391,7 +398,7 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 			}
 			jumps = []int{u32(b, pc+9)}
 		}
-		if op == opSend || op == opResend || op == opPrim || op == opArith {
+		if op == opSend || op == opResend || op == opPrim || op == opArith || op == opIndex {
 			depth -= int(b[pc+3])
 			if depth < 1 {
 				return fmt.Errorf("a send at %d without its receiver and arguments", pc)

@@ -44,6 +44,7 @@ type VM struct {
 
 	guards      [numGuards]guardState
 	arithGuards [numArith][2]guardState // integer, float
+	indexGuards [numIndex][numIndexKinds]indexGuard
 
 	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool

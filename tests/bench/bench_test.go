@@ -50,6 +50,22 @@ const (
 
 	// allocSource: run: n clones a two-slot point n times, sets its x and
 	// drops it; it answers the x of the last one (n).
+	// sieveSource: the peer comparison's sieve (peers/programs/sieve.self):
+	// the sieve of Eratosthenes over a byteVector of 8191 flags, r times.
+	sieveSource = `lobby _AddSlots: ( |
+	sieve: n = ( | flags. count <- 0 |
+		flags: (byteVector copySize: n + 1).
+		2 to: n Do: [|:i| flags at: i Put: 1].
+		2 to: n Do: [|:i|
+			((flags at: i) = 1) ifTrue: [
+				count: count + 1.
+				i + i to: n By: i Do: [|:k| flags at: k Put: 0]]].
+		count ).
+	sieveRepeat: r = ( | total <- 0 |
+		1 to: r Do: [|:j| total: total + (sieve: 8190)].
+		total ).
+| )`
+
 	allocSource = `lobby _AddSlots: (| benchAlloc = (|
 	parent* = traits clonable.
 	point = (| parent* = traits clonable. x <- 0. y <- 0 |).
@@ -67,6 +83,9 @@ const (
 	fibWorkload   = "fib: 27"
 	allocN        = 1000000 // objects cloned per evaluation
 	allocWorkload = "benchAlloc run: 1000000"
+
+	sieveWorkload = "sieveRepeat: 10"
+	sieveResult   = "10270" // 1027 primes up to 8190, 10 times
 
 	richardsWorkload = "richards run"
 	richardsResult   = "'queueCount 23246 holdCount 9297'"
@@ -107,7 +126,7 @@ func fibCalls(n int) (leaves, inner int) {
 // (TestRichardsSendCount). The counter also counts the _Restarts of the
 // loops, and a send twice when a scavenge comes just before it: a few in
 // six million.
-const richardsSends = 3710611
+const richardsSends = 3658751
 
 func fibSends(n int) int {
 	leaves, inner := fibCalls(n)
@@ -182,6 +201,9 @@ func fibWorld(tb testing.TB) *world.World { return worldWith(tb, "fib", vm.Perio
 func allocWorld(tb testing.TB) *world.World {
 	return worldWith(tb, "alloc", vm.Periods, []byte(allocSource))
 }
+func sieveWorld(tb testing.TB) *world.World {
+	return worldWith(tb, "sieve", vm.Periods, []byte(sieveSource))
+}
 func richardsWorld(tb testing.TB) *world.World {
 	return worldWith(tb, "richards", vm.Lines, richardsSource)
 }
@@ -246,6 +268,12 @@ func TestFib(t *testing.T) {
 	if fib(20) != 6765 || fib(fibN) != 196418 {
 		t.Fatalf("Go's fib is wrong: fib(20) = %d, fib(27) = %d", fib(20), fib(fibN))
 	}
+}
+
+func TestSieve(t *testing.T) {
+	w := sieveWorld(t)
+	eval(t, w, "sieve: 10", "4")
+	eval(t, w, "sieve: 8190", "1027")
 }
 
 func TestSends(t *testing.T) {
@@ -379,4 +407,12 @@ func BenchmarkRichards(b *testing.B) {
 	run(b, w, richardsWorkload, richardsResult)
 	b.ReportMetric(msPerOp(b), "ms/op")
 	b.ReportMetric(perSecond(b, richardsSends), "sends/s")
+}
+
+// BenchmarkSieve: the sieve of Eratosthenes over a byteVector of 8191
+// flags, 10 times: about 330,000 at: and at:Put: sends.
+func BenchmarkSieve(b *testing.B) {
+	w := sieveWorld(b)
+	run(b, w, sieveWorkload, sieveResult)
+	b.ReportMetric(msPerOp(b), "ms/op")
 }

@@ -1,0 +1,159 @@
+package vm
+
+import (
+	"psyche/heap"
+	"psyche/vm/object"
+)
+
+// Indexing without sends: at:, at:Put: and size sent to a vector or a
+// byteVector (at: also to a string) compile to opIndex, which does the
+// access in the interpreter loop when the receiver's kind is one of those,
+// the index is a small integer in range (at:Put: of a byteVector: the value
+// a byte), and the method a real send would find for the receiver's map
+// only wraps the core world's primitive (indexTable). Otherwise it makes
+// the real send, so errors (badIndexError, badTypeError, an immutable
+// string) and a user's own at: are exactly as a send makes them.
+//
+// The guard is the arithmetic guards' (guards.go), checked per receiver
+// map rather than per receiver kind: vectors may have maps of their own
+// (a clone of a vector with a slot added). Each (operation, kind) keeps
+// the last map found good and the epoch it was found in.
+
+type indexOp uint8
+
+const (
+	indexAt indexOp = iota
+	indexAtPut
+	indexSize
+	numIndex
+)
+
+// indexKind is a receiver kind opIndex runs on.
+type indexKind uint8
+
+const (
+	idxVector indexKind = iota
+	idxByteVector
+	idxString // a literal or mutable string
+	numIndexKinds
+)
+
+// indexTable: each operation's selector, its number of arguments and, per
+// receiver kind, the primitive the core world's method for it only wraps
+// ("": always a send). TestCoreGuards checks it against bootstrap
+// (50-vector, 80-byteVector, 40-string).
+var indexTable = [numIndex]struct {
+	sel   string
+	argc  int
+	prims [numIndexKinds]string
+}{
+	indexAt:    {"at:", 1, [numIndexKinds]string{"_VectorAt:", "_ByteAt:", "_StringAt:"}},
+	indexAtPut: {"at:Put:", 2, [numIndexKinds]string{"_VectorAt:Put:", "_ByteAt:Put:", ""}},
+	indexSize:  {"size", 0, [numIndexKinds]string{"_VectorSize", "_ByteSize", ""}},
+}
+
+// indexFor answers the operation whose selector is sel.
+func indexFor(sel string) (indexOp, bool) {
+	for i, x := range indexTable {
+		if x.sel == sel {
+			return indexOp(i), true
+		}
+	}
+	return 0, false
+}
+
+// indexGuard caches, for one operation and receiver kind, whether the
+// method found for the last receiver map seen was the core world's, in
+// epoch stamp.
+type indexGuard struct {
+	mp heap.Oop
+	guardState
+}
+
+// kindForIndex answers the index kind of o, or false.
+func (vm *VM) kindForIndex(o heap.Oop) (indexKind, bool) {
+	if !o.IsPtr() {
+		return 0, false
+	}
+	switch vm.h.Kind(o) {
+	case object.KindVector:
+		return idxVector, true
+	case object.KindByteVector:
+		return idxByteVector, true
+	case object.KindString, object.KindMutableString:
+		return idxString, true
+	}
+	return 0, false
+}
+
+// index runs opIndex's operation on the receiver and arguments on top of
+// the stack, leaving the result in their stead. It reports false, touching
+// nothing, when a real send must do it.
+func (vm *VM) index(op indexOp) bool {
+	h, m := vm.h, vm.m
+	argc := indexTable[op].argc
+	rcv := vm.stack[vm.sp-1-argc]
+	k, ok := vm.kindForIndex(rcv)
+	if !ok || indexTable[op].prims[k] == "" {
+		return false
+	}
+	var n int
+	if k == idxVector {
+		n = m.VectorSize(rcv)
+	} else {
+		n = h.NumBytes(rcv)
+	}
+	var i int
+	if argc > 0 {
+		x := vm.stack[vm.sp-argc]
+		if !x.IsInt() || x.Int() < 0 || x.Int() >= int64(n) {
+			return false
+		}
+		i = int(x.Int())
+	}
+	v := vm.stack[vm.sp-1] // at:Put:'s value
+	if op == indexAtPut && k == idxByteVector && (!v.IsInt() || v.Int() < 0 || v.Int() > 255) {
+		return false
+	}
+	if !vm.indexGuard(op, k, rcv) {
+		return false
+	}
+	r := rcv // at:Put: answers the receiver
+	switch {
+	case op == indexSize:
+		r = heap.FromInt(int64(n))
+	case op == indexAt && k == idxVector:
+		r = m.VectorAt(rcv, i)
+	case op == indexAt && k == idxByteVector:
+		r = heap.FromInt(int64(h.ByteAt(rcv, i)))
+	case op == indexAt:
+		r = m.InternBytes([]byte{h.ByteAt(rcv, i)})
+	case k == idxVector:
+		m.VectorAtPut(rcv, i, v)
+	default:
+		h.SetByteAt(rcv, i, byte(v.Int()))
+	}
+	vm.sp -= argc
+	vm.stack[vm.sp-1] = r
+	return true
+}
+
+// indexGuard reports whether the method op's selector finds for rcv, of
+// kind k, only wraps the core world's primitive: found through constant
+// parents (so rcv's map alone decides it) and compiled to that primitive.
+func (vm *VM) indexGuard(op indexOp, k indexKind, rcv heap.Oop) bool {
+	g := &vm.indexGuards[op][k]
+	mp := vm.m.MapOf(rcv)
+	now := vm.epoch.Current()
+	if g.mp == mp && g.stamp == now {
+		return g.ok
+	}
+	res, st, byMap := vm.lookupMap(rcv, mp, vm.m.Intern(indexTable[op].sel))
+	ok := st == found && byMap && res.kind == object.SlotMethod
+	if ok {
+		fp := vm.h.Field(res.value, methFastPrim)
+		ok = fp != heap.Nil && vm.m.StringOf(fp) == indexTable[op].prims[k]
+	}
+	*g = indexGuard{mp: mp, guardState: guardState{stamp: now, ok: ok}}
+	return ok
+}
