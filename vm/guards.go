@@ -17,8 +17,8 @@ import (
 // same text behaves the same). When a user redefines one, the guard fails
 // and the instruction makes the real send, with real blocks.
 //
-// The table below is data the core world must match: TestCoreGuards (in
-// tests/bench) checks every guard against a world built from bootstrap.
+// The table below is data the core world must match: TestCoreGuards
+// (guards_test.go) checks every guard against a world built from bootstrap.
 
 type guardID uint8
 
