@@ -1,6 +1,9 @@
 package vm
 
-import "psyche/heap"
+import (
+	"psyche/heap"
+	"psyche/vm/object"
+)
 
 // Inline caches. Each send site remembers the receiver maps it has met and
 // what lookup found for each: one map (monomorphic), then up to icWays maps
@@ -24,6 +27,10 @@ import "psyche/heap"
 //     FlushCaches, which also drops the map from oops to methodCaches. A
 //     frame that still holds an older methodCache finds entries of an older
 //     epoch there and refills them; it never finds another method's sites.
+//   - An entry's info (the callee's decoded info, its code's bytes, its
+//     literals' and initial values' oops) is filled with callee, in the
+//     entry's epoch, so it holds no address that epoch has moved or ended:
+//     a send that hits starts the callee's frame without reading the method.
 
 // icWays is how many receiver maps a polymorphic site remembers.
 const icWays = 4
@@ -32,6 +39,7 @@ type icEntry struct {
 	mp     heap.Oop
 	res    lookupResult
 	callee *methodCache // the caches of the method res names, once it ran from here
+	info   methodInfo   // that method's info, decoded when callee was set
 }
 
 type icSite struct {
@@ -89,17 +97,31 @@ func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
 			return
 		}
 	}
-	// Neither dispatch nor the activation it makes runs Self code or adds
-	// sites, so e stays valid, and its epoch's oops stay where they are.
-	depth := len(vm.frames)
-	vm.dispatch(rcv, sel, argc, e.res, found)
-	if len(vm.frames) > depth {
-		top := &vm.frames[len(vm.frames)-1]
-		if e.callee == nil {
-			e.callee = vm.methodCacheOf(top.method, len(top.code))
-		}
-		top.ic = e.callee
+	if e.res.kind != object.SlotMethod {
+		vm.dispatch(rcv, sel, argc, e.res, found)
+		return
 	}
+	holder := e.res.holder
+	if holder == heap.Nil {
+		holder = rcv
+	}
+	if e.res.fast != nil {
+		now := s.epoch
+		if vm.tryFastPrim(e.res.fast, rcv, argc) {
+			return
+		}
+		if vm.epoch.Current() != now { // the primitive changed the world before failing: e is stale
+			vm.activate(e.res.value, rcv, holder, argc)
+			return
+		}
+	}
+	// The activation runs no Self code and adds no sites, so e stays
+	// valid, and its epoch's oops and code stay where they are.
+	if e.callee == nil {
+		e.info = vm.methodInfoOf(e.res.value)
+		e.callee = vm.methodCacheOf(e.res.value, len(e.info.code))
+	}
+	vm.activateInfo(e.res.value, rcv, holder, argc, &e.info, e.callee)
 }
 
 // find answers the entry for receiver map mp, or nil.

@@ -75,24 +75,40 @@ func (vm *VM) pushFrame(act, meth heap.Oop, barrier bool) {
 		base: vm.sp, bottom: vm.sp, barrier: barrier, code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits)})
 }
 
-// pushMethodFrame starts a frame of method meth (neither a block's nor an
-// inner method's) without a heap activation: its nargs arguments are the top
-// of the stack and stay there, its locals are pushed above them, and when
-// it ends the stack goes back to depth bottom.
-func (vm *VM) pushMethodFrame(meth, self, holder heap.Oop, nargs, bottom int, barrier bool) {
+// methodInfo is what starting a frame of a method reads from it: decoded
+// once, it lets a send site (inlinecache.go) start frames without reading
+// the method from the heap. Its code slice and oops stay valid only while
+// the epoch it was decoded in lasts (the heap moves or ends them only across
+// a FlushCaches).
+type methodInfo struct {
+	nargs, nlocals int
+	flags          int64
+	code           []byte
+	lits, inits    heap.Oop
+}
+
+func (vm *VM) methodInfoOf(meth heap.Oop) methodInfo {
+	h := vm.h
+	info := h.Field(meth, methInfo).Int()
+	return methodInfo{nargs: int(info & 0xffff), nlocals: int(info >> 16 & 0xffff), flags: info >> 32,
+		code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits), inits: h.Field(meth, methInits)}
+}
+
+// pushMethodFrame starts a frame of method meth, described by mi (neither a
+// block's nor an inner method's), without a heap activation: its arguments
+// are the top of the stack and stay there, its locals are pushed above
+// them, and when it ends the stack goes back to depth bottom. ic is the
+// method's inline caches, or nil for the frame to find at its first send.
+func (vm *VM) pushMethodFrame(meth, self, holder heap.Oop, mi *methodInfo, ic *methodCache, bottom int, barrier bool) {
 	if len(vm.frames) >= MaxDepth {
 		panic(vm.errorf("stack overflow"))
 	}
-	h := vm.h
-	vars := vm.sp - nargs
-	if nlocals := int(h.Field(meth, methInfo).Int() >> 16 & 0xffff); nlocals > 0 {
-		inits := h.Field(meth, methInits)
-		for i := 0; i < nlocals; i++ {
-			vm.push(h.Field(inits, i))
-		}
+	vars := vm.sp - mi.nargs
+	for i := 0; i < mi.nlocals; i++ {
+		vm.push(vm.h.Field(mi.inits, i))
 	}
 	vm.frames = append(vm.frames, frame{method: meth, self: self, holder: holder, vars: vars, base: vm.sp, bottom: bottom,
-		barrier: barrier, code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits)})
+		barrier: barrier, code: mi.code, lits: mi.lits, ic: ic})
 }
 
 // materialize answers the heap activation of f, the top frame, making it if
@@ -433,13 +449,19 @@ func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupS
 
 // activate runs method meth for rcv, with argc arguments on the stack.
 func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
+	mi := vm.methodInfoOf(meth)
+	vm.activateInfo(meth, rcv, holder, argc, &mi, nil)
+}
+
+// activateInfo is activate with meth's info decoded (mi) and, if known, its
+// inline caches (ic, else nil).
+func (vm *VM) activateInfo(meth, rcv, holder heap.Oop, argc int, mi *methodInfo, ic *methodCache) {
 	h := vm.h
-	info := h.Field(meth, methInfo).Int()
-	if int(info&0xffff) != argc {
-		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), info&0xffff, argc))
+	if mi.nargs != argc {
+		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), mi.nargs, argc))
 	}
-	if (info>>32)&methBlock == 0 {
-		vm.pushMethodFrame(meth, rcv, holder, argc, vm.sp-argc-1, false)
+	if mi.flags&methBlock == 0 {
+		vm.pushMethodFrame(meth, rcv, holder, mi, ic, vm.sp-argc-1, false)
 		return
 	}
 	// A block's method runs over the activation its block closes over.
@@ -453,6 +475,7 @@ func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
 	}
 	vm.sp -= argc + 1
 	vm.pushFrame(act, meth, false)
+	vm.frames[len(vm.frames)-1].ic = ic
 }
 
 // runEnsure runs an onReturn: block to completion, on top of the stack.
@@ -470,7 +493,8 @@ func (vm *VM) runEnsure(block heap.Oop) {
 		vm.ensureMeth = (&compiler{vm: vm}).finish(b, heap.Nil, 1, nil, 0, nil)
 	}
 	vm.push(block)
-	vm.pushMethodFrame(vm.ensureMeth, vm.m.Lobby, vm.m.Lobby, 1, vm.sp-1, true)
+	mi := vm.methodInfoOf(vm.ensureMeth)
+	vm.pushMethodFrame(vm.ensureMeth, vm.m.Lobby, vm.m.Lobby, &mi, nil, vm.sp-1, true)
 	vm.interpret(len(vm.frames) - 1)
 }
 
