@@ -69,16 +69,19 @@ type CacheStats struct {
 // CacheStats answers the inline caches' counts.
 func (vm *VM) CacheStats() CacheStats { return vm.icStats }
 
-// sendFrom sends sel to the receiver under argc arguments on the stack, from
-// the send site of frame f that ends at f.pc. When the send activates a
-// method, the new frame gets that method's caches from the entry, so that
-// no activation looks for them in vm.ics.
-func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
+// sendFrom sends the selector that is literal selLit of f's method to the
+// receiver under argc arguments on the stack, from the send site of frame f
+// that ends at f.pc. When the send activates a method, the new frame gets
+// that method's caches and info from the entry, so that no activation looks
+// for them in vm.ics or the heap. A send that hits does not read its
+// selector.
+func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	rcv := vm.stack[vm.sp-argc-1]
 	mp := vm.m.MapOf(rcv)
 	s := vm.siteOf(f)
 	if s == nil {
 		vm.icStats.Misses++
+		sel := vm.h.Field(f.lits, selLit)
 		res, st := vm.lookup(rcv, sel)
 		vm.dispatch(rcv, sel, argc, res, st)
 		return
@@ -91,6 +94,7 @@ func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
 		vm.icStats.Hits++
 	} else {
 		vm.icStats.Misses++
+		sel := vm.h.Field(f.lits, selLit)
 		res, st, cacheable := vm.lookupMap(rcv, mp, sel)
 		if e = s.add(mp, res, cacheable); e == nil {
 			vm.dispatch(rcv, sel, argc, res, st)
@@ -98,7 +102,9 @@ func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
 		}
 	}
 	if e.res.kind != object.SlotMethod {
-		vm.dispatch(rcv, sel, argc, e.res, found)
+		if !vm.runSlot(rcv, argc, &e.res) {
+			panic(vm.undefinedSelector(rcv, vm.h.Field(f.lits, selLit)))
+		}
 		return
 	}
 	holder := e.res.holder

@@ -216,7 +216,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				load()
 				continue
 			}
-			sel := h.Field(lits, u16(code, pc))
+			selLit := u16(code, pc)
 			argc := int(code[pc+2])
 			switch op {
 			case opSend, opArith:
@@ -225,7 +225,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 					pc++
 				}
 				f.pc = pc
-				vm.sendFrom(f, sel, argc)
+				vm.sendFrom(f, selLit, argc)
+				load()
+				continue
+			}
+			sel := h.Field(lits, selLit)
+			switch op {
 			case opResend:
 				parent := heap.Nil
 				if p := u16(code, pc+3); p != undirected {
@@ -418,10 +423,23 @@ func (vm *VM) resend(holder, sel heap.Oop, argc int, parent heap.Oop) {
 func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupStatus) {
 	switch st {
 	case notFound:
-		panic(vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
+		panic(vm.undefinedSelector(rcv, sel))
 	case ambiguous:
 		panic(vm.errorf("ambiguousSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
 	}
+	if !vm.runSlot(rcv, argc, &res) {
+		panic(vm.undefinedSelector(rcv, sel))
+	}
+}
+
+func (vm *VM) undefinedSelector(rcv, sel heap.Oop) *Error {
+	return vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv))
+}
+
+// runSlot does what a send that found res does to the receiver rcv under
+// argc arguments on the stack, and reports false when res is not a slot a
+// send can use.
+func (vm *VM) runSlot(rcv heap.Oop, argc int, res *lookupResult) bool {
 	holder := res.holder
 	if holder == heap.Nil {
 		holder = rcv
@@ -439,12 +457,13 @@ func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupS
 		vm.push(rcv)
 	case object.SlotMethod:
 		if res.fast != nil && vm.tryFastPrim(res.fast, rcv, argc) {
-			return
+			return true
 		}
 		vm.activate(res.value, rcv, holder, argc)
 	default:
-		panic(vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
+		return false
 	}
+	return true
 }
 
 // activate runs method meth for rcv, with argc arguments on the stack.
