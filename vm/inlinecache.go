@@ -1,6 +1,9 @@
 package vm
 
-import "psyche/heap"
+import (
+	"psyche/heap"
+	"psyche/vm/object"
+)
 
 // Inline caches. Each send site remembers the receiver maps it has met and
 // what lookup found for each: one map (monomorphic), then up to icWays maps
@@ -24,6 +27,10 @@ import "psyche/heap"
 //     FlushCaches, which also drops the map from oops to methodCaches. A
 //     frame that still holds an older methodCache finds entries of an older
 //     epoch there and refills them; it never finds another method's sites.
+//   - An entry's info (the callee's decoded info, its code's bytes, its
+//     literals' and initial values' oops) is filled with callee, in the
+//     entry's epoch, so it holds no address that epoch has moved or ended:
+//     a send that hits starts the callee's frame without reading the method.
 
 // icWays is how many receiver maps a polymorphic site remembers.
 const icWays = 4
@@ -32,6 +39,7 @@ type icEntry struct {
 	mp     heap.Oop
 	res    lookupResult
 	callee *methodCache // the caches of the method res names, once it ran from here
+	info   methodInfo   // that method's info, decoded when callee was set
 }
 
 type icSite struct {
@@ -61,16 +69,19 @@ type CacheStats struct {
 // CacheStats answers the inline caches' counts.
 func (vm *VM) CacheStats() CacheStats { return vm.icStats }
 
-// sendFrom sends sel to the receiver under argc arguments on the stack, from
-// the send site of frame f that ends at f.pc. When the send activates a
-// method, the new frame gets that method's caches from the entry, so that
-// no activation looks for them in vm.ics.
-func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
+// sendFrom sends the selector that is literal selLit of f's method to the
+// receiver under argc arguments on the stack, from the send site of frame f
+// that ends at f.pc. When the send activates a method, the new frame gets
+// that method's caches and info from the entry, so that no activation looks
+// for them in vm.ics or the heap. A send that hits does not read its
+// selector.
+func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	rcv := vm.stack[vm.sp-argc-1]
 	mp := vm.m.MapOf(rcv)
 	s := vm.siteOf(f)
 	if s == nil {
 		vm.icStats.Misses++
+		sel := vm.h.Field(f.lits, selLit)
 		res, st := vm.lookup(rcv, sel)
 		vm.dispatch(rcv, sel, argc, res, st)
 		return
@@ -83,23 +94,40 @@ func (vm *VM) sendFrom(f *frame, sel heap.Oop, argc int) {
 		vm.icStats.Hits++
 	} else {
 		vm.icStats.Misses++
+		sel := vm.h.Field(f.lits, selLit)
 		res, st, cacheable := vm.lookupMap(rcv, mp, sel)
 		if e = s.add(mp, res, cacheable); e == nil {
 			vm.dispatch(rcv, sel, argc, res, st)
 			return
 		}
 	}
-	// Neither dispatch nor the activation it makes runs Self code or adds
-	// sites, so e stays valid, and its epoch's oops stay where they are.
-	depth := len(vm.frames)
-	vm.dispatch(rcv, sel, argc, e.res, found)
-	if len(vm.frames) > depth {
-		top := &vm.frames[len(vm.frames)-1]
-		if e.callee == nil {
-			e.callee = vm.methodCacheOf(top.method, len(top.code))
+	if e.res.kind != object.SlotMethod {
+		if !vm.runSlot(rcv, argc, &e.res) {
+			panic(vm.undefinedSelector(rcv, vm.h.Field(f.lits, selLit)))
 		}
-		top.ic = e.callee
+		return
 	}
+	holder := e.res.holder
+	if holder == heap.Nil {
+		holder = rcv
+	}
+	if e.res.fast != nil {
+		now := s.epoch
+		if vm.tryFastPrim(e.res.fast, rcv, argc) {
+			return
+		}
+		if vm.epoch.Current() != now { // the primitive changed the world before failing: e is stale
+			vm.activate(e.res.value, rcv, holder, argc)
+			return
+		}
+	}
+	// The activation runs no Self code and adds no sites, so e stays
+	// valid, and its epoch's oops and code stay where they are.
+	if e.callee == nil {
+		e.info = vm.methodInfoOf(e.res.value)
+		e.callee = vm.methodCacheOf(e.res.value, len(e.info.code))
+	}
+	vm.activateInfo(e.res.value, rcv, holder, argc, &e.info, e.callee)
 }
 
 // find answers the entry for receiver map mp, or nil.

@@ -193,3 +193,30 @@ func TestInlineCacheScavengeWhileRunning(t *testing.T) {
 		t.Fatal("the loop made no scavenge")
 	}
 }
+
+// A site's entry keeps its method's decoded info (code, literals, locals'
+// initial values), so a hit starts the frame without reading the method;
+// after a scavenge moves the method, the entry is refilled from its new place.
+func TestInlineCacheKeepsCalleeInfo(t *testing.T) {
+	vm, _ := newTestVM(t)
+	icEval(t, vm, `lobby _AddSlots: (| p = (| m = (| x <- 5. y <- 'ab' | x: x _IntAdd: 1. x _IntAdd: y _ByteSize) |) |).
+		lobby _AddSlots: (| a = (| parent* = p |). call: o = ( o m ) |)`)
+	check := func(when string) {
+		t.Helper()
+		if got := icEval(t, vm, "(call: a) _IntAdd: (call: a)"); got != "16" {
+			t.Fatalf("%s: call: a twice = %s, want 16 (the locals start at their initial values each time)", when, got)
+		}
+		_, s := icSiteOf(t, vm)
+		if s == nil || s.n != 1 || s.entries[0].callee == nil {
+			t.Fatalf("%s: the site is %+v, want one entry that started its method's frame", when, s)
+		}
+		e := &s.entries[0]
+		want := vm.methodInfoOf(e.res.value)
+		if e.info.nargs != 0 || e.info.nlocals != 2 || &e.info.code[0] != &want.code[0] || e.info.lits != want.lits || e.info.inits != want.inits {
+			t.Fatalf("%s: the entry's info is %+v, want the method's own %+v", when, e.info, want)
+		}
+	}
+	check("young")
+	vm.h.Scavenge()
+	check("after a scavenge")
+}

@@ -75,24 +75,40 @@ func (vm *VM) pushFrame(act, meth heap.Oop, barrier bool) {
 		base: vm.sp, bottom: vm.sp, barrier: barrier, code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits)})
 }
 
-// pushMethodFrame starts a frame of method meth (neither a block's nor an
-// inner method's) without a heap activation: its nargs arguments are the top
-// of the stack and stay there, its locals are pushed above them, and when
-// it ends the stack goes back to depth bottom.
-func (vm *VM) pushMethodFrame(meth, self, holder heap.Oop, nargs, bottom int, barrier bool) {
+// methodInfo is what starting a frame of a method reads from it: decoded
+// once, it lets a send site (inlinecache.go) start frames without reading
+// the method from the heap. Its code slice and oops stay valid only while
+// the epoch it was decoded in lasts (the heap moves or ends them only across
+// a FlushCaches).
+type methodInfo struct {
+	nargs, nlocals int
+	flags          int64
+	code           []byte
+	lits, inits    heap.Oop
+}
+
+func (vm *VM) methodInfoOf(meth heap.Oop) methodInfo {
+	h := vm.h
+	info := h.Field(meth, methInfo).Int()
+	return methodInfo{nargs: int(info & 0xffff), nlocals: int(info >> 16 & 0xffff), flags: info >> 32,
+		code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits), inits: h.Field(meth, methInits)}
+}
+
+// pushMethodFrame starts a frame of method meth, described by mi (neither a
+// block's nor an inner method's), without a heap activation: its arguments
+// are the top of the stack and stay there, its locals are pushed above
+// them, and when it ends the stack goes back to depth bottom. ic is the
+// method's inline caches, or nil for the frame to find at its first send.
+func (vm *VM) pushMethodFrame(meth, self, holder heap.Oop, mi *methodInfo, ic *methodCache, bottom int, barrier bool) {
 	if len(vm.frames) >= MaxDepth {
 		panic(vm.errorf("stack overflow"))
 	}
-	h := vm.h
-	vars := vm.sp - nargs
-	if nlocals := int(h.Field(meth, methInfo).Int() >> 16 & 0xffff); nlocals > 0 {
-		inits := h.Field(meth, methInits)
-		for i := 0; i < nlocals; i++ {
-			vm.push(h.Field(inits, i))
-		}
+	vars := vm.sp - mi.nargs
+	for i := 0; i < mi.nlocals; i++ {
+		vm.push(vm.h.Field(mi.inits, i))
 	}
 	vm.frames = append(vm.frames, frame{method: meth, self: self, holder: holder, vars: vars, base: vm.sp, bottom: bottom,
-		barrier: barrier, code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits)})
+		barrier: barrier, code: mi.code, lits: mi.lits, ic: ic})
 }
 
 // materialize answers the heap activation of f, the top frame, making it if
@@ -215,7 +231,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				load()
 				continue
 			}
-			sel := h.Field(lits, u16(code, pc))
+			selLit := u16(code, pc)
 			argc := int(code[pc+2])
 			switch op {
 			case opSend, opArith:
@@ -224,7 +240,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 					pc++
 				}
 				f.pc = pc
-				vm.sendFrom(f, sel, argc)
+				vm.sendFrom(f, selLit, argc)
+				load()
+				continue
+			}
+			sel := h.Field(lits, selLit)
+			switch op {
 			case opResend:
 				parent := heap.Nil
 				if p := u16(code, pc+3); p != undirected {
@@ -417,10 +438,23 @@ func (vm *VM) resend(holder, sel heap.Oop, argc int, parent heap.Oop) {
 func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupStatus) {
 	switch st {
 	case notFound:
-		panic(vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
+		panic(vm.undefinedSelector(rcv, sel))
 	case ambiguous:
 		panic(vm.errorf("ambiguousSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
 	}
+	if !vm.runSlot(rcv, argc, &res) {
+		panic(vm.undefinedSelector(rcv, sel))
+	}
+}
+
+func (vm *VM) undefinedSelector(rcv, sel heap.Oop) *Error {
+	return vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv))
+}
+
+// runSlot does what a send that found res does to the receiver rcv under
+// argc arguments on the stack, and reports false when res is not a slot a
+// send can use.
+func (vm *VM) runSlot(rcv heap.Oop, argc int, res *lookupResult) bool {
 	holder := res.holder
 	if holder == heap.Nil {
 		holder = rcv
@@ -438,23 +472,30 @@ func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupS
 		vm.push(rcv)
 	case object.SlotMethod:
 		if res.fast != nil && vm.tryFastPrim(res.fast, rcv, argc) {
-			return
+			return true
 		}
 		vm.activate(res.value, rcv, holder, argc)
 	default:
-		panic(vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
+		return false
 	}
+	return true
 }
 
 // activate runs method meth for rcv, with argc arguments on the stack.
 func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
+	mi := vm.methodInfoOf(meth)
+	vm.activateInfo(meth, rcv, holder, argc, &mi, nil)
+}
+
+// activateInfo is activate with meth's info decoded (mi) and, if known, its
+// inline caches (ic, else nil).
+func (vm *VM) activateInfo(meth, rcv, holder heap.Oop, argc int, mi *methodInfo, ic *methodCache) {
 	h := vm.h
-	info := h.Field(meth, methInfo).Int()
-	if int(info&0xffff) != argc {
-		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), info&0xffff, argc))
+	if mi.nargs != argc {
+		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), mi.nargs, argc))
 	}
-	if (info>>32)&methBlock == 0 {
-		vm.pushMethodFrame(meth, rcv, holder, argc, vm.sp-argc-1, false)
+	if mi.flags&methBlock == 0 {
+		vm.pushMethodFrame(meth, rcv, holder, mi, ic, vm.sp-argc-1, false)
 		return
 	}
 	// A block's method runs over the activation its block closes over.
@@ -468,6 +509,7 @@ func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
 	}
 	vm.sp -= argc + 1
 	vm.pushFrame(act, meth, false)
+	vm.frames[len(vm.frames)-1].ic = ic
 }
 
 // runEnsure runs an onReturn: block to completion, on top of the stack.
@@ -485,7 +527,8 @@ func (vm *VM) runEnsure(block heap.Oop) {
 		vm.ensureMeth = (&compiler{vm: vm}).finish(b, heap.Nil, 1, nil, 0, nil)
 	}
 	vm.push(block)
-	vm.pushMethodFrame(vm.ensureMeth, vm.m.Lobby, vm.m.Lobby, 1, vm.sp-1, true)
+	mi := vm.methodInfoOf(vm.ensureMeth)
+	vm.pushMethodFrame(vm.ensureMeth, vm.m.Lobby, vm.m.Lobby, &mi, nil, vm.sp-1, true)
 	vm.interpret(len(vm.frames) - 1)
 }
 

@@ -239,7 +239,8 @@ func (vm *VM) run(meth, self heap.Oop) (result heap.Oop, err error) {
 			vm.sp = sp
 		}
 	}()
-	vm.pushMethodFrame(meth, self, vm.m.Lobby, 0, vm.sp, true)
+	mi := vm.methodInfoOf(meth) // top-level code: no arguments
+	vm.pushMethodFrame(meth, self, vm.m.Lobby, &mi, nil, vm.sp, true)
 	return vm.interpret(base), nil
 }
 
