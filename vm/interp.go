@@ -214,10 +214,10 @@ func (vm *VM) interpret(base int) heap.Oop {
 				load()
 				continue
 			}
-			sel, argc := h.Field(lits, u16(code, pc)), int(code[pc+2])
+			selLit, argc := u16(code, pc), int(code[pc+2])
 			pc += 4
 			f.pc = pc
-			vm.sendFrom(f, sel, argc)
+			vm.sendFrom(f, selLit, argc)
 			load()
 		case opArith:
 			if vm.arith(arithOp(code[pc+3])) {
