@@ -72,8 +72,8 @@ func (e *fatalError) Is(target error) bool { return target == ErrFatal }
 // interpreter catches once per evaluation.
 //
 // f returns its error rather than assigning it to a variable of the caller:
-// the shape err = Catch(func() { err = g() }) overwrote g's error with
-// Catch's nil, and lost two of them.
+// when f assigned an error to the caller's variable, Catch's own nil result
+// overwrote it, and two errors were lost that way.
 func Catch(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -164,7 +164,8 @@ func TestLocked(t *testing.T) {
 }
 
 // Catch must answer the error its function returned as well as a heap panic:
-// the earlier shape err = Catch(func() { err = f() }) lost f's error.
+// when the function assigned its error to the caller's variable, Catch's
+// own nil result overwrote it.
 func TestCatchKeepsBothErrors(t *testing.T) {
 	want := errors.New("returned")
 	if err := Catch(func() error { return want }); err != want {
