@@ -50,7 +50,7 @@ func TestE2EInspectObjectAndMethod(t *testing.T) {
 		"acct balance")
 	inspectMatch(t, r,
 		`^\(\| parent\*\. balance\. owner \|\)$`,
-		`^  parent\*\s+constant parent\s+\(\| parent\* \|\)$`,
+		`^  parent\*\s+constant parent\s+traits clonable$`,
 		`^  balance\s+data\s+10$`,
 		`^  owner\s+constant\s+'ann'$`,
 		`^  deposit:\s+method\s+\( balance: balance \+ n\. self \)$`,

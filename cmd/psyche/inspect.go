@@ -69,12 +69,12 @@ func writeSlots(out io.Writer, v *vm.VM, o heap.Oop) {
 		}
 		switch s.Kind {
 		case object.SlotData:
-			r.value = m.Describe(m.DataAt(o, s.Index))
+			r.value = slotValue(m, o, m.StringOf(s.Name), m.DataAt(o, s.Index))
 		case object.SlotMethod:
 			src, _ := v.MethodSource(s.Value)
 			r.value = shortSource(src)
 		default:
-			r.value = m.Describe(s.Value)
+			r.value = slotValue(m, o, m.StringOf(s.Name), s.Value)
 		}
 		width = max(width, min(len(r.name), inspectNameWidth))
 		rows = append(rows, r)
@@ -85,6 +85,19 @@ func writeSlots(out io.Writer, v *vm.VM, o heap.Oop) {
 	for _, r := range rows {
 		fmt.Fprintf(out, "  %-*s  %-15s  %s\n", width, r.name, r.kind, r.value)
 	}
+}
+
+// slotValue answers how the inspector shows value, held in slot name of o:
+// as printing shows a slot's value (a well-known object by its name, such
+// as traits clonable), except where that name would only repeat the slot's
+// own (the lobby's slots name their values) or the value is o itself; there
+// the built-in form says more.
+func slotValue(m *object.Model, o heap.Oop, name string, value heap.Oop) string {
+	form := m.SlotValueForm(o, value)
+	if value == o || form == name || form == "traits "+name {
+		return m.Describe(value)
+	}
+	return form
 }
 
 // shortSource answers a method's source on one line, cut to

@@ -63,6 +63,16 @@ func (m *Model) PrintForm(o heap.Oop) string {
 	return CutText([]byte(p.b.String()))
 }
 
+// SlotValueForm answers v as the print form of a plain object shows it as
+// the value of one of holder's slots: a well-known object by its name
+// (traits clonable, vector), a string quoted, anything else in its short
+// built-in form. The REPL's inspector shows slots with it.
+func (m *Model) SlotValueForm(holder, v heap.Oop) string {
+	p := &printer{m: m}
+	p.short(holder, v)
+	return CutText([]byte(p.b.String()))
+}
+
 // BytesPrintForm answers the print form of byteVector bv, byteVector(1, 2),
 // cut short after ListLimit characters.
 func (m *Model) BytesPrintForm(bv heap.Oop) string {
