@@ -83,7 +83,7 @@ func TestBudgetTransactionInMemoryCgroup(t *testing.T) {
 	cmd.Env = append(os.Environ(), "PSYCHE_BUDGET_HEAP="+path, "PSYCHE_BUDGET_FILL=77")
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	r, err := memcg.Run(cmd, limit)
+	r, err := memcg.Run(cmd, uint64(limit))
 	if errors.Is(err, memcg.ErrUnavailable) {
 		t.Skipf("cannot run under a memory limit here: %v", err)
 	}

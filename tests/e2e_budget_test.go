@@ -32,7 +32,7 @@ func (e *e2eEnv) budgetRun(limit int64, args ...string) string {
 	cmd := e.command(args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	r, err := memcg.Run(cmd, limit)
+	r, err := memcg.Run(cmd, uint64(limit))
 	if errors.Is(err, memcg.ErrUnavailable) {
 		e.t.Skipf("cannot run under a memory limit here: %v", err)
 	}

@@ -116,14 +116,14 @@ func (s *scaleEnv) finish(step string, p *scaleStarted) scaleRun {
 func (s *scaleEnv) record(step string, p *scaleStarted, r scaleRun, err error) scaleRun {
 	s.t.Helper()
 	if err != nil {
-		s.t.Errorf("step %q: removing the cgroup %s: %v", step, p.cg.dir, err)
+		s.t.Errorf("step %q: removing the cgroup %s: %v", step, p.cg.Dir(), err)
 	}
 	status := fmt.Sprintf("exit %d", r.code)
 	if r.signal != 0 {
 		status = fmt.Sprintf("killed (signal %d)", int(r.signal))
 	}
 	s.runs = append(s.runs, fmt.Sprintf("  %-50s %-10s %-18s %8v, cgroup peak %s, RSS %s, OOM kills %d",
-		step, r.args[0], status, r.took.Round(time.Millisecond), scaleMiB(r.mem.peak), scaleMiB(r.maxRSS), r.mem.oomKill))
+		step, r.args[0], status, r.took.Round(time.Millisecond), scaleMiB(r.mem.Peak), scaleMiB(r.maxRSS), r.mem.OOMKills))
 	return r
 }
 
