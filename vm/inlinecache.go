@@ -38,8 +38,8 @@ const icWays = 4
 type icEntry struct {
 	mp     heap.Oop
 	res    lookupResult
-	callee *methodCache // the caches of the method res names, once it ran from here
-	info   methodInfo   // that method's info, decoded when callee was set
+	callee *methodCache // the info and caches of the method res names, once it ran from here
+	info   *methodInfo  // callee's info (&callee.methodInfo), set with it
 }
 
 type icSite struct {
@@ -49,8 +49,10 @@ type icSite struct {
 	entries [icWays]icEntry
 }
 
-// methodCache holds the sites of one method.
+// methodCache holds one method's info, decoded in the epoch the cache was
+// made in, and its sites.
 type methodCache struct {
+	methodInfo
 	slot  []int32 // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
 	sites []icSite
 }
@@ -81,7 +83,7 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	s := vm.siteOf(f)
 	if s == nil {
 		vm.icStats.Misses++
-		sel := vm.h.Field(f.lits, selLit)
+		sel := f.ic.litv[selLit]
 		res, st := vm.lookup(rcv, sel)
 		vm.dispatch(rcv, sel, argc, res, st)
 		return
@@ -94,7 +96,7 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 		vm.icStats.Hits++
 	} else {
 		vm.icStats.Misses++
-		sel := vm.h.Field(f.lits, selLit)
+		sel := f.ic.litv[selLit]
 		res, st, cacheable := vm.lookupMap(rcv, mp, sel)
 		if e = s.add(mp, res, cacheable); e == nil {
 			vm.dispatch(rcv, sel, argc, res, st)
@@ -103,7 +105,7 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	}
 	if e.res.kind != object.SlotMethod {
 		if !vm.runSlot(rcv, argc, &e.res) {
-			panic(vm.undefinedSelector(rcv, vm.h.Field(f.lits, selLit)))
+			panic(vm.undefinedSelector(rcv, f.ic.litv[selLit]))
 		}
 		return
 	}
@@ -124,10 +126,10 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	// The activation runs no Self code and adds no sites, so e stays
 	// valid, and its epoch's oops and code stay where they are.
 	if e.callee == nil {
-		e.info = vm.methodInfoOf(e.res.value)
-		e.callee = vm.methodCacheOf(e.res.value, len(e.info.code))
+		e.callee = vm.methodCacheOf(e.res.value)
+		e.info = &e.callee.methodInfo
 	}
-	vm.activateInfo(e.res.value, rcv, holder, argc, &e.info, e.callee)
+	vm.activateInfo(e.res.value, rcv, holder, argc, e.callee)
 }
 
 // find answers the entry for receiver map mp, or nil.
@@ -156,11 +158,12 @@ func (s *icSite) add(mp heap.Oop, res lookupResult, cacheable bool) *icEntry {
 	return e
 }
 
-// methodCacheOf answers the caches of meth, whose code is codeLen bytes.
-func (vm *VM) methodCacheOf(meth heap.Oop, codeLen int) *methodCache {
+// methodCacheOf answers the info and caches of meth in this epoch.
+func (vm *VM) methodCacheOf(meth heap.Oop) *methodCache {
 	mc := vm.ics[meth]
 	if mc == nil {
-		mc = &methodCache{slot: make([]int32, codeLen)}
+		mc = &methodCache{methodInfo: vm.methodInfoOf(meth)}
+		mc.slot = make([]int32, len(mc.code))
 		if vm.ics == nil {
 			vm.ics = map[heap.Oop]*methodCache{}
 		}
@@ -174,10 +177,6 @@ func (vm *VM) methodCacheOf(meth heap.Oop, codeLen int) *methodCache {
 // call: adding a site may move them.
 func (vm *VM) siteOf(f *frame) *icSite {
 	mc := f.ic
-	if mc == nil {
-		mc = vm.methodCacheOf(f.method, len(f.code))
-		f.ic = mc
-	}
 	i := mc.slot[f.pc]
 	switch i {
 	case 0:

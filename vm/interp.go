@@ -62,7 +62,7 @@ func (vm *VM) newActivation(meth, self, lex, home, holder heap.Oop) heap.Oop {
 
 // pushFrame starts a frame over act, a heap activation of meth (a block's
 // or an inner method's).
-func (vm *VM) pushFrame(act, meth heap.Oop, barrier bool) {
+func (vm *VM) pushFrame(act, meth heap.Oop, mc *methodCache) {
 	if len(vm.frames) >= MaxDepth {
 		panic(vm.errorf("stack overflow"))
 	}
@@ -71,43 +71,59 @@ func (vm *VM) pushFrame(act, meth heap.Oop, barrier bool) {
 		h.SetField(act, actLive, heap.FromInt(int64(len(vm.frames))))
 	}
 	vm.frames = append(vm.frames, frame{act: act, method: meth, self: h.Field(act, actSelf), holder: h.Field(act, actHolder),
-		base: vm.sp, bottom: vm.sp, barrier: barrier, code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits)})
+		base: vm.sp, bottom: vm.sp, ic: mc})
 }
 
-// methodInfo is what starting a frame of a method reads from it: decoded
-// once, it lets a send site (inlinecache.go) start frames without reading
-// the method from the heap. Its code slice and oops stay valid only while
-// the epoch it was decoded in lasts (the heap moves or ends them only across
-// a FlushCaches).
+// methodInfo is what running a method reads from it: decoded once per
+// epoch into the method's methodCache (inlinecache.go), it lets a send start
+// the method's frame, and the frame read its code and literals, without
+// reading the method from the heap. Its code slice and oops (litv's
+// included) stay valid only while the epoch it was decoded in lasts: the
+// heap moves or ends them only across a FlushCaches, and the one such event
+// that can happen while frames run, a scavenge, gives every frame its
+// method's info anew (safepoint).
 type methodInfo struct {
 	nargs, nlocals int
 	flags          int64
 	code           []byte
 	lits, inits    heap.Oop
+	litv           []heap.Oop // the literals (lits' fields), copied into Go memory
 }
 
 func (vm *VM) methodInfoOf(meth heap.Oop) methodInfo {
 	h := vm.h
 	info := h.Field(meth, methInfo).Int()
+	lits := h.Field(meth, methLits)
+	litv := make([]heap.Oop, h.NumPtrs(lits))
+	for i := range litv {
+		litv[i] = h.Field(lits, i)
+	}
 	return methodInfo{nargs: int(info & 0xffff), nlocals: int(info >> 16 & 0xffff), flags: info >> 32,
-		code: h.Bytes(h.Field(meth, methCode)), lits: h.Field(meth, methLits), inits: h.Field(meth, methInits)}
+		code: h.Bytes(h.Field(meth, methCode)), lits: lits, inits: h.Field(meth, methInits), litv: litv}
 }
 
-// pushMethodFrame starts a frame of method meth, described by mi (neither a
-// block's nor an inner method's), without a heap activation: its arguments
-// are the top of the stack and stay there, its locals are pushed above
-// them, and when it ends the stack goes back to depth bottom. ic is the
-// method's inline caches, or nil for the frame to find at its first send.
-func (vm *VM) pushMethodFrame(meth, self, holder heap.Oop, mi *methodInfo, ic *methodCache, bottom int, barrier bool) {
+// pushMethodFrame starts a frame of method meth, whose info and caches are
+// mc (neither a block's nor an inner method's), without a heap activation:
+// its arguments are the top of the stack and stay there, its locals are
+// pushed above them, and when it ends the stack goes back to depth bottom.
+func (vm *VM) pushMethodFrame(meth, self, holder heap.Oop, mc *methodCache, bottom int) {
 	if len(vm.frames) >= MaxDepth {
 		panic(vm.errorf("stack overflow"))
 	}
-	vars := vm.sp - mi.nargs
-	for i := 0; i < mi.nlocals; i++ {
-		vm.push(vm.h.Field(mi.inits, i))
+	vars := vm.sp - mc.nargs
+	for i := 0; i < mc.nlocals; i++ {
+		vm.push(vm.h.Field(mc.inits, i))
 	}
-	vm.frames = append(vm.frames, frame{method: meth, self: self, holder: holder, vars: vars, base: vm.sp, bottom: bottom,
-		barrier: barrier, code: mi.code, lits: mi.lits, ic: ic})
+	n := len(vm.frames)
+	if n == cap(vm.frames) {
+		vm.frames = append(vm.frames, frame{})
+	}
+	// Field by field into the slot: cheaper than storing a whole new frame.
+	vm.frames = vm.frames[:n+1]
+	f := &vm.frames[n]
+	f.act, f.method, f.self, f.holder, f.ensure = heap.Nil, meth, self, holder, heap.Nil
+	f.pc, f.vars, f.base, f.bottom = 0, vars, vm.sp, bottom
+	f.ic = mc
 }
 
 // materialize answers the heap activation of f, the top frame, making it if
@@ -164,12 +180,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 	var (
 		f    *frame
 		code []byte
-		lits heap.Oop
+		lits []heap.Oop
 		pc   int
 	)
 	load := func() {
 		f = &vm.frames[len(vm.frames)-1]
-		code, lits, pc = f.code, f.lits, f.pc
+		code, lits, pc = f.ic.code, f.ic.litv, f.pc
 	}
 	load()
 	for {
@@ -179,7 +195,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opPushSelf:
 			vm.push(f.self)
 		case opPushLit:
-			vm.push(h.Field(lits, u16(code, pc)))
+			vm.push(lits[u16(code, pc)])
 			pc += 2
 		case opPushLocal, opStoreLocal:
 			d, i := code[pc], u16(code, pc+1)
@@ -243,12 +259,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 				load()
 				continue
 			}
-			sel := h.Field(lits, selLit)
+			sel := lits[selLit]
 			switch op {
 			case opResend:
 				parent := heap.Nil
 				if p := u16(code, pc+3); p != undirected {
-					parent = h.Field(lits, p)
+					parent = lits[p]
 				}
 				pc += 5
 				f.pc = pc
@@ -262,16 +278,16 @@ func (vm *VM) interpret(base int) heap.Oop {
 			load()
 		case opPushBlock:
 			b := h.Alloc(3, 0, object.KindBlock, heap.Nil)
-			h.SetField(b, object.FieldMap, h.Field(lits, u16(code, pc)))
+			h.SetField(b, object.FieldMap, lits[u16(code, pc)])
 			h.SetField(b, blockAct, vm.materialize(f))
 			pc += 2
 			vm.push(b)
 		case opInner:
-			meth := h.Field(lits, u16(code, pc))
+			meth := lits[u16(code, pc)]
 			pc += 2
 			f.pc = pc
 			act := vm.newActivation(meth, f.self, vm.materialize(f), heap.Nil, f.holder)
-			vm.pushFrame(act, meth, false)
+			vm.pushFrame(act, meth, vm.methodCacheOf(meth))
 			load()
 		case opReturn:
 			result := vm.returnFrom(vm.pop())
@@ -350,7 +366,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 			vm.setLocal(f, u16(code, pc+2), first)
 			vm.setLocal(f, u16(code, pc+4), last)
-			step := h.Field(lits, u16(code, pc+6)).Int()
+			step := lits[u16(code, pc+6)].Int()
 			if step > 0 && first.Int() > last.Int() || step < 0 && first.Int() < last.Int() {
 				pc = u32(code, pc+8)
 			} else {
@@ -359,7 +375,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opForNext:
 			iv := u16(code, pc)
 			stop := vm.local(f, u16(code, pc+2)).Int()
-			step := h.Field(lits, u16(code, pc+4)).Int()
+			step := lits[u16(code, pc+4)].Int()
 			t := u32(code, pc+6)
 			pc += 10
 			next := vm.local(f, iv).Int() + step
@@ -385,8 +401,8 @@ func (vm *VM) safepoint() bool {
 	vm.checkStep()
 	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
 		vm.h.Scavenge()            // flushes the caches (SetCacheInvalidator)
-		for i := range vm.frames { // methods may have moved
-			vm.frames[i].code = vm.h.Bytes(vm.h.Field(vm.frames[i].method, methCode))
+		for i := range vm.frames { // methods and literals may have moved
+			vm.frames[i].ic = vm.methodCacheOf(vm.frames[i].method)
 		}
 		return true
 	}
@@ -482,19 +498,17 @@ func (vm *VM) runSlot(rcv heap.Oop, argc int, res *lookupResult) bool {
 
 // activate runs method meth for rcv, with argc arguments on the stack.
 func (vm *VM) activate(meth, rcv, holder heap.Oop, argc int) {
-	mi := vm.methodInfoOf(meth)
-	vm.activateInfo(meth, rcv, holder, argc, &mi, nil)
+	vm.activateInfo(meth, rcv, holder, argc, vm.methodCacheOf(meth))
 }
 
-// activateInfo is activate with meth's info decoded (mi) and, if known, its
-// inline caches (ic, else nil).
-func (vm *VM) activateInfo(meth, rcv, holder heap.Oop, argc int, mi *methodInfo, ic *methodCache) {
+// activateInfo is activate with meth's info and caches at hand (mc).
+func (vm *VM) activateInfo(meth, rcv, holder heap.Oop, argc int, mc *methodCache) {
 	h := vm.h
-	if mi.nargs != argc {
-		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), mi.nargs, argc))
+	if mc.nargs != argc {
+		panic(vm.errorf("wrong number of arguments: %s takes %d, got %d", vm.m.StringOf(h.Field(meth, methSelector)), mc.nargs, argc))
 	}
-	if mi.flags&methBlock == 0 {
-		vm.pushMethodFrame(meth, rcv, holder, mi, ic, vm.sp-argc-1, false)
+	if mc.flags&methBlock == 0 {
+		vm.pushMethodFrame(meth, rcv, holder, mc, vm.sp-argc-1)
 		return
 	}
 	// A block's method runs over the activation its block closes over.
@@ -507,6 +521,5 @@ func (vm *VM) activateInfo(meth, rcv, holder heap.Oop, argc int, mi *methodInfo,
 		h.SetField(act, actVars+i, vm.stack[vm.sp-argc+i])
 	}
 	vm.sp -= argc + 1
-	vm.pushFrame(act, meth, false)
-	vm.frames[len(vm.frames)-1].ic = ic
+	vm.pushFrame(act, meth, mc)
 }

@@ -28,8 +28,7 @@ func (vm *VM) runEnsure(block heap.Oop) {
 		vm.ensureMeth = (&compiler{vm: vm}).finish(b, heap.Nil, 1, nil, 0, nil)
 	}
 	vm.push(block)
-	mi := vm.methodInfoOf(vm.ensureMeth)
-	vm.pushMethodFrame(vm.ensureMeth, vm.m.Lobby, vm.m.Lobby, &mi, nil, vm.sp-1, true)
+	vm.pushMethodFrame(vm.ensureMeth, vm.m.Lobby, vm.m.Lobby, vm.methodCacheOf(vm.ensureMeth), vm.sp-1)
 	vm.interpret(len(vm.frames) - 1)
 }
 

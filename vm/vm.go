@@ -63,20 +63,19 @@ type VM struct {
 // through its lexical link). Invariant: act is Nil or its variables are the
 // frame's; self and holder are the frame's, whichever.
 type frame struct {
-	act     heap.Oop
-	method  heap.Oop
-	self    heap.Oop
-	holder  heap.Oop // the object the method was found in, for resends
-	code    []byte   // the method's bytecodes (re-derived after a scavenge)
-	lits    heap.Oop // the method's literals (likewise)
-	pc      int
-	vars    int      // stack index of the first argument while act is Nil
-	base    int      // stack index where this frame's operands start (after its variables)
-	bottom  int      // the stack depth to go back to when the frame ends
-	barrier bool     // a Go caller (run) waits for this frame to return
-	ensure  heap.Oop // a block to run when this frame returns or is unwound (onReturn:), or Nil
+	act    heap.Oop
+	method heap.Oop
+	self   heap.Oop
+	holder heap.Oop // the object the method was found in, for resends
+	pc     int
+	vars   int      // stack index of the first argument while act is Nil
+	base   int      // stack index where this frame's operands start (after its variables)
+	bottom int      // the stack depth to go back to when the frame ends
+	ensure heap.Oop // a block to run when this frame returns or is unwound (onReturn:), or Nil
 
-	ic *methodCache // the method's inline caches, from the send that made the frame or found at its first send
+	// ic is the method's decoded info (its code and literals) and inline
+	// caches, never nil; a scavenge replaces it (safepoint).
+	ic *methodCache
 }
 
 // New makes a VM on an open heap. out receives what Self code prints.
@@ -132,7 +131,6 @@ func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 		visit(&vm.frames[i].self)
 		visit(&vm.frames[i].holder)
 		visit(&vm.frames[i].ensure)
-		visit(&vm.frames[i].lits)
 	}
 	visit(&vm.ensureMeth)
 	vm.printing.Scan(visit)
@@ -239,8 +237,7 @@ func (vm *VM) run(meth, self heap.Oop) (result heap.Oop, err error) {
 			vm.sp = sp
 		}
 	}()
-	mi := vm.methodInfoOf(meth) // top-level code: no arguments
-	vm.pushMethodFrame(meth, self, vm.m.Lobby, &mi, nil, vm.sp, true)
+	vm.pushMethodFrame(meth, self, vm.m.Lobby, vm.methodCacheOf(meth), vm.sp) // top-level code: no arguments
 	return vm.interpret(base), nil
 }
 
