@@ -290,7 +290,15 @@ func (vm *VM) interpret(base int) heap.Oop {
 			vm.pushFrame(act, meth, vm.methodCacheOf(meth))
 			load()
 		case opReturn:
-			result := vm.returnFrom(vm.pop())
+			var result heap.Oop
+			if f.act == heap.Nil && f.ensure == heap.Nil {
+				// No activation to mark returned, no onReturn: block to run.
+				result = vm.stack[vm.sp-1]
+				vm.sp = f.bottom
+				vm.frames = vm.frames[:len(vm.frames)-1]
+			} else {
+				result = vm.returnFrom(vm.pop())
+			}
 			if len(vm.frames) == base {
 				return result
 			}
