@@ -235,6 +235,35 @@ func (vm *VM) interpret(base int) heap.Oop {
 			vm.sendFrom(f, selLit, argc)
 			load()
 		case opArith:
+			// The commonest case without a call: + - or a comparison of
+			// two small integers under the integer guard; arith does the
+			// rest, and every case when the guard is stale.
+			if a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]; a.IsInt() && b.IsInt() {
+				op := arithOp(code[pc+3])
+				if g := &vm.arithGuards[op][rcvInt-rcvInt]; g.ok && g.stamp == vm.epoch.Current() && op != arithMul {
+					x, y := a.Int(), b.Int()
+					var r heap.Oop
+					switch op {
+					case arithAdd:
+						r = heap.FromInt(x + y) // two small integers cannot overflow an int64
+						if !heap.FitsSmallInt(x + y) {
+							goto general
+						}
+					case arithSub:
+						r = heap.FromInt(x - y)
+						if !heap.FitsSmallInt(x - y) {
+							goto general
+						}
+					default:
+						r = vm.m.Bool(compare(op, x < y, x == y))
+					}
+					vm.sp--
+					vm.stack[vm.sp-1] = r
+					pc += 4
+					continue
+				}
+			}
+		general:
 			if vm.arith(arithOp(code[pc+3])) {
 				pc += 4
 				continue
