@@ -68,27 +68,28 @@ func (e *Env) hashTable(rcv heap.Oop) (TableLayout, heap.Oop, int, error) {
 	return lay, keys, n, nil
 }
 
-// coreKeyHash answers what the core world's hash answers for a core key (see
-// _IntHash and _StringHash).
-func (e *Env) coreKeyHash(k heap.Oop) (int64, error) {
+// coreKeyHash answers what the core world's hash answers for a core key k
+// (see _IntHash and _StringHash); kb is k's bytes if it is a string.
+func (e *Env) coreKeyHash(k heap.Oop, kb []byte) (int64, error) {
 	if k.IsInt() {
 		return k.Int() & intHashMask, nil
 	}
-	h, err := e.stringHash(e.M.H.Bytes(k))
+	h, err := e.stringHash(kb)
 	return int64(h), err
 }
 
-// keyEqual answers k = x for a core key k and an entry x that is not k
-// itself; ok is false when that needs Self code (x is of another kind, so
-// the answer is what k's = does when its primitive fails).
-func (e *Env) keyEqual(k, x heap.Oop) (equal, ok bool) {
+// keyEqual answers k = x for a core key k (kb: its bytes, if a string) and
+// an entry x that is not k itself; ok is false when that needs Self code
+// (x is of another kind, so the answer is what k's = does when its
+// primitive fails).
+func (e *Env) keyEqual(k heap.Oop, kb []byte, x heap.Oop) (equal, ok bool) {
 	if k.IsInt() {
 		return false, x.IsInt()
 	}
 	if !e.M.IsString(x) {
 		return false, false
 	}
-	return bytes.Equal(e.M.H.Bytes(k), e.M.H.Bytes(x)), true
+	return bytes.Equal(kb, e.M.H.Bytes(x)), true
 }
 
 // probe is slotFor: of traits hashTable: the place of k in keys (n places)
@@ -97,7 +98,11 @@ func (e *Env) probe(lay TableLayout, keys heap.Oop, n int, k heap.Oop) (i int, p
 	if !e.Tables.CoreKey(k) {
 		return 0, false, errBadType
 	}
-	h, err := e.coreKeyHash(k)
+	var kb []byte
+	if !k.IsInt() {
+		kb = e.M.H.Bytes(k)
+	}
+	h, err := e.coreKeyHash(k, kb)
 	if err != nil {
 		return 0, false, err
 	}
@@ -110,7 +115,7 @@ func (e *Env) probe(lay TableLayout, keys heap.Oop, n int, k heap.Oop) (i int, p
 		if x == k {
 			return i, true, nil
 		}
-		equal, ok := e.keyEqual(k, x)
+		equal, ok := e.keyEqual(k, kb, x)
 		if !ok {
 			return 0, false, errBadType
 		}
@@ -248,7 +253,11 @@ func (e *Env) addKeys(rcv, oldKeys, oldValues heap.Oop) error {
 		if !e.Tables.CoreKey(k) {
 			return errBadType
 		}
-		h, err := e.coreKeyHash(k)
+		var kb []byte
+		if !k.IsInt() {
+			kb = e.M.H.Bytes(k)
+		}
+		h, err := e.coreKeyHash(k, kb)
 		if err != nil {
 			return err
 		}

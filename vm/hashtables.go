@@ -27,7 +27,7 @@ const (
 )
 
 // coreKeyTable: per key kind, the primitive that the core world's hash and
-// = only wrap. TestCoreGuards checks it against bootstrap (20-integer,
+// = only wrap. TestHashTableHooks checks it against bootstrap (20-integer,
 // 40-string).
 var coreKeyTable = [numKeyKinds]struct{ hash, eq string }{
 	keyInt:    {"_IntHash", "_IntEQ:"},
