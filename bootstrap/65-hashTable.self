@@ -8,7 +8,11 @@
  placed by hash: objects that are = must have equal hashes.
 
  A set or dictionary has the slots keyTable and size (a dictionary also
- valueTable) and defines initStorage:, moveFrom:To:, clearAt: and grow."
+ valueTable) and defines initStorage:, moveFrom:To:, clearAt: and grow.
+ The primitives _HashTableSlotFor:, _DictionaryAt:, _DictionaryAt:Put:
+ and _HashTableAddKeys:Values: (docs/vm.md) do the same work in Go for
+ string and integer keys, reading those slots and emptyMarker; a table
+ must keep its slots as its own data slots for them to apply."
 
 traits hashTable _AddSlots: ( |
     emptyMarker = ( | | ).
@@ -25,8 +29,11 @@ traits hashTable _AddSlots: ( |
         "(a hash may be negative; % keeps the receiver's sign)"
         ((k hash _IntMod: capacity) _IntAdd: capacity) _IntMod: capacity ).
     "the index of k in keyTable or, if k is absent, of the free place
-     where it would go"
-    slotFor: k = ( | keys. capacity. i. x |
+     where it would go. The primitive does probeFor:'s work in Go when k is
+     a string or an integer whose hash and = are these core methods, and
+     fails otherwise."
+    slotFor: k = ( _HashTableSlotFor: k IfFail: [|:e. :p| probeFor: k] ).
+    probeFor: k = ( | keys. capacity. i. x |
         keys: keyTable.
         capacity: keys _VectorSize.
         i: ((k hash _IntMod: capacity) _IntAdd: capacity) _IntMod: capacity.

@@ -28,16 +28,20 @@ traits dictionary _AddSlots: ( |
         oldKeys: keyTable.
         oldValues: valueTable.
         initStorage: (oldKeys _VectorSize _IntMul: 2).
-        0 upTo: oldKeys _VectorSize Do: [| :j. k. i |
-            k: oldKeys _VectorAt: j.
-            (k _Eq: emptyMarker) ifFalse: [
-                i: freeSlotFor: k.
-                keyTable _VectorAt: i Put: k.
-                valueTable _VectorAt: i Put: (oldValues _VectorAt: j)]].
+        _HashTableAddKeys: oldKeys Values: oldValues IfFail: [|:e. :p|
+            0 upTo: oldKeys _VectorSize Do: [| :j. k. i |
+                k: oldKeys _VectorAt: j.
+                (k _Eq: emptyMarker) ifFalse: [
+                    i: freeSlotFor: k.
+                    keyTable _VectorAt: i Put: k.
+                    valueTable _VectorAt: i Put: (oldValues _VectorAt: j)]]].
         self ).
 
     "accessing"
-    at: k = ( | i |
+    "at: and at:Put: are primitives for string and integer keys (see
+     slotFor:); the methods after them are the Self code they stand in for"
+    at: k = ( _DictionaryAt: k IfFail: [|:e. :p| probeAt: k] ).
+    probeAt: k = ( | i |
         i: slotFor: k.
         ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [
             ^ error: 'key not found: ', k _ObjectPrintString].
@@ -47,7 +51,8 @@ traits dictionary _AddSlots: ( |
         ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [^ block value].
         valueTable _VectorAt: i ).
     "answers the receiver"
-    at: k Put: v = ( | i |
+    at: k Put: v = ( _DictionaryAt: k Put: v IfFail: [|:e. :p| probeAt: k Put: v] ).
+    probeAt: k Put: v = ( | i |
         i: slotFor: k.
         ((keyTable _VectorAt: i) _Eq: emptyMarker) ifTrue: [
             isFull ifTrue: [

@@ -22,10 +22,11 @@ traits set _AddSlots: ( |
     grow = ( | old |
         old: keyTable.
         initStorage: (old _VectorSize _IntMul: 2).
-        0 upTo: old _VectorSize Do: [| :j. x |
-            x: old _VectorAt: j.
-            (x _Eq: emptyMarker) ifFalse: [
-                keyTable _VectorAt: (freeSlotFor: x) Put: x]].
+        _HashTableAddKeys: old Values: nil IfFail: [|:e. :p|
+            0 upTo: old _VectorSize Do: [| :j. x |
+                x: old _VectorAt: j.
+                (x _Eq: emptyMarker) ifFalse: [
+                    keyTable _VectorAt: (freeSlotFor: x) Put: x]]].
         self ).
 
     "adding and removing answer the receiver"

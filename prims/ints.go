@@ -39,6 +39,10 @@ func (e *Env) bigArg(o heap.Oop) (*big.Int, error) {
 	return v, nil
 }
 
+// intHashMask: a small integer's hash is its low 40 bits (_IntHash), which
+// the hash-table primitives compute too.
+const intHashMask = 1<<40 - 1
+
 func init() {
 	arith := func(name string, small func(a, b int64) (int64, bool), bigOp func(z, a, b *big.Int) error) {
 		register(name, func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
@@ -170,7 +174,7 @@ func init() {
 	})
 	register("_IntHash", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		if rcv.IsInt() {
-			return heap.FromInt(rcv.Int() & (1<<40 - 1)), nil
+			return heap.FromInt(rcv.Int() & intHashMask), nil
 		}
 		if !e.M.IsInteger(rcv) {
 			return 0, errBadType

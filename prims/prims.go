@@ -33,6 +33,9 @@ type Env struct {
 	MethodSource func(meth heap.Oop) (string, bool)
 	// Printing is the objects being printed (see Printing); the VM owns it.
 	Printing *Printing
+	// Tables is what the hash-table primitives need of the interpreter
+	// (hashtables.go); nil: they always fail, and the Self code runs.
+	Tables Tables
 }
 
 // WorldHooks is what the world primitives need of the world.

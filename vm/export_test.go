@@ -1,6 +1,9 @@
 package vm
 
-import "psyche/heap"
+import (
+	"psyche/heap"
+	"psyche/prims"
+)
 
 // FailingGuards answers the selectors of the guards (guards.go) that do not
 // hold in vm's world: its inlined code would always send.
@@ -41,3 +44,6 @@ func (vm *VM) indexReceiver(k indexKind) heap.Oop {
 	}
 	return vm.m.NewString(nil)
 }
+
+// Tables answers the VM's hooks for the hash-table primitives.
+func (vm *VM) Tables() prims.Tables { return (*hashTables)(vm) }

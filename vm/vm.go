@@ -45,6 +45,7 @@ type VM struct {
 	guards      [numGuards]guardState
 	arithGuards [numArith][2]guardState // integer, float
 	indexGuards [numIndex][numIndexKinds]indexGuard
+	tables      tableGuards // of the hash-table primitives (hashtables.go)
 
 	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool
@@ -86,6 +87,7 @@ func New(h *heap.Heap, out io.Writer) *VM {
 	vm := &VM{h: h, m: object.NewModel(h), stack: make([]heap.Oop, 1024), epoch: epoch{n: 1}}
 	vm.env = prims.Env{M: vm.m, Out: out, SlotsChanged: vm.FlushCaches, Interrupted: vm.interrupted.Load,
 		MethodSource: vm.MethodSource, Printing: &vm.printing}
+	vm.env.Tables = (*hashTables)(vm)
 	h.SetRootScanner(vm.scanRoots)
 	h.SetCacheInvalidator(vm.FlushCaches)
 	return vm
