@@ -5,7 +5,7 @@ import (
 )
 
 // arith runs opArith's operator on the two oops on top of the stack, when
-// they are small integers (or a float and a number) and the core world's
+// they are small integers (or a float and a small integer or float) and the core world's
 // method for it is in place (arithGuard), leaving the result in their
 // stead. It reports false, touching nothing, when a real send must do it:
 // another receiver, a user's redefinition, or a result that is not a small
@@ -40,24 +40,27 @@ func (vm *VM) arith(op arithOp) bool {
 			r = vm.m.Bool(compare(op, x < y, x == y))
 		}
 	} else {
-		m := vm.m
-		if !m.IsFloat(a) || !(b.IsInt() || m.IsFloat(b)) || !vm.arithGuard(op, rcvFloat) {
+		x, ok := vm.floatOperand(a)
+		if !ok {
 			return false
 		}
-		x := m.FloatOf(a)
 		var y float64
 		if b.IsInt() {
 			y = float64(b.Int()) // rounds to nearest even, as _FloatAdd:'s conversion does
-		} else {
-			y = m.FloatOf(b)
+		} else if y, ok = vm.floatOperand(b); !ok {
+			return false
 		}
+		if !vm.arithGuard(op, rcvFloat) {
+			return false
+		}
+		m := vm.m
 		switch op {
 		case arithAdd:
-			r = m.NewFloat(x + y)
+			r = m.Float(x + y)
 		case arithSub:
-			r = m.NewFloat(x - y)
+			r = m.Float(x - y)
 		case arithMul:
-			r = m.NewFloat(x * y)
+			r = m.Float(x * y)
 		default:
 			if x != x || y != y { // nan: every comparison but != is false
 				r = m.Bool(op == arithNE)
@@ -69,6 +72,18 @@ func (vm *VM) arith(op arithOp) bool {
 	vm.sp--
 	vm.stack[vm.sp-1] = r
 	return true
+}
+
+// floatOperand answers the value of o when it is a float, immediate (the
+// common case, decoded without touching the heap) or boxed.
+func (vm *VM) floatOperand(o heap.Oop) (float64, bool) {
+	if o.IsImmFloat() {
+		return o.ImmFloat(), true
+	}
+	if vm.m.IsFloat(o) {
+		return vm.m.FloatOf(o), true
+	}
+	return 0, false
 }
 
 // halfWord bounds the factors whose product surely fits an int64.

@@ -150,7 +150,7 @@ func (vm *VM) holds(e expectation) bool {
 	case rcvInt:
 		rcv = heap.FromInt(0)
 	case rcvFloat:
-		rcv = m.NewFloat(0)
+		rcv = m.Float(0)
 	}
 	l := lookupState{vm: vm, sel: m.Intern(e.sel), cacheable: true}
 	l.search(rcv, true)
