@@ -61,6 +61,8 @@ func (vm *VM) arith(op arithOp) bool {
 			r = m.Float(x - y)
 		case arithMul:
 			r = m.Float(x * y)
+		case arithDiv:
+			r = m.Float(x / y) // by zero: an infinity or nan, as _FloatDiv: answers
 		default:
 			if x != x || y != y { // nan: every comparison but != is false
 				r = m.Bool(op == arithNE)

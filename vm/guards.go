@@ -189,12 +189,15 @@ const (
 	arithGE
 	arithEQ
 	arithNE
+	arithDiv // added after the others: the numbers are in compiled methods on disk and in images
 	numArith
 )
 
 // arithTable: each operator's selector and the primitives the core
-// world's integer and float methods for it only wrap ("" : none, so the
-// operator is always sent to a float).
+// world's integer and float methods for it only wrap ("": none, so the
+// operator is always sent to an integer, or to a float). Integer / is not
+// a plain wrap: its failure code retries in floating point only for a
+// float argument.
 var arithTable = [numArith]struct{ sel, intPrim, floatPrim string }{
 	arithAdd: {"+", "_IntAdd:", "_FloatAdd:"},
 	arithSub: {"-", "_IntSub:", "_FloatSub:"},
@@ -205,6 +208,7 @@ var arithTable = [numArith]struct{ sel, intPrim, floatPrim string }{
 	arithGE:  {">=", "_IntGE:", "_FloatGE:"},
 	arithEQ:  {"=", "_IntEQ:", "_FloatEQ:"},
 	arithNE:  {"!=", "_IntNE:", ""},
+	arithDiv: {"/", "", "_FloatDiv:"},
 }
 
 // arithFor answers the operator whose selector is sel.
