@@ -34,14 +34,16 @@ const floatExpShift = 53
 func FromFloat(f float64) (Oop, bool) {
 	bits := math.Float64bits(f)
 	rot := bits<<1 | bits>>63
+	// t is below 255<<floatExpShift exactly when the biased exponent is
+	// floatExpOffset+1 .. floatExpOffset+255 (one unsigned comparison:
+	// smaller exponents wrap around to huge values).
+	if t := rot - (floatExpOffset+1)<<floatExpShift; t < 255<<floatExpShift {
+		return VMImmediate(t + 1<<floatExpShift), true
+	}
 	if rot <= 1 { // +0.0, -0.0
 		return VMImmediate(rot), true
 	}
-	exp := bits >> 52 & 0x7ff
-	if exp <= floatExpOffset || exp > floatExpOffset+255 {
-		return Nil, false
-	}
-	return VMImmediate(rot - floatExpOffset<<floatExpShift), true
+	return Nil, false
 }
 
 // IsImmFloat reports whether o is an immediate float.

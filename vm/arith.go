@@ -14,8 +14,10 @@ func (vm *VM) arith(op arithOp) bool {
 	a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]
 	var r heap.Oop
 	if a.IsInt() && b.IsInt() {
-		if !vm.arithGuard(op, rcvInt) {
-			return false
+		if g := &vm.arithGuards[op][rcvInt-rcvInt]; g.stamp != vm.epoch.Current() || !g.ok { // arithGuard's common case, inline
+			if !vm.arithGuard(op, rcvInt) {
+				return false
+			}
 		}
 		x, y := a.Int(), b.Int()
 		switch op {
@@ -40,52 +42,58 @@ func (vm *VM) arith(op arithOp) bool {
 			r = vm.m.Bool(compare(op, x < y, x == y))
 		}
 	} else {
-		x, ok := vm.floatOperand(a)
-		if !ok {
+		var x, y float64
+		switch {
+		case a.IsImmFloat():
+			x = a.ImmFloat()
+		case vm.m.IsFloat(a):
+			x = vm.m.FloatOf(a) // boxed
+		default:
 			return false
 		}
-		var y float64
-		if b.IsInt() {
+		switch {
+		case b.IsImmFloat():
+			y = b.ImmFloat()
+		case b.IsInt():
 			y = float64(b.Int()) // rounds to nearest even, as _FloatAdd:'s conversion does
-		} else if y, ok = vm.floatOperand(b); !ok {
+		case vm.m.IsFloat(b):
+			y = vm.m.FloatOf(b)
+		default:
 			return false
 		}
-		if !vm.arithGuard(op, rcvFloat) {
-			return false
+		if g := &vm.arithGuards[op][rcvFloat-rcvInt]; g.stamp != vm.epoch.Current() || !g.ok {
+			if !vm.arithGuard(op, rcvFloat) {
+				return false
+			}
 		}
-		m := vm.m
+		var v float64
 		switch op {
 		case arithAdd:
-			r = m.Float(x + y)
+			v = x + y
 		case arithSub:
-			r = m.Float(x - y)
+			v = x - y
 		case arithMul:
-			r = m.Float(x * y)
+			v = x * y
 		case arithDiv:
-			r = m.Float(x / y) // by zero: an infinity or nan, as _FloatDiv: answers
+			v = x / y // by zero: an infinity or nan, as _FloatDiv: answers
 		default:
 			if x != x || y != y { // nan: every comparison but != is false
-				r = m.Bool(op == arithNE)
+				r = vm.m.Bool(op == arithNE)
 			} else {
-				r = m.Bool(compare(op, x < y, x == y))
+				r = vm.m.Bool(compare(op, x < y, x == y))
 			}
+			vm.sp--
+			vm.stack[vm.sp-1] = r
+			return true
+		}
+		var ok bool
+		if r, ok = heap.FromFloat(v); !ok {
+			r = vm.m.NewFloat(v)
 		}
 	}
 	vm.sp--
 	vm.stack[vm.sp-1] = r
 	return true
-}
-
-// floatOperand answers the value of o when it is a float, immediate (the
-// common case, decoded without touching the heap) or boxed.
-func (vm *VM) floatOperand(o heap.Oop) (float64, bool) {
-	if o.IsImmFloat() {
-		return o.ImmFloat(), true
-	}
-	if vm.m.IsFloat(o) {
-		return vm.m.FloatOf(o), true
-	}
-	return 0, false
 }
 
 // halfWord bounds the factors whose product surely fits an int64.

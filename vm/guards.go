@@ -224,15 +224,19 @@ func arithFor(sel string) (arithOp, bool) {
 // arithGuard reports whether op on receivers of kind r (rcvInt or
 // rcvFloat) is the core world's.
 func (vm *VM) arithGuard(op arithOp, r guardReceiver) bool {
-	g := &vm.arithGuards[op][r-rcvInt]
-	if g.stamp == vm.epoch.Current() {
+	if g := &vm.arithGuards[op][r-rcvInt]; g.stamp == vm.epoch.Current() {
 		return g.ok
 	}
+	return vm.checkArithGuard(op, r)
+}
+
+// checkArithGuard finds and records whether arithGuard holds in this epoch.
+func (vm *VM) checkArithGuard(op arithOp, r guardReceiver) bool {
 	prim := arithTable[op].intPrim
 	if r == rcvFloat {
 		prim = arithTable[op].floatPrim
 	}
 	ok := prim != "" && vm.holds(expectation{rcv: r, sel: arithTable[op].sel, prim: prim})
-	*g = guardState{stamp: vm.epoch.Current(), ok: ok}
+	vm.arithGuards[op][r-rcvInt] = guardState{stamp: vm.epoch.Current(), ok: ok}
 	return ok
 }
