@@ -5,7 +5,7 @@ package heap
 //	...xxx1  an immediate small integer (63-bit, two's complement)
 //	...x000  an object in the persistent heap: its byte offset in the heap file (0 is Nil)
 //	...x100  an object in the young space: its byte offset there, plus 4
-//	...x010  an immediate the VM may define for itself (the heap treats it as a non-pointer)
+//	...x010  an immediate float (float.go), or Tombstone (the heap treats both as non-pointers)
 //
 // Persistent offsets are file offsets, so the same Oop names the same object in
 // every process that opens the heap. Young oops are private to one transaction:

@@ -40,7 +40,7 @@ func init() {
 			if !ok {
 				return 0, errBadType
 			}
-			return e.M.NewFloat(op(e.M.FloatOf(rcv), b)), nil
+			return e.M.Float(op(e.M.FloatOf(rcv), b)), nil
 		})
 	}
 	arith("_FloatAdd:", func(a, b float64) float64 { return a + b })
@@ -92,7 +92,7 @@ func init() {
 		if !e.M.IsFloat(rcv) {
 			return 0, errBadType
 		}
-		return e.M.NewFloat(math.Sqrt(e.M.FloatOf(rcv))), nil
+		return e.M.Float(math.Sqrt(e.M.FloatOf(rcv))), nil
 	})
 	register("_FloatPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		if !e.M.IsFloat(rcv) {

@@ -140,13 +140,13 @@ func init() {
 
 	register("_IntAsFloat", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		if rcv.IsInt() {
-			return e.M.NewFloat(float64(rcv.Int())), nil
+			return e.M.Float(float64(rcv.Int())), nil
 		}
 		if !e.M.IsInteger(rcv) {
 			return 0, errBadType
 		}
 		f, _ := new(big.Float).SetInt(e.M.BigOf(rcv)).Float64()
-		return e.M.NewFloat(f), nil
+		return e.M.Float(f), nil
 	})
 	register("_IntPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		if !e.M.IsInteger(rcv) {

@@ -83,6 +83,7 @@ type imageE2EObject struct {
 	kind, flags byte
 	hash        uint64
 	ptrs        []uint64
+	floatBits   map[int]uint64 // the bits after each immediate float ref (floatsE2ERef), by field
 	bytes       []byte
 	end         int // offset in the body just past the object
 }
@@ -115,6 +116,13 @@ func imageE2EParse(t *testing.T, b []byte) *imageE2EParsed {
 		np, nb := next(), next()
 		for f := uint64(0); f < np; f++ {
 			o.ptrs = append(o.ptrs, next())
+			if o.ptrs[f] == floatsE2ERef {
+				if o.floatBits == nil {
+					o.floatBits = map[int]uint64{}
+				}
+				o.floatBits[int(f)] = binary.LittleEndian.Uint64(b[pos:])
+				pos += 8
+			}
 		}
 		o.bytes = append([]byte(nil), b[pos:pos+int(nb)]...)
 		pos += int(nb)
@@ -137,8 +145,11 @@ func (p *imageE2EParsed) encode() []byte {
 		out = binary.AppendUvarint(out, o.hash)
 		out = binary.AppendUvarint(out, uint64(len(o.ptrs)))
 		out = binary.AppendUvarint(out, uint64(len(o.bytes)))
-		for _, r := range o.ptrs {
+		for f, r := range o.ptrs {
 			out = binary.AppendUvarint(out, r)
+			if r == floatsE2ERef {
+				out = binary.LittleEndian.AppendUint64(out, o.floatBits[f])
+			}
 		}
 		out = append(out, o.bytes...)
 	}

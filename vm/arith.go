@@ -5,7 +5,7 @@ import (
 )
 
 // arith runs opArith's operator on the two oops on top of the stack, when
-// they are small integers (or a float and a number) and the core world's
+// they are small integers (or a float and a small integer or float) and the core world's
 // method for it is in place (arithGuard), leaving the result in their
 // stead. It reports false, touching nothing, when a real send must do it:
 // another receiver, a user's redefinition, or a result that is not a small
@@ -14,8 +14,10 @@ func (vm *VM) arith(op arithOp) bool {
 	a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]
 	var r heap.Oop
 	if a.IsInt() && b.IsInt() {
-		if !vm.arithGuard(op, rcvInt) {
-			return false
+		if g := &vm.arithGuards[op][rcvInt-rcvInt]; g.stamp != vm.epoch.Current() || !g.ok { // arithGuard's common case, inline
+			if !vm.arithGuard(op, rcvInt) {
+				return false
+			}
 		}
 		x, y := a.Int(), b.Int()
 		switch op {
@@ -40,30 +42,53 @@ func (vm *VM) arith(op arithOp) bool {
 			r = vm.m.Bool(compare(op, x < y, x == y))
 		}
 	} else {
-		m := vm.m
-		if !m.IsFloat(a) || !(b.IsInt() || m.IsFloat(b)) || !vm.arithGuard(op, rcvFloat) {
+		var x, y float64
+		switch {
+		case a.IsImmFloat():
+			x = a.ImmFloat()
+		case vm.m.IsFloat(a):
+			x = vm.m.FloatOf(a) // boxed
+		default:
 			return false
 		}
-		x := m.FloatOf(a)
-		var y float64
-		if b.IsInt() {
+		switch {
+		case b.IsImmFloat():
+			y = b.ImmFloat()
+		case b.IsInt():
 			y = float64(b.Int()) // rounds to nearest even, as _FloatAdd:'s conversion does
-		} else {
-			y = m.FloatOf(b)
+		case vm.m.IsFloat(b):
+			y = vm.m.FloatOf(b)
+		default:
+			return false
 		}
+		if g := &vm.arithGuards[op][rcvFloat-rcvInt]; g.stamp != vm.epoch.Current() || !g.ok {
+			if !vm.arithGuard(op, rcvFloat) {
+				return false
+			}
+		}
+		var v float64
 		switch op {
 		case arithAdd:
-			r = m.NewFloat(x + y)
+			v = x + y
 		case arithSub:
-			r = m.NewFloat(x - y)
+			v = x - y
 		case arithMul:
-			r = m.NewFloat(x * y)
+			v = x * y
+		case arithDiv:
+			v = x / y // by zero: an infinity or nan, as _FloatDiv: answers
 		default:
 			if x != x || y != y { // nan: every comparison but != is false
-				r = m.Bool(op == arithNE)
+				r = vm.m.Bool(op == arithNE)
 			} else {
-				r = m.Bool(compare(op, x < y, x == y))
+				r = vm.m.Bool(compare(op, x < y, x == y))
 			}
+			vm.sp--
+			vm.stack[vm.sp-1] = r
+			return true
+		}
+		var ok bool
+		if r, ok = heap.FromFloat(v); !ok {
+			r = vm.m.NewFloat(v)
 		}
 	}
 	vm.sp--

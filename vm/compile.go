@@ -228,7 +228,7 @@ func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
 		b.u16(b.lit(v))
 	case *syntax.FloatLit:
 		b.op(opPushLit)
-		b.u16(b.lit(m.NewFloat(x.Value)))
+		b.u16(b.lit(m.Float(x.Value)))
 	case *syntax.StringLit:
 		b.op(opPushLit)
 		b.u16(b.lit(m.Intern(x.Value)))
@@ -416,7 +416,7 @@ func (c *compiler) eval(e syntax.Expr) heap.Oop {
 	case *syntax.StringLit:
 		return m.Intern(x.Value)
 	case *syntax.FloatLit:
-		return m.NewFloat(x.Value)
+		return m.Float(x.Value)
 	}
 	return c.once(e, func() heap.Oop {
 		b := &methodBuilder{sc: &scope{}}

@@ -15,7 +15,7 @@ func (vm *VM) FailingGuards() []string {
 		}
 	}
 	for op := arithOp(0); op < numArith; op++ {
-		if !vm.arithGuard(op, rcvInt) {
+		if arithTable[op].intPrim != "" && !vm.arithGuard(op, rcvInt) {
 			failing = append(failing, "integer "+arithTable[op].sel)
 		}
 		if arithTable[op].floatPrim != "" && !vm.arithGuard(op, rcvFloat) {

@@ -150,7 +150,7 @@ func (vm *VM) holds(e expectation) bool {
 	case rcvInt:
 		rcv = heap.FromInt(0)
 	case rcvFloat:
-		rcv = m.NewFloat(0)
+		rcv = m.Float(0)
 	}
 	l := lookupState{vm: vm, sel: m.Intern(e.sel), cacheable: true}
 	l.search(rcv, true)
@@ -189,12 +189,15 @@ const (
 	arithGE
 	arithEQ
 	arithNE
+	arithDiv // added after the others: the numbers are in compiled methods on disk and in images
 	numArith
 )
 
 // arithTable: each operator's selector and the primitives the core
-// world's integer and float methods for it only wrap ("" : none, so the
-// operator is always sent to a float).
+// world's integer and float methods for it only wrap ("": none, so the
+// operator is always sent to an integer, or to a float). Integer / is not
+// a plain wrap: its failure code retries in floating point only for a
+// float argument.
 var arithTable = [numArith]struct{ sel, intPrim, floatPrim string }{
 	arithAdd: {"+", "_IntAdd:", "_FloatAdd:"},
 	arithSub: {"-", "_IntSub:", "_FloatSub:"},
@@ -205,6 +208,7 @@ var arithTable = [numArith]struct{ sel, intPrim, floatPrim string }{
 	arithGE:  {">=", "_IntGE:", "_FloatGE:"},
 	arithEQ:  {"=", "_IntEQ:", "_FloatEQ:"},
 	arithNE:  {"!=", "_IntNE:", ""},
+	arithDiv: {"/", "", "_FloatDiv:"},
 }
 
 // arithFor answers the operator whose selector is sel.
@@ -220,15 +224,19 @@ func arithFor(sel string) (arithOp, bool) {
 // arithGuard reports whether op on receivers of kind r (rcvInt or
 // rcvFloat) is the core world's.
 func (vm *VM) arithGuard(op arithOp, r guardReceiver) bool {
-	g := &vm.arithGuards[op][r-rcvInt]
-	if g.stamp == vm.epoch.Current() {
+	if g := &vm.arithGuards[op][r-rcvInt]; g.stamp == vm.epoch.Current() {
 		return g.ok
 	}
+	return vm.checkArithGuard(op, r)
+}
+
+// checkArithGuard finds and records whether arithGuard holds in this epoch.
+func (vm *VM) checkArithGuard(op arithOp, r guardReceiver) bool {
 	prim := arithTable[op].intPrim
 	if r == rcvFloat {
 		prim = arithTable[op].floatPrim
 	}
 	ok := prim != "" && vm.holds(expectation{rcv: r, sel: arithTable[op].sel, prim: prim})
-	*g = guardState{stamp: vm.epoch.Current(), ok: ok}
+	vm.arithGuards[op][r-rcvInt] = guardState{stamp: vm.epoch.Current(), ok: ok}
 	return ok
 }

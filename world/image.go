@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 
 	"github.com/klauspost/compress/zstd"
@@ -25,7 +26,12 @@ import (
 //	        then per object: kind u8, flags u8, hash, pointer count, byte
 //	        count (uvarints), the pointer fields (refs), the bytes
 //	ref:    a uvarint: 0 Nil; (i+1)<<2|1 object i; zigzag(n)<<2|2 a small
-//	        integer; payload<<2|3 another immediate
+//	        integer; 7 then the float's IEEE 754 bits (u64), an immediate
+//	        float (version 2); oop<<2|3 another immediate (the ephemeron
+//	        tables' Tombstone, whose oop ends in 010, so bit 2 of its ref is 0)
+//
+// Version 2 added immediate floats; version 1 images (which have none) read
+// the same as before. A boxed float is an object (KindFloat) in both.
 //
 // An image from elsewhere is untrusted: every count is bounded by the data
 // actually present, every reference must name an object of the image, and
@@ -35,8 +41,12 @@ import (
 var imageMagic = [8]byte{'P', 'S', 'Y', 'I', 'M', 'A', 'G', 'E'}
 
 const (
-	imageVersion = 1
-	imageHeader  = 40
+	imageVersion = 2
+	// minImageVersion is the oldest version import reads.
+	minImageVersion = 1
+	// immFloatRef is the ref that introduces an immediate float.
+	immFloatRef = 7
+	imageHeader = 40
 	// imageWindow is the zstd window Export compresses with, and the
 	// largest window import accepts: a hostile frame cannot make the
 	// decoder allocate more.
@@ -114,6 +124,11 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 		case o.IsInt():
 			v := o.Int()
 			put(uint64(v<<1^v>>63)<<2 | 2)
+		case o.IsImmFloat():
+			put(immFloatRef)
+			var b [8]byte
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(o.ImmFloat()))
+			body.Write(b[:])
 		default:
 			put(uint64(o)<<2 | 3)
 		}
@@ -224,8 +239,8 @@ func importImage(v *vm.VM, r io.ReaderAt, size int64, progress func(done, total 
 	if [8]byte(hdr[:8]) != imageMagic {
 		return badImage("not a Psyche image (wrong magic)")
 	}
-	if ver := binary.LittleEndian.Uint32(hdr[8:]); ver != imageVersion {
-		return badImage("image format version %d; this program reads version %d", ver, imageVersion)
+	if ver := binary.LittleEndian.Uint32(hdr[8:]); ver < minImageVersion || ver > imageVersion {
+		return badImage("image format version %d; this program reads versions %d to %d", ver, minImageVersion, imageVersion)
 	}
 	bodyLen := binary.LittleEndian.Uint64(hdr[16:])
 	compLen := binary.LittleEndian.Uint64(hdr[24:])
@@ -405,11 +420,23 @@ func (in *imageReader) build(v *vm.VM) error {
 			}
 			return heap.FromInt(n)
 		}
-		o := heap.Oop(x >> 2)
-		if o.IsPtr() || o.IsInt() || o == heap.Nil {
-			in.fail("a malformed immediate")
+		if x == immFloatRef {
+			var b [8]byte
+			for i := range b {
+				b[i] = in.byte()
+			}
+			f := math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+			o, ok := heap.FromFloat(f)
+			if !ok && in.err == nil {
+				in.fail("an immediate float %g that has no immediate form", f)
+			}
+			return o
 		}
-		return o
+		if o := heap.Oop(x >> 2); o == heap.Tombstone {
+			return o
+		}
+		in.fail("a malformed immediate")
+		return heap.Nil
 	}
 	var roots [heap.NumRoots]heap.Oop
 	for i := range roots {

@@ -16,6 +16,8 @@ func (m *Model) Describe(o heap.Oop) string {
 	switch {
 	case o.IsInt():
 		return strconv.FormatInt(o.Int(), 10)
+	case o.IsImmFloat():
+		return FormatFloat(o.ImmFloat())
 	case !o.IsPtr():
 		return "?"
 	case o == m.Nil:

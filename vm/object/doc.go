@@ -16,7 +16,7 @@
 //	KindSlots        map, ext, data slots...
 //	KindVector       map, ext, elements...
 //	KindString etc.  map, ext; bytes
-//	KindFloat        map; 8 bytes (IEEE 754, little-endian)
+//	KindFloat        map; 8 bytes (IEEE 754, little-endian): a float with no immediate form
 //	KindBigInt       map; sign byte (0 or 1), then the magnitude, big-endian
 //	KindBlock        map, ext, lexical activation
 //	KindMirror       map, ext, reflectee

@@ -11,9 +11,21 @@ import (
 // Numbers. Small integers are immediates; integers beyond 63 bits are
 // KindBigInt objects, and every integer result is normalised (Int), so a
 // value has one representation and = between integers can compare them.
-// Floats are boxed KindFloat objects.
+// A float is an immediate (heap.FromFloat) when its exponent allows, else
+// a boxed KindFloat object. Every float the VM makes takes the immediate
+// form when it can (Float), but a world made before immediate floats holds
+// boxed floats of any value, so readers accept both forms for any value.
 
-// NewFloat boxes f.
+// Float answers f as an immediate float, or boxed when f has no immediate
+// form (a large or tiny magnitude, an infinity, a NaN).
+func (m *Model) Float(f float64) heap.Oop {
+	if o, ok := heap.FromFloat(f); ok {
+		return o
+	}
+	return m.NewFloat(f)
+}
+
+// NewFloat boxes f, whatever its value.
 func (m *Model) NewFloat(f float64) heap.Oop {
 	o := m.H.Alloc(1, 8, KindFloat, heap.Nil)
 	m.H.SetField(o, FieldMap, m.Special(SpFloatMap))
@@ -23,11 +35,16 @@ func (m *Model) NewFloat(f float64) heap.Oop {
 	return o
 }
 
-// IsFloat reports whether o is a float.
-func (m *Model) IsFloat(o heap.Oop) bool { return o.IsPtr() && m.H.Kind(o) == KindFloat }
+// IsFloat reports whether o is a float, immediate or boxed.
+func (m *Model) IsFloat(o heap.Oop) bool {
+	return o.IsImmFloat() || (o.IsPtr() && m.H.Kind(o) == KindFloat)
+}
 
-// FloatOf answers the value of a float object.
+// FloatOf answers the value of a float, immediate or boxed.
 func (m *Model) FloatOf(o heap.Oop) float64 {
+	if o.IsImmFloat() {
+		return o.ImmFloat()
+	}
 	return math.Float64frombits(binary.LittleEndian.Uint64(m.H.Bytes(o)))
 }
 

@@ -59,6 +59,7 @@ type Model struct {
 	// Cached well-known objects (valid until the next Refresh).
 	Nil, True, False, Lobby heap.Oop
 	SmallIntMap             heap.Oop
+	FloatMap                heap.Oop // the map of every float, immediate or boxed
 }
 
 // NewModel wraps an open heap.
@@ -80,6 +81,7 @@ func (m *Model) Refresh() {
 	m.Nil, m.True, m.False = m.Special(SpNil), m.Special(SpTrue), m.Special(SpFalse)
 	m.Lobby = m.Special(SpLobby)
 	m.SmallIntMap = m.Special(SpSmallIntMap)
+	m.FloatMap = m.Special(SpFloatMap)
 }
 
 // Special answers well-known object s.
@@ -88,7 +90,7 @@ func (m *Model) Special(s Special) heap.Oop { return m.H.Field(m.specials, int(s
 // SetSpecial sets well-known object s.
 func (m *Model) SetSpecial(s Special, v heap.Oop) {
 	m.H.SetField(m.specials, int(s), v)
-	if s == SpNil || s == SpTrue || s == SpFalse || s == SpLobby || s == SpSmallIntMap {
+	if s == SpNil || s == SpTrue || s == SpFalse || s == SpLobby || s == SpSmallIntMap || s == SpFloatMap {
 		m.Refresh()
 	}
 }
@@ -112,6 +114,9 @@ func (m *Model) Bool(b bool) heap.Oop {
 func (m *Model) MapOf(o heap.Oop) heap.Oop {
 	if o.IsInt() {
 		return m.SmallIntMap
+	}
+	if o.IsImmFloat() {
+		return m.FloatMap
 	}
 	if !o.IsPtr() {
 		panic(&heap.CorruptError{File: "object", Page: -1, Offset: -1, Msg: fmt.Sprintf("%#x is not an object", uint64(o))})
