@@ -58,7 +58,7 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 	for i := int64(0); i < superPages; i++ {
 		if _, err := h.file.ReadAt(buf, i*PageSize); err != nil {
 			add(i*PageSize, "superblock %d cannot be read: %v", i, err)
-		} else if _, _, err := decodeSuperblock(buf); err != nil {
+		} else if _, err := decodeSuperblock(buf); err != nil {
 			add(i*PageSize, "superblock %d is damaged (%v); the other copy is in use", i, err)
 		}
 	}

@@ -114,6 +114,9 @@ type Heap struct {
 	state     state   // as this transaction sees it
 	committed state   // as of the last commit
 	superMark logMark // the log mark the superblocks on disk hold
+	// superVersion is the oldest format version the superblocks on disk
+	// claim; below formatVersion, markLogInUse rewrites them first.
+	superVersion uint32
 
 	bitmapMem  []byte   // the mapping behind verified, dirty, spilled and directBits
 	verified   []uint64 // per page: checksum verified since open
@@ -382,6 +385,7 @@ func (h *Heap) wrap(which string, f File) File {
 func (h *Heap) readSuperblocks() error {
 	var best *state
 	var bestMark logMark
+	oldest := uint32(formatVersion)
 	var errs [superPages]error
 	buf := make([]byte, PageSize)
 	for i := 0; i < superPages; i++ {
@@ -390,13 +394,14 @@ func (h *Heap) readSuperblocks() error {
 			errs[i] = fmt.Errorf("reading superblock: %v", err)
 			continue
 		}
-		s, mark, err := decodeSuperblock(buf)
+		sb, err := decodeSuperblock(buf)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		if best == nil || s.Seq > best.Seq || (s.Seq == best.Seq && bestMark == logEmpty) {
-			best, bestMark = &s, mark
+		oldest = min(oldest, sb.version)
+		if best == nil || sb.state.Seq > best.Seq || (sb.state.Seq == best.Seq && bestMark == logEmpty) {
+			best, bestMark = &sb.state, sb.mark
 		}
 	}
 	if best == nil {
@@ -414,6 +419,7 @@ func (h *Heap) readSuperblocks() error {
 	h.state = *best
 	h.committed = *best
 	h.superMark = bestMark
+	h.superVersion = oldest
 	return nil
 }
 

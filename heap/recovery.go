@@ -143,15 +143,18 @@ func (h *Heap) writeSuperblocks(mark logMark) error {
 		}
 	}
 	h.superMark = mark
+	h.superVersion = formatVersion
 	return nil
 }
 
 // markLogInUse makes the superblocks say that the log may hold records,
 // before the first record after a clean open is appended. While the mark
 // is not logInUse nothing was committed since the superblocks were written,
-// so they keep their state and change only their mark.
+// so they keep their state and change only their mark. It also makes a file
+// of an older format version this version before the first record of this
+// program can put something in it the older program would misread.
 func (h *Heap) markLogInUse() error {
-	if h.superMark == logInUse {
+	if h.superMark == logInUse && h.superVersion == formatVersion {
 		return nil
 	}
 	return h.writeSuperblocks(logInUse)

@@ -21,9 +21,17 @@ const (
 	pageShift = 12
 	PageSize  = 1 << pageShift
 
-	formatVersion = 2 // 2: the state carries the collector's counters
-	superPages    = 2
-	dataStart     = superPages * PageSize // offset of the first object
+	// formatVersion is what this program writes. 2: the state carries the
+	// collector's counters. 3: objects may hold the VM's immediate floats
+	// and bytecode its float division, which a version-2 program would
+	// misread without an error; the layout is version 2's, so version 2
+	// files are read as they are and become version 3 before the first
+	// record this program adds (markLogInUse).
+	formatVersion = 3
+	// oldestReadable is the oldest version this program opens.
+	oldestReadable = 2
+	superPages     = 2
+	dataStart      = superPages * PageSize // offset of the first object
 )
 
 var (
@@ -185,34 +193,43 @@ func encodeSuperblock(s *state, mark logMark) []byte {
 	return b
 }
 
+// A superblock is one decoded superblock page.
+type superblock struct {
+	state   state
+	mark    logMark
+	version uint32
+}
+
 // decodeSuperblock answers the state and log mark in one superblock page, or
 // why it cannot be used.
-func decodeSuperblock(b []byte) (state, logMark, error) {
-	var s state
+func decodeSuperblock(b []byte) (superblock, error) {
+	var sb superblock
 	if len(b) < PageSize {
-		return s, 0, fmt.Errorf("short superblock (%d bytes)", len(b))
+		return sb, fmt.Errorf("short superblock (%d bytes)", len(b))
 	}
 	if [8]byte(b[:8]) != heapMagic {
-		return s, 0, ErrNotHeap
+		return sb, ErrNotHeap
 	}
 	if crc32.Checksum(b[:PageSize-4], castagnoli) != binary.LittleEndian.Uint32(b[PageSize-4:]) {
-		return s, 0, fmt.Errorf("superblock checksum mismatch")
+		return sb, fmt.Errorf("superblock checksum mismatch")
 	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != formatVersion {
-		return s, 0, fmt.Errorf("%w: file has version %d, this program reads version %d", ErrVersion, v, formatVersion)
+	sb.version = binary.LittleEndian.Uint32(b[8:])
+	if sb.version < oldestReadable || sb.version > formatVersion {
+		return sb, fmt.Errorf("%w: file has version %d, this program reads versions %d to %d",
+			ErrVersion, sb.version, oldestReadable, formatVersion)
 	}
 	if ps := binary.LittleEndian.Uint32(b[12:]); ps != PageSize {
-		return s, 0, fmt.Errorf("%w: page size %d, expected %d", ErrVersion, ps, PageSize)
+		return sb, fmt.Errorf("%w: page size %d, expected %d", ErrVersion, ps, PageSize)
 	}
-	s.decode(b[superHeader:])
-	if err := s.validate(); err != nil {
-		return s, 0, err
+	sb.state.decode(b[superHeader:])
+	if err := sb.state.validate(); err != nil {
+		return sb, err
 	}
-	mark := logMark(binary.LittleEndian.Uint32(b[superLogMark:]))
-	if mark > logInUse {
-		return s, 0, fmt.Errorf("log mark %d is not one this program knows", mark)
+	sb.mark = logMark(binary.LittleEndian.Uint32(b[superLogMark:]))
+	if sb.mark > logInUse {
+		return sb, fmt.Errorf("log mark %d is not one this program knows", sb.mark)
 	}
-	return s, mark, nil
+	return sb, nil
 }
 
 // pageSum is the checksum kept for a heap page: CRC-32C seeded with the page
