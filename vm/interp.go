@@ -218,6 +218,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 			f.pc = pc
 			vm.sendFrom(f, selLit, argc)
 			load()
+		case opConcat:
+			if vm.concat(h.Field(lits, u16(code, pc))) {
+				pc = u32(code, pc+2)
+			} else {
+				pc += 6
+			}
 		case opArith:
 			if vm.arith(arithOp(code[pc+3])) {
 				pc += 4
