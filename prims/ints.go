@@ -147,8 +147,7 @@ func init() {
 	})
 	register("_IntPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		if rcv.IsInt() {
-			var digits [20]byte // the most a small integer takes, its sign included
-			return e.M.NewString(strconv.AppendInt(digits[:0], rcv.Int(), 10)), nil
+			return e.M.NewString(strconv.AppendInt(e.digits[:0], rcv.Int(), 10)), nil
 		}
 		if !e.M.IsInteger(rcv) {
 			return 0, errBadType

@@ -33,6 +33,11 @@ type Env struct {
 	MethodSource func(meth heap.Oop) (string, bool)
 	// Printing is the objects being printed (see Printing); the VM owns it.
 	Printing *Printing
+
+	// digits holds a small integer's printString while it is copied into
+	// the heap: a buffer on the stack would escape (the heap may write a
+	// large object's bytes through the file) and cost an allocation.
+	digits [20]byte
 }
 
 // WorldHooks is what the world primitives need of the world.
