@@ -116,6 +116,48 @@ func (h *Heap) Alloc(nptrs, nbytes int, kind uint8, fill Oop) Oop {
 		}
 		return o
 	}
+	o, b := h.allocYoung(nptrs, nbytes, kind, fill)
+	clear(b)
+	return o
+}
+
+// AllocJoined makes a new object as Alloc does, whose byte part is the
+// concatenation of parts rather than zeros. A young one is written once:
+// its bytes are not cleared first. parts may be byte parts of heap objects:
+// allocation moves no object and unmaps no memory.
+func (h *Heap) AllocJoined(nptrs int, kind uint8, fill Oop, parts ...[]byte) Oop {
+	nbytes := 0
+	for _, p := range parts {
+		nbytes += len(p)
+	}
+	if err := h.CheckAlloc(nptrs, nbytes); err != nil {
+		panic(err)
+	}
+	if objectSize(uint64(nptrs), uint64(nbytes)) >= largeObject {
+		o := h.Alloc(nptrs, nbytes, kind, fill)
+		at := 0
+		for _, p := range parts {
+			h.SetBytes(o, at, p)
+			at += len(p)
+		}
+		return o
+	}
+	o, b := h.allocYoung(nptrs, nbytes, kind, fill)
+	at := 0
+	for _, p := range parts {
+		at += copy(b[at:], p)
+	}
+	clear(b[at:]) // the padding to the next word
+	return o
+}
+
+// allocYoung makes a young object of this shape whose header and pointer
+// fields are set and answers it with its byte part, padding included, which
+// holds whatever the young space held there: the caller must write all of
+// it. The caller has checked the shape with CheckAlloc and that it is
+// smaller than a large object.
+func (h *Heap) allocYoung(nptrs, nbytes int, kind uint8, fill Oop) (Oop, []byte) {
+	size := objectSize(uint64(nptrs), uint64(nbytes))
 	y := &h.young
 	off := y.top
 	y.top += size
@@ -127,10 +169,7 @@ func (h *Heap) Alloc(nptrs, nbytes int, kind uint8, fill Oop) Oop {
 	for i := range fields {
 		fields[i] = fill
 	}
-	if nbytes > 0 {
-		clear(unsafe.Slice((*byte)(unsafe.Add(p, headerSize+uint64(nptrs)*wordSize)), align8(uint64(nbytes))))
-	}
-	return youngOop(off)
+	return youngOop(off), unsafe.Slice((*byte)(unsafe.Add(p, headerSize+uint64(nptrs)*wordSize)), align8(uint64(nbytes)))
 }
 
 // SetFlags sets o's user flags (FlagWeak, FlagEphemeron). Set them right after
@@ -219,7 +258,13 @@ func (h *Heap) Scavenge() {
 		}
 		scan += objectSize(h0Ptrs(w0), h1Bytes(w1))
 	}
-	unix.Madvise(y.mem[from:fromTop], unix.MADV_DONTNEED)
+	// The semispace just emptied is given back only beyond the configured
+	// limit: the next scavenge cycle allocates into it again, and pages
+	// given back would each be faulted in and cleared anew. (Both halves
+	// were resident during the copy, so this raises no peak.)
+	if keep := from + y.min; fromTop > keep {
+		unix.Madvise(y.mem[keep:fromTop], unix.MADV_DONTNEED)
+	}
 	y.limit = max(y.min, 2*y.used())
 	h.Stats.Scavenges++
 	if y.used() > tenureAt {

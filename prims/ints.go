@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"psyche/heap"
@@ -149,6 +150,9 @@ func init() {
 		return e.M.Float(f), nil
 	})
 	register("_IntPrintString", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		if rcv.IsInt() {
+			return e.M.NewString(strconv.AppendInt(e.digits[:0], rcv.Int(), 10)), nil
+		}
 		if !e.M.IsInteger(rcv) {
 			return 0, errBadType
 		}

@@ -36,6 +36,11 @@ type Env struct {
 	// Tables is what the hash-table primitives need of the interpreter
 	// (hashtables.go); nil: they always fail, and the Self code runs.
 	Tables Tables
+
+	// digits holds a small integer's printString while it is copied into
+	// the heap: a buffer on the stack would escape (the heap may write a
+	// large object's bytes through the file) and cost an allocation.
+	digits [20]byte
 }
 
 // WorldHooks is what the world primitives need of the world.

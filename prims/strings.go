@@ -166,8 +166,7 @@ func init() {
 		if err := e.checkBytes(int64(len(a)) + int64(len(b))); err != nil {
 			return 0, err
 		}
-		r := make([]byte, 0, len(a)+len(b))
-		return e.M.NewString(append(append(r, a...), b...)), nil
+		return e.M.NewStringJoined(a, b), nil
 	})
 	register("_StringEQ:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)

@@ -29,6 +29,7 @@ const (
 	opForNext // u16 i, u16 stop, u16 step lit, u32 top: unless i is the last value, i: i + step and jump to top
 	opArith   // u16 selector lit, u8 argc (1), u8 arithOp: a send of + < = ... run in the loop when both are small integers (or floats) and the guard holds
 	opIndex   // u16 selector lit, u8 argc, u8 indexOp: a send of at:, at:Put: or size run in the loop on a vector, byteVector or string when the index is in range and the guard holds (index.go)
+	opConcat  // u16 literal lit, u32 done: x , y , literal in one copy when x and y are strings and the core , is in place, jumping to done; else falls through to the two sends (concat.go)
 )
 
 // forForm says where opForInit finds its bounds. Either way the receiver

@@ -282,15 +282,20 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 		chain = append(chain, r)
 	}
 	inner := chain[len(chain)-1]
+	next := len(chain) - 2 // the next send to compile, its receiver on the stack
 	if inner.Recv == nil {
 		c.implicitSend(b, inner)
 	} else if _, isBlock := inner.Recv.(*syntax.Block); isBlock && c.inline(b, inner) {
 		// a while loop: its receiver is part of the inlined code
 	} else {
 		c.expr(b, inner.Recv)
-		c.sendTo(b, inner)
+		next++
 	}
-	for i := len(chain) - 2; i >= 0; i-- {
+	for i := next; i >= 0; i-- {
+		if i > 0 && c.concatChain(b, chain[i], chain[i-1]) {
+			i--
+			continue
+		}
 		c.sendTo(b, chain[i])
 	}
 }
@@ -360,10 +365,16 @@ func (c *compiler) sendTo(b *methodBuilder, x *syntax.Send) {
 	if c.inline(b, x) {
 		return
 	}
-	sel := string(x.Sel)
 	for _, a := range x.Args {
 		c.expr(b, a)
 	}
+	c.emitSend(b, x)
+}
+
+// emitSend emits the instruction that sends x, its receiver and arguments
+// on the stack.
+func (c *compiler) emitSend(b *methodBuilder, x *syntax.Send) {
+	sel := string(x.Sel)
 	b.markPos(x.SelPos)
 	if x.Sel.IsPrimitive() {
 		b.op(opPrim)

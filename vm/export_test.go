@@ -29,6 +29,9 @@ func (vm *VM) FailingGuards() []string {
 			}
 		}
 	}
+	if !vm.concatGuard(&vm.concatGuards.rcv, vm.m.NewString(nil)) {
+		failing = append(failing, "string "+concatSel)
+	}
 	return failing
 }
 

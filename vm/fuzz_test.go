@@ -27,6 +27,8 @@ func FuzzEval(f *testing.F) {
 		"(| a <- 1 |) _RemoveSlot: 'a'",
 		"weakStore _WeakStoreNew _WeakStorePut: 3 Value: 4",
 		"(1 _IntDiv: 0) ",
+		"(| , x = ( x ) |) , 'a' , 'b'",
+		"'a' , 3 , 'c'",
 	} {
 		f.Add(s)
 	}

@@ -56,4 +56,11 @@ func TestCoreGuards(t *testing.T) {
 	if f := v.FailingGuards(); !reflect.DeepEqual(f, append(want, "vector at:")) {
 		t.Fatalf("after redefining vector at:, failing guards %v", f)
 	}
+	want = append(want, "vector at:")
+	if _, err := v.Eval("test", []byte("traits string _AddSlots: (| , s = ( 'mine' ) |)"), vm.Periods); err != nil {
+		t.Fatal(err)
+	}
+	if f := v.FailingGuards(); !reflect.DeepEqual(f, append(want, "string ,")) {
+		t.Fatalf("after redefining string ,, failing guards %v", f)
+	}
 }

@@ -234,6 +234,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 			f.pc = pc
 			vm.sendFrom(f, selLit, argc)
 			load()
+		case opConcat:
+			if vm.concat(lits[u16(code, pc)]) {
+				pc = u32(code, pc+2)
+			} else {
+				pc += 6
+			}
 		case opArith:
 			// The commonest case without a call: + - or a comparison of
 			// two small integers under the integer guard; arith does the

@@ -133,7 +133,7 @@ func (vm *VM) validateMap(mp heap.Oop) error {
 // an unknown opcode.
 var opSize = [...]int{opPushSelf: 1, opPushLit: 3, opPushLocal: 4, opStoreLocal: 4, opSend: 4, opResend: 6,
 	opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1,
-	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5, opIndex: 5}
+	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5, opIndex: 5, opConcat: 7}
 
 func instrSize(op byte) int {
 	if int(op) < len(opSize) {
@@ -362,6 +362,18 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 				depth--
 			} else {
 				jumps = []int{u32(b, pc+2)}
+			}
+		case opConcat:
+			if l, err := lit(pc + 1); err != nil {
+				return err
+			} else if !m.IsString(l) {
+				return fmt.Errorf("a concatenation at %d whose literal is not a string", pc)
+			}
+			if depth < 2 {
+				return fmt.Errorf("bytecode at %d pops an empty stack", pc)
+			}
+			if err := reach(pc, u32(b, pc+3), depth-1); err != nil {
+				return err
 			}
 		case opForInit, opForNext:
 			operands := pc + 1

@@ -42,10 +42,11 @@ type VM struct {
 	printing   prims.Printing
 	printee    heap.Oop // the result PrintResult is printing (a scavenge may move it)
 
-	guards      [numGuards]guardState
-	arithGuards [numArith][2]guardState // integer, float
-	indexGuards [numIndex][numIndexKinds]indexGuard
-	tables      tableGuards // of the hash-table primitives (hashtables.go)
+	guards       [numGuards]guardState
+	arithGuards  [numArith][2]guardState // integer, float
+	indexGuards  [numIndex][numIndexKinds]indexGuard
+	tables       tableGuards // of the hash-table primitives (hashtables.go)
+	concatGuards concatGuards
 
 	noScavenge  int // > 0 while Go code holds young oops the scanner cannot see
 	interrupted atomic.Bool

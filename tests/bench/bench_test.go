@@ -66,6 +66,18 @@ const (
 		total ).
 | )`
 
+	// stringsSource: the peer comparison's strings
+	// (peers/programs/strings.self): the numbers 1 to n concatenated, each
+	// followed by a blank, r times over; it answers the total length.
+	stringsSource = `lobby _AddSlots: ( |
+	buildString: n = ( | s <- '' |
+		1 to: n Do: [|:i| s: s, i printString, ' '].
+		s ).
+	stringLoop: r = ( | total <- 0 |
+		1 to: r Do: [|:j| total: total + (buildString: 1000) size].
+		total ).
+| )`
+
 	allocSource = `lobby _AddSlots: (| benchAlloc = (|
 	parent* = traits clonable.
 	point = (| parent* = traits clonable. x <- 0. y <- 0 |).
@@ -86,6 +98,9 @@ const (
 
 	sieveWorkload = "sieveRepeat: 10"
 	sieveResult   = "10270" // 1027 primes up to 8190, 10 times
+
+	stringsWorkload = "stringLoop: 100"
+	stringsResult   = "389300" // (9 + 90*2 + 900*3 + 4) digits and 1000 blanks, 100 times
 
 	richardsWorkload = "richards run"
 	richardsResult   = "'queueCount 23246 holdCount 9297'"
@@ -204,6 +219,9 @@ func allocWorld(tb testing.TB) *world.World {
 func sieveWorld(tb testing.TB) *world.World {
 	return worldWith(tb, "sieve", vm.Periods, []byte(sieveSource))
 }
+func stringsWorld(tb testing.TB) *world.World {
+	return worldWith(tb, "strings", vm.Periods, []byte(stringsSource))
+}
 func richardsWorld(tb testing.TB) *world.World {
 	return worldWith(tb, "richards", vm.Lines, richardsSource)
 }
@@ -274,6 +292,12 @@ func TestSieve(t *testing.T) {
 	w := sieveWorld(t)
 	eval(t, w, "sieve: 10", "4")
 	eval(t, w, "sieve: 8190", "1027")
+}
+
+func TestStrings(t *testing.T) {
+	w := stringsWorld(t)
+	eval(t, w, "buildString: 12", "'1 2 3 4 5 6 7 8 9 10 11 12 '")
+	eval(t, w, stringsWorkload, stringsResult)
 }
 
 func TestSends(t *testing.T) {
@@ -414,5 +438,14 @@ func BenchmarkRichards(b *testing.B) {
 func BenchmarkSieve(b *testing.B) {
 	w := sieveWorld(b)
 	run(b, w, sieveWorkload, sieveResult)
+	b.ReportMetric(msPerOp(b), "ms/op")
+}
+
+// BenchmarkStrings: the numbers 1 to 1000 concatenated into a string, each
+// followed by a blank, 100 times: 200,000 concatenations of strings of up
+// to 3,893 bytes and 100,000 printStrings.
+func BenchmarkStrings(b *testing.B) {
+	w := stringsWorld(b)
+	run(b, w, stringsWorkload, stringsResult)
 	b.ReportMetric(msPerOp(b), "ms/op")
 }

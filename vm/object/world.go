@@ -150,17 +150,24 @@ func (m *Model) VectorAtPut(v heap.Oop, i int, x heap.Oop) { m.H.SetField(v, Fir
 // byteVector: FieldMap and FieldExt.
 const ByteObjectFields = 2
 
-// NewBytes makes a byte object of kind k with map mp holding b.
-func (m *Model) NewBytes(k Kind, mp heap.Oop, b []byte) heap.Oop {
-	o := m.H.Alloc(ByteObjectFields, len(b), k, heap.Nil)
+// NewBytes makes a byte object of kind k with map mp holding the
+// concatenation of parts (copied, each byte written once; parts may be
+// byte parts of heap objects).
+func (m *Model) NewBytes(k Kind, mp heap.Oop, parts ...[]byte) heap.Oop {
+	o := m.H.AllocJoined(ByteObjectFields, k, heap.Nil, parts...)
 	m.H.SetField(o, FieldMap, mp)
-	m.H.SetBytes(o, 0, b)
 	return o
 }
 
 // NewString makes an immutable (not canonical) string holding a copy of b.
 func (m *Model) NewString(b []byte) heap.Oop {
 	return m.NewBytes(KindString, m.Special(SpStringMap), b)
+}
+
+// NewStringJoined makes an immutable (not canonical) string holding the
+// concatenation of parts, without an intermediate copy.
+func (m *Model) NewStringJoined(parts ...[]byte) heap.Oop {
+	return m.NewBytes(KindString, m.Special(SpStringMap), parts...)
 }
 
 // NewByteVector makes a byteVector holding a copy of b.
