@@ -373,6 +373,39 @@ func (vm *VM) interpret(base int) heap.Oop {
 				}
 				pc = t
 			}
+		case opForStepInit:
+			first, last, step := vm.stack[vm.sp-3], vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+			if !first.IsInt() || !last.IsInt() || !step.IsInt() || step.Int() == 0 ||
+				step.Int() > maxInlineStep || step.Int() < -maxInlineStep || !vm.guard(guardID(code[pc])) {
+				pc = u32(code, pc+11)
+				continue
+			}
+			vm.sp -= 2
+			vm.setLocal(f, u16(code, pc+1), first)
+			vm.setLocal(f, u16(code, pc+3), last)
+			vm.setLocal(f, u16(code, pc+5), step)
+			if s := step.Int(); s > 0 && first.Int() > last.Int() || s < 0 && first.Int() < last.Int() {
+				pc = u32(code, pc+7)
+			} else {
+				pc += 15
+			}
+		case opForStepNext:
+			iv := u16(code, pc)
+			stop := vm.local(f, u16(code, pc+2)).Int()
+			step := vm.local(f, u16(code, pc+4)).Int()
+			t := u32(code, pc+6)
+			pc += 10
+			next := vm.local(f, iv).Int() + step
+			if step > 0 && next <= stop || step < 0 && next >= stop {
+				vm.setLocal(f, iv, heap.FromInt(next))
+				f.pc = pc
+				if vm.safepoint() {
+					f.pc = t
+					load()
+					continue
+				}
+				pc = t
+			}
 		default:
 			panic(vm.errorf("bad instruction %d at %d", op, pc-1))
 		}

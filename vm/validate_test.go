@@ -93,3 +93,39 @@ func TestValidateMethodRefusesABadSource(t *testing.T) {
 		t.Errorf("got %v, want an error about the source", err)
 	}
 }
+
+// TestValidateMethodRefusesBadComputedStepLoop: the variables and jumps of
+// an inlined to:By:Do: with a computed step are checked.
+func TestValidateMethodRefusesBadComputedStepLoop(t *testing.T) {
+	vm, _ := newTestVM(t)
+	for _, c := range []struct {
+		name, want string
+		op         byte
+		patch      func(b []byte, at int)
+	}{
+		{"init: step past the locals", "names variable 99", opForStepInit, func(b []byte, at int) { b[at+6] = 99 }},
+		{"init: a bad guard", "bad guard", opForStepInit, func(b []byte, at int) { b[at+1] = byte(numGuards) }},
+		{"init: exit into an instruction", "starts no instruction", opForStepInit, func(b []byte, at int) { b[at+8]++ }},
+		{"next: i past the locals", "names variable 99", opForStepNext, func(b []byte, at int) { b[at+1] = 99 }},
+		{"next: top into an instruction", "starts no instruction", opForStepNext, func(b []byte, at int) { b[at+7]++ }},
+	} {
+		meth := compileSlot(t, vm, "(| f: s = ( 1 to: 5 By: s Do: [|:i| i] ) |)")
+		if err := vm.ValidateObject(meth); err != nil {
+			t.Fatalf("the compiled method is refused: %v", err)
+		}
+		code := vm.h.Field(meth, methCode)
+		b := append([]byte(nil), vm.h.Bytes(code)...)
+		at := 0
+		for at < len(b) && b[at] != c.op {
+			at += instrSize(b[at])
+		}
+		if at == len(b) {
+			t.Fatalf("the method compiled to code without opcode %d: %v", c.op, b)
+		}
+		c.patch(b, at)
+		vm.h.SetBytes(code, 0, b)
+		if err := vm.ValidateObject(meth); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+}
