@@ -70,12 +70,9 @@ type indexGuard struct {
 	guardState
 }
 
-// kindForIndex answers the index kind of o, or false.
-func (vm *VM) kindForIndex(o heap.Oop) (indexKind, bool) {
-	if !o.IsPtr() {
-		return 0, false
-	}
-	switch vm.h.Kind(o) {
+// indexKindOf answers the index kind of objects of VM kind kind, or false.
+func indexKindOf(kind object.Kind) (indexKind, bool) {
+	switch kind {
 	case object.KindVector:
 		return idxVector, true
 	case object.KindByteVector:
@@ -93,15 +90,16 @@ func (vm *VM) index(op indexOp) bool {
 	h, m := vm.h, vm.m
 	argc := indexTable[op].argc
 	rcv := vm.stack[vm.sp-1-argc]
-	k, ok := vm.kindForIndex(rcv)
+	if !rcv.IsPtr() {
+		return false
+	}
+	kind, n := h.KindAndSize(rcv)
+	k, ok := indexKindOf(kind)
 	if !ok || indexTable[op].prims[k] == "" {
 		return false
 	}
-	var n int
 	if k == idxVector {
 		n = m.VectorSize(rcv)
-	} else {
-		n = h.NumBytes(rcv)
 	}
 	var i int
 	if argc > 0 {
