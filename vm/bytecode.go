@@ -34,6 +34,8 @@ const (
 	// before the loop, and kept in a variable.
 	opForStepInit // u8 guard, u16 i, u16 stop, u16 step, u32 exit, u32 send: stack: receiver, last, step; see below
 	opForStepNext // u16 i, u16 stop, u16 step, u32 top: unless i is the last value, i: i + step and jump to top
+
+	opPushInt // i32 value: push a small integer (an integer literal that fits; no read of the literals)
 )
 
 // opForStepInit runs the loop inline only if the guard holds and receiver,

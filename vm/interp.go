@@ -181,6 +181,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opPushLit:
 			vm.push(h.Field(lits, u16(code, pc)))
 			pc += 2
+		case opPushInt:
+			vm.push(heap.FromInt(int64(int32(u32(code, pc)))))
+			pc += 4
 		case opPushLocal, opStoreLocal:
 			d, i := code[pc], u16(code, pc+1)
 			pc += 3

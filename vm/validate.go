@@ -134,7 +134,7 @@ func (vm *VM) validateMap(mp heap.Oop) error {
 var opSize = [...]int{opPushSelf: 1, opPushLit: 3, opPushLocal: 4, opStoreLocal: 4, opSend: 4, opResend: 6,
 	opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1,
 	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5, opIndex: 5,
-	opForStepInit: 16, opForStepNext: 11}
+	opForStepInit: 16, opForStepNext: 11, opPushInt: 5}
 
 func instrSize(op byte) int {
 	if int(op) < len(opSize) {
@@ -261,7 +261,7 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 		next := pc + instrSize(op)
 		var jumps []int // other successors, with the depth after the instruction
 		switch op {
-		case opPushSelf:
+		case opPushSelf, opPushInt:
 			depth++
 		case opPushLit:
 			if _, err := lit(pc + 1); err != nil {

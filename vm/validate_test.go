@@ -9,9 +9,10 @@ import (
 )
 
 // TestValidateMethodRefusesBadCode: each operand the interpreter trusts is
-// checked. The method f = ( | r | r: 3 _IntAdd: 4. r ) compiles to
-// pushLit, pushLit, prim _IntAdd: (1 argument), storeLocal 0 0, pushSelf,
-// pop, pushLocal 0 0, return.
+// checked. The method f = ( | r | r: 3000000000 _IntAdd: 4000000000. r )
+// compiles to pushLit, pushLit (integers too big for opPushInt), prim
+// _IntAdd: (1 argument), storeLocal 0 0, pushSelf, pop, pushLocal 0 0,
+// return.
 func TestValidateMethodRefusesBadCode(t *testing.T) {
 	vm, _ := newTestVM(t)
 	for _, c := range []struct {
@@ -24,7 +25,7 @@ func TestValidateMethodRefusesBadCode(t *testing.T) {
 		{"primitive without its argument", "with 0 arguments", func(b []byte) { b[9] = 0 }},
 		{"unknown opcode", "bad bytecode", func(b []byte) { b[0] = 99 }},
 	} {
-		meth := compileSlot(t, vm, "(| f = ( | r | r: 3 _IntAdd: 4. r ) |)")
+		meth := compileSlot(t, vm, "(| f = ( | r | r: 3000000000 _IntAdd: 4000000000. r ) |)")
 		if err := vm.ValidateObject(meth); err != nil {
 			t.Fatalf("the compiled method is refused: %v", err)
 		}
@@ -126,6 +127,27 @@ func TestValidateMethodRefusesBadComputedStepLoop(t *testing.T) {
 		vm.h.SetBytes(code, 0, b)
 		if err := vm.ValidateObject(meth); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestPushInt: integer literals that fit 32 bits are pushed from the code,
+// without a literal; bigger ones stay literals. Both answer the same.
+func TestPushInt(t *testing.T) {
+	vm, _ := newTestVM(t)
+	for _, c := range []struct {
+		src     string
+		pushInt bool
+	}{{"-2147483648", true}, {"2147483647", true}, {"0", true}, {"2147483648", false}, {"-2147483649", false}} {
+		meth := compileSlot(t, vm, "(| f = ( "+c.src+" ) |)")
+		if err := vm.ValidateObject(meth); err != nil {
+			t.Fatalf("%s: the compiled method is refused: %v", c.src, err)
+		}
+		if b := vm.h.Bytes(vm.h.Field(meth, methCode)); (b[0] == opPushInt) != c.pushInt {
+			t.Errorf("%s compiled to %v", c.src, b)
+		}
+		if got := evalDescribe(t, vm, "(| f = ( "+c.src+" ) |) f"); got != c.src {
+			t.Errorf("%s answered %s", c.src, got)
 		}
 	}
 }
