@@ -119,7 +119,27 @@ func (h *Heap) addrOf(o Oop, off uint64) unsafe.Pointer {
 	return unsafe.Add(h.base, a)
 }
 
+// header answers o's two header words. As in fieldAddr, a young object and
+// an old one whose header lies in one verified page are read straight;
+// everything else goes to headerSlow.
 func (h *Heap) header(o Oop) (w0, w1 uint64) {
+	var p unsafe.Pointer
+	if o&tagMask == tagYoung {
+		if y := uint64(o) &^ tagMask; y-h.young.cur < h.young.top-h.young.cur {
+			p = unsafe.Add(h.young.base, y)
+		}
+	} else if a := uint64(o); a&tagMask == tagOld && a&(PageSize-1) <= PageSize-headerSize && h.isVerified(a>>pageShift) {
+		p = unsafe.Add(h.base, a)
+	}
+	if p != nil {
+		return *(*uint64)(p), *(*uint64)(unsafe.Add(p, wordSize))
+	}
+	return h.headerSlow(o)
+}
+
+// headerSlow is header for a page not yet verified, a header that spans
+// two pages, and every error.
+func (h *Heap) headerSlow(o Oop) (w0, w1 uint64) {
 	p := h.addrOf(o, 0)
 	w0 = *(*uint64)(p)
 	if uint64(o)&(PageSize-1) <= PageSize-16 || o.IsYoung() {
