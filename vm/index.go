@@ -64,9 +64,11 @@ func indexFor(sel string) (indexOp, bool) {
 
 // indexGuard caches, for one operation and receiver kind, whether the
 // method found for the last receiver map seen was the core world's, in
-// epoch stamp.
+// epoch stamp, and the last receiver itself: within an epoch an object
+// keeps its map (a change of map ends the epoch, as does every move), so a
+// loop over one vector need not read the map again.
 type indexGuard struct {
-	mp heap.Oop
+	mp, rcv heap.Oop
 	guardState
 }
 
@@ -141,9 +143,13 @@ func (vm *VM) index(op indexOp) bool {
 // parents (so rcv's map alone decides it) and compiled to that primitive.
 func (vm *VM) indexGuard(op indexOp, k indexKind, rcv heap.Oop) bool {
 	g := &vm.indexGuards[op][k]
-	mp := vm.m.MapOf(rcv)
 	now := vm.epoch.Current()
+	if g.rcv == rcv && g.stamp == now {
+		return g.ok
+	}
+	mp := vm.m.MapOf(rcv)
 	if g.mp == mp && g.stamp == now {
+		g.rcv = rcv
 		return g.ok
 	}
 	res, st, byMap := vm.lookupMap(rcv, mp, vm.m.Intern(indexTable[op].sel))
@@ -152,6 +158,6 @@ func (vm *VM) indexGuard(op indexOp, k indexKind, rcv heap.Oop) bool {
 		fp := vm.h.Field(res.value, methFastPrim)
 		ok = fp != heap.Nil && vm.m.StringOf(fp) == indexTable[op].prims[k]
 	}
-	*g = indexGuard{mp: mp, guardState: guardState{stamp: now, ok: ok}}
+	*g = indexGuard{mp: mp, rcv: rcv, guardState: guardState{stamp: now, ok: ok}}
 	return ok
 }

@@ -132,12 +132,15 @@ func (vm *VM) materialize(f *frame) heap.Oop {
 	return act
 }
 
-// local and setLocal read and write f's variable i at depth 0.
+// local and setLocal read and write f's variable i at depth 0. They are
+// small enough for the compiler to inline into the loop's instructions;
+// the heap activation's case is a call (kept out of line, or its field
+// access inlined would make them too big to inline).
 func (vm *VM) local(f *frame, i int) heap.Oop {
 	if f.act == heap.Nil {
 		return vm.stack[f.vars+i]
 	}
-	return vm.h.Field(f.act, actVars+i)
+	return vm.actLocal(f, i)
 }
 
 func (vm *VM) setLocal(f *frame, i int, v heap.Oop) {
@@ -145,8 +148,14 @@ func (vm *VM) setLocal(f *frame, i int, v heap.Oop) {
 		vm.stack[f.vars+i] = v
 		return
 	}
-	vm.h.SetField(f.act, actVars+i, v)
+	vm.setActLocal(f, i, v)
 }
+
+//go:noinline
+func (vm *VM) actLocal(f *frame, i int) heap.Oop { return vm.h.Field(f.act, actVars+i) }
+
+//go:noinline
+func (vm *VM) setActLocal(f *frame, i int, v heap.Oop) { vm.h.SetField(f.act, actVars+i, v) }
 
 func (vm *VM) popFrame() {
 	f := &vm.frames[len(vm.frames)-1]
