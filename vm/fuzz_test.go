@@ -27,6 +27,7 @@ func FuzzEval(f *testing.F) {
 		"(| a <- 1 |) _RemoveSlot: 'a'",
 		"weakStore _WeakStoreNew _WeakStorePut: 3 Value: 4",
 		"(1 _IntDiv: 0) ",
+		"[| s <- 2 | 1 to: 9 By: s Do: [|:i| i _IntAdd: 2147483648]] value",
 	} {
 		f.Add(s)
 	}
