@@ -119,7 +119,27 @@ func (h *Heap) addrOf(o Oop, off uint64) unsafe.Pointer {
 	return unsafe.Add(h.base, a)
 }
 
+// header answers o's two header words. As in fieldAddr, a young object and
+// an old one whose header lies in one verified page are read straight;
+// everything else goes to headerSlow.
 func (h *Heap) header(o Oop) (w0, w1 uint64) {
+	var p unsafe.Pointer
+	if o&tagMask == tagYoung {
+		if y := uint64(o) &^ tagMask; y-h.young.cur < h.young.top-h.young.cur {
+			p = unsafe.Add(h.young.base, y)
+		}
+	} else if a := uint64(o); a&tagMask == tagOld && a&(PageSize-1) <= PageSize-headerSize && h.isVerified(a>>pageShift) {
+		p = unsafe.Add(h.base, a)
+	}
+	if p != nil {
+		return *(*uint64)(p), *(*uint64)(unsafe.Add(p, wordSize))
+	}
+	return h.headerSlow(o)
+}
+
+// headerSlow is header for a page not yet verified, a header that spans
+// two pages, and every error.
+func (h *Heap) headerSlow(o Oop) (w0, w1 uint64) {
 	p := h.addrOf(o, 0)
 	w0 = *(*uint64)(p)
 	if uint64(o)&(PageSize-1) <= PageSize-16 || o.IsYoung() {
@@ -330,18 +350,62 @@ func (h *Heap) SetBytes(o Oop, at int, src []byte) {
 	copy(unsafe.Slice((*byte)(h.addrOf(o, off+uint64(at))), len(src)), src)
 }
 
-// ByteAt answers byte i of o's byte part.
-func (h *Heap) ByteAt(o Oop, i int) byte {
+// KindAndSize answers o's VM type tag and the size of its byte part, from
+// one reading of its header.
+func (h *Heap) KindAndSize(o Oop) (uint8, int) {
+	_, w1 := h.header(o)
+	return h1Kind(w1), int(h1Bytes(w1))
+}
+
+// byteAddr answers the address of byte i of o's byte part and its offset
+// in o, checking i against the header. Like fieldAddr it is a hot path (the
+// interpreter's indexing of byteVectors): a young object needs only a range
+// test, and an old one whose header lies in one page two bitmap tests (the
+// pages of its header and of the byte); both read the header once.
+// Everything else goes to byteAddrSlow.
+func (h *Heap) byteAddr(o Oop, i int) (unsafe.Pointer, uint64) {
+	var hdr unsafe.Pointer
+	if o&tagMask == tagYoung {
+		if y := uint64(o) &^ tagMask; y-h.young.cur < h.young.top-h.young.cur {
+			hdr = unsafe.Add(h.young.base, y)
+		}
+	} else if a := uint64(o); a&tagMask == tagOld && a&(PageSize-1) <= PageSize-headerSize && h.isVerified(a>>pageShift) {
+		hdr = unsafe.Add(h.base, a)
+	}
+	if hdr != nil {
+		w0, w1 := *(*uint64)(hdr), *(*uint64)(unsafe.Add(hdr, wordSize))
+		off := headerSize + h0Ptrs(w0)*wordSize + uint64(i)
+		if uint64(i) < h1Bytes(w1) && (o.IsYoung() || h.isVerified((uint64(o)+off)>>pageShift)) {
+			return unsafe.Add(hdr, off), off
+		}
+	}
+	return h.byteAddrSlow(o, i)
+}
+
+// byteAddrSlow is byteAddr for a page not yet verified, and for every
+// error: it verifies on first touch and panics with what was wrong.
+func (h *Heap) byteAddrSlow(o Oop, i int) (unsafe.Pointer, uint64) {
 	off, n := h.bytesStart(o)
 	if i < 0 || uint64(i) >= n {
 		panic(boundsError{fmt.Sprintf("byte %d of a byte part of %d", i, n)})
 	}
-	return *(*byte)(h.addrOf(o, off+uint64(i)))
+	off += uint64(i)
+	return h.addrOf(o, off), off
+}
+
+// ByteAt answers byte i of o's byte part.
+func (h *Heap) ByteAt(o Oop, i int) byte {
+	p, _ := h.byteAddr(o, i)
+	return *(*byte)(p)
 }
 
 // SetByteAt stores byte i of o's byte part, through the barrier.
 func (h *Heap) SetByteAt(o Oop, i int, b byte) {
-	h.SetBytes(o, i, []byte{b})
+	p, off := h.byteAddr(o, i)
+	if !o.IsYoung() {
+		h.markDirty((uint64(o) + off) >> pageShift)
+	}
+	*(*byte)(p) = b
 }
 
 // Root answers root slot i.

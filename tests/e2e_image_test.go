@@ -253,11 +253,11 @@ func TestE2EImageBadBytecode(t *testing.T) {
 		{"push-local-past-the-locals", func(code []byte) { code[len(code)-3] = 5 }},
 		{"push-local-past-the-scope", func(code []byte) { code[len(code)-4] = 2 }},
 		{"primitive-without-its-argument", func(code []byte) {
-			// (_IntLT: 0) ifTrue: [...] starts pushSelf, pushLit, prim _IntLT: argc 1.
-			if code[4] != 7 || code[7] != 1 {
+			// (_IntLT: 0) ifTrue: [...] starts pushSelf, pushInt 0, prim _IntLT: argc 1.
+			if code[6] != 7 || code[9] != 1 {
 				t.Fatalf("factorial does not start as expected: %v", code)
 			}
-			code[7] = 0
+			code[9] = 0
 		}},
 	} {
 		p := imageE2EParse(t, body)

@@ -30,7 +30,22 @@ const (
 	opArith   // u16 selector lit, u8 argc (1), u8 arithOp: a send of + < = ... run in the loop when both are small integers (or floats) and the guard holds
 	opIndex   // u16 selector lit, u8 argc, u8 indexOp: a send of at:, at:Put: or size run in the loop on a vector, byteVector or string when the index is in range and the guard holds (index.go)
 	opConcat  // u16 literal lit, u32 done: x , y , literal in one copy when x and y are strings and the core , is in place, jumping to done; else falls through to the two sends (concat.go)
+
+	// to:By:Do: whose step is not a literal: the step is computed once,
+	// before the loop, and kept in a variable.
+	opForStepInit // u8 guard, u16 i, u16 stop, u16 step, u32 exit, u32 send: stack: receiver, last, step; see below
+	opForStepNext // u16 i, u16 stop, u16 step, u32 top: unless i is the last value, i: i + step and jump to top
+
+	opPushInt // i32 value: push a small integer (an integer literal that fits; no read of the literals)
 )
+
+// opForStepInit runs the loop inline only if the guard holds and receiver,
+// last and step are small integers with step neither 0 nor beyond
+// maxInlineStep: then it pops last and step (the receiver stays, the loop's
+// value) into i: receiver, stop: last, step: step, and the step's sign
+// picks the comparison, as in the core world's method. Otherwise it jumps
+// to send with the stack untouched, where the real send (with a real block)
+// reports a step of 0, or counts with a float or a big integer.
 
 // forForm says where opForInit finds its bounds. Either way the receiver
 // stays on the stack as the loop's value, and the loop runs inline only if

@@ -215,17 +215,20 @@ func (c *compiler) expr(b *methodBuilder, e syntax.Expr) {
 	case *syntax.Self:
 		b.op(opPushSelf)
 	case *syntax.IntLit:
-		var v heap.Oop
-		if x.Big != nil {
+		switch {
+		case x.Big != nil:
 			if x.Big.BitLen() > object.MaxIntegerBits {
 				c.errorf(x.At, "integer literal too large (limit %d bits)", object.MaxIntegerBits)
 			}
-			v = m.Int(new(big.Int).Set(x.Big))
-		} else {
-			v = m.Int64(x.Value)
+			b.op(opPushLit)
+			b.u16(b.lit(m.Int(new(big.Int).Set(x.Big))))
+		case int64(int32(x.Value)) == x.Value:
+			b.op(opPushInt)
+			b.code = binary.LittleEndian.AppendUint32(b.code, uint32(int32(x.Value)))
+		default:
+			b.op(opPushLit)
+			b.u16(b.lit(m.Int64(x.Value)))
 		}
-		b.op(opPushLit)
-		b.u16(b.lit(v))
 	case *syntax.FloatLit:
 		b.op(opPushLit)
 		b.u16(b.lit(m.Float(x.Value)))

@@ -68,7 +68,7 @@ func TestCompileOperandLimits(t *testing.T) {
 	}
 	lits := make([]string, maxLits+1)
 	for i := range lits {
-		lits[i] = fmt.Sprint(i)
+		lits[i] = fmt.Sprintf("'%d'", i)
 	}
 	cases := []struct{ src, want string }{
 		{"lobby foo: 1 " + strings.Join(args, " "), fmt.Sprintf("too many arguments in one send (limit %d)", maxArgs)},

@@ -29,6 +29,7 @@ func FuzzEval(f *testing.F) {
 		"(1 _IntDiv: 0) ",
 		"(| , x = ( x ) |) , 'a' , 'b'",
 		"'a' , 3 , 'c'",
+		"[| s <- 2 | 1 to: 9 By: s Do: [|:i| i _IntAdd: 2147483648]] value",
 	} {
 		f.Add(s)
 	}

@@ -64,18 +64,17 @@ func indexFor(sel string) (indexOp, bool) {
 
 // indexGuard caches, for one operation and receiver kind, whether the
 // method found for the last receiver map seen was the core world's, in
-// epoch stamp.
+// epoch stamp, and the last receiver itself: within an epoch an object
+// keeps its map (a change of map ends the epoch, as does every move), so a
+// loop over one vector need not read the map again.
 type indexGuard struct {
-	mp heap.Oop
+	mp, rcv heap.Oop
 	guardState
 }
 
-// kindForIndex answers the index kind of o, or false.
-func (vm *VM) kindForIndex(o heap.Oop) (indexKind, bool) {
-	if !o.IsPtr() {
-		return 0, false
-	}
-	switch vm.h.Kind(o) {
+// indexKindOf answers the index kind of objects of VM kind kind, or false.
+func indexKindOf(kind object.Kind) (indexKind, bool) {
+	switch kind {
 	case object.KindVector:
 		return idxVector, true
 	case object.KindByteVector:
@@ -93,15 +92,16 @@ func (vm *VM) index(op indexOp) bool {
 	h, m := vm.h, vm.m
 	argc := indexTable[op].argc
 	rcv := vm.stack[vm.sp-1-argc]
-	k, ok := vm.kindForIndex(rcv)
+	if !rcv.IsPtr() {
+		return false
+	}
+	kind, n := h.KindAndSize(rcv)
+	k, ok := indexKindOf(kind)
 	if !ok || indexTable[op].prims[k] == "" {
 		return false
 	}
-	var n int
 	if k == idxVector {
 		n = m.VectorSize(rcv)
-	} else {
-		n = h.NumBytes(rcv)
 	}
 	var i int
 	if argc > 0 {
@@ -143,9 +143,13 @@ func (vm *VM) index(op indexOp) bool {
 // parents (so rcv's map alone decides it) and compiled to that primitive.
 func (vm *VM) indexGuard(op indexOp, k indexKind, rcv heap.Oop) bool {
 	g := &vm.indexGuards[op][k]
-	mp := vm.m.MapOf(rcv)
 	now := vm.epoch.Current()
+	if g.rcv == rcv && g.stamp == now {
+		return g.ok
+	}
+	mp := vm.m.MapOf(rcv)
 	if g.mp == mp && g.stamp == now {
+		g.rcv = rcv
 		return g.ok
 	}
 	res, st, byMap := vm.lookupMap(rcv, mp, vm.m.Intern(indexTable[op].sel))
@@ -154,6 +158,6 @@ func (vm *VM) indexGuard(op indexOp, k indexKind, rcv heap.Oop) bool {
 		fp := vm.h.Field(res.value, methFastPrim)
 		ok = fp != heap.Nil && vm.m.StringOf(fp) == indexTable[op].prims[k]
 	}
-	*g = indexGuard{mp: mp, guardState: guardState{stamp: now, ok: ok}}
+	*g = indexGuard{mp: mp, rcv: rcv, guardState: guardState{stamp: now, ok: ok}}
 	return ok
 }

@@ -64,9 +64,20 @@ var inlineForms = map[string]inlineForm{
 	"timesRepeat:":  {kind: formRepeat, guard: guardTimesRepeat},
 }
 
-// maxInlineStep bounds a to:By:Do: step literal, so that i + step never
-// leaves an int64.
+// maxInlineStep bounds the step of an inlined to:By:Do:, so that i + step
+// never leaves an int64.
 const maxInlineStep = 1<<31 - 1
+
+// literalStep answers the step of a to:By:Do: whose step is a literal the
+// inlined loop can take as it stands (opForInit); any other step is
+// computed at run time (opForStepInit).
+func literalStep(x *syntax.Send) (int64, bool) {
+	step, ok := x.Args[1].(*syntax.IntLit)
+	if !ok || step.Big != nil || step.Value == 0 || step.Value > maxInlineStep || step.Value < -maxInlineStep {
+		return 0, false
+	}
+	return step.Value, true
+}
 
 // inlined answers the form of x and its literal blocks (the receiver's
 // first, for a while), or false if x is compiled as a send.
@@ -96,12 +107,6 @@ func inlined(x *syntax.Send) (inlineForm, []*syntax.Block, bool) {
 			return form, nil, false
 		}
 	case formTo:
-		if len(x.Args) == 3 {
-			step, ok := x.Args[1].(*syntax.IntLit)
-			if !ok || step.Big != nil || step.Value == 0 || step.Value > maxInlineStep || step.Value < -maxInlineStep {
-				return form, nil, false
-			}
-		}
 		if !take(x.Args[len(x.Args)-1], 1) {
 			return form, nil, false
 		}
@@ -392,6 +397,12 @@ func (c *compiler) inline(b *methodBuilder, x *syntax.Send) bool {
 		send(append([]syntax.Expr{x.Recv}, x.Args...)...)
 		b.land(end)
 	case formTo, formRepeat:
+		if len(x.Args) == 3 {
+			if _, ok := literalStep(x); !ok {
+				c.forStep(b, x, form, blocks[0], send)
+				break
+			}
+		}
 		blk := blocks[0]
 		var step heap.Oop = heap.FromInt(1)
 		var rest []syntax.Expr // pushed only for the real send
@@ -400,7 +411,8 @@ func (c *compiler) inline(b *methodBuilder, x *syntax.Send) bool {
 			formOp = forTo
 			c.expr(b, x.Args[0])
 			if len(x.Args) == 3 {
-				step = heap.FromInt(x.Args[1].(*syntax.IntLit).Value)
+				v, _ := literalStep(x)
+				step = heap.FromInt(v)
 				rest = append(rest, x.Args[1])
 			}
 		}
@@ -437,4 +449,35 @@ func (c *compiler) inline(b *methodBuilder, x *syntax.Send) bool {
 	}
 	c.checkLits(b, x.SelPos)
 	return true
+}
+
+// forStep compiles a to:By:Do: whose step is computed: receiver, last and
+// step are evaluated once, in that order, as for the real send, and stay on
+// the stack for it should opForStepInit find them unfit.
+func (c *compiler) forStep(b *methodBuilder, x *syntax.Send, form inlineForm, blk *syntax.Block, send func(...syntax.Expr)) {
+	c.expr(b, x.Args[0])
+	c.expr(b, x.Args[1])
+	stop, step := c.hiddenVar(b, x.SelPos), c.hiddenVar(b, x.SelPos)
+	i := c.declareBlock(b, blk)
+	b.op(opForStepInit)
+	b.u8(int(form.guard))
+	b.u16(i)
+	b.u16(stop)
+	b.u16(step)
+	exit, snd := b.jumpFrom(), b.jumpFrom()
+	top := len(b.code)
+	c.blockBody(b, blk, i)
+	b.op(opPop)
+	b.markPos(x.SelPos)
+	b.op(opForStepNext)
+	b.u16(i)
+	b.u16(stop)
+	b.u16(step)
+	b.code = binary.LittleEndian.AppendUint32(b.code, uint32(top))
+	b.land(exit)
+	b.op(opJump)
+	end := b.jumpFrom()
+	b.land(snd)
+	send(blk)
+	b.land(end)
 }

@@ -148,12 +148,15 @@ func (vm *VM) materialize(f *frame) heap.Oop {
 	return act
 }
 
-// local and setLocal read and write f's variable i at depth 0.
+// local and setLocal read and write f's variable i at depth 0. They are
+// small enough for the compiler to inline into the loop's instructions;
+// the heap activation's case is a call (kept out of line, or its field
+// access inlined would make them too big to inline).
 func (vm *VM) local(f *frame, i int) heap.Oop {
 	if f.act == heap.Nil {
 		return vm.stack[f.vars+i]
 	}
-	return vm.h.Field(f.act, actVars+i)
+	return vm.actLocal(f, i)
 }
 
 func (vm *VM) setLocal(f *frame, i int, v heap.Oop) {
@@ -161,8 +164,14 @@ func (vm *VM) setLocal(f *frame, i int, v heap.Oop) {
 		vm.stack[f.vars+i] = v
 		return
 	}
-	vm.h.SetField(f.act, actVars+i, v)
+	vm.setActLocal(f, i, v)
 }
+
+//go:noinline
+func (vm *VM) actLocal(f *frame, i int) heap.Oop { return vm.h.Field(f.act, actVars+i) }
+
+//go:noinline
+func (vm *VM) setActLocal(f *frame, i int, v heap.Oop) { vm.h.SetField(f.act, actVars+i, v) }
 
 func (vm *VM) popFrame() {
 	f := &vm.frames[len(vm.frames)-1]
@@ -197,6 +206,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opPushLit:
 			vm.push(lits[u16(code, pc)])
 			pc += 2
+		case opPushInt:
+			vm.push(heap.FromInt(int64(int32(u32(code, pc)))))
+			pc += 4
 		case opPushLocal, opStoreLocal:
 			d, i := code[pc], u16(code, pc+1)
 			pc += 3
@@ -419,6 +431,39 @@ func (vm *VM) interpret(base int) heap.Oop {
 			iv := u16(code, pc)
 			stop := vm.local(f, u16(code, pc+2)).Int()
 			step := lits[u16(code, pc+4)].Int()
+			t := u32(code, pc+6)
+			pc += 10
+			next := vm.local(f, iv).Int() + step
+			if step > 0 && next <= stop || step < 0 && next >= stop {
+				vm.setLocal(f, iv, heap.FromInt(next))
+				f.pc = pc
+				if vm.safepoint() {
+					f.pc = t
+					load()
+					continue
+				}
+				pc = t
+			}
+		case opForStepInit:
+			first, last, step := vm.stack[vm.sp-3], vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+			if !first.IsInt() || !last.IsInt() || !step.IsInt() || step.Int() == 0 ||
+				step.Int() > maxInlineStep || step.Int() < -maxInlineStep || !vm.guard(guardID(code[pc])) {
+				pc = u32(code, pc+11)
+				continue
+			}
+			vm.sp -= 2
+			vm.setLocal(f, u16(code, pc+1), first)
+			vm.setLocal(f, u16(code, pc+3), last)
+			vm.setLocal(f, u16(code, pc+5), step)
+			if s := step.Int(); s > 0 && first.Int() > last.Int() || s < 0 && first.Int() < last.Int() {
+				pc = u32(code, pc+7)
+			} else {
+				pc += 15
+			}
+		case opForStepNext:
+			iv := u16(code, pc)
+			stop := vm.local(f, u16(code, pc+2)).Int()
+			step := vm.local(f, u16(code, pc+4)).Int()
 			t := u32(code, pc+6)
 			pc += 10
 			next := vm.local(f, iv).Int() + step

@@ -56,11 +56,11 @@ func TestDecodePositionsRefusesDamage(t *testing.T) {
 // sends' places, and validation checks it against the code.
 func TestCompiledMethodsCarryPositions(t *testing.T) {
 	vm, _ := newTestVM(t)
-	meth := compileSlot(t, vm, "(| f = ( | r | r: 3 _IntAdd: 4. r ) |)")
+	meth := compileSlot(t, vm, "(| f = ( | r | r: 3000000000 _IntAdd: 4000000000. r ) |)")
 	table := append([]byte(nil), vm.h.Bytes(meth)...)
 	file, entries, err := decodePositions(table, nil)
-	if err != nil || file != "t" || !reflect.DeepEqual(entries, []position{{pc: 6, line: 1, col: 21}}) {
-		t.Fatalf("the method's table is %q %v %v, want the _IntAdd: send at pc 6, t:1:21", file, entries, err)
+	if err != nil || file != "t" || !reflect.DeepEqual(entries, []position{{pc: 6, line: 1, col: 30}}) {
+		t.Fatalf("the method's table is %q %v %v, want the _IntAdd: send at pc 6, t:1:30", file, entries, err)
 	}
 	table[2] = 7 // the pc delta: inside the primitive send's operands
 	vm.h.SetBytes(meth, 0, table)

@@ -133,7 +133,8 @@ func (vm *VM) validateMap(mp heap.Oop) error {
 // an unknown opcode.
 var opSize = [...]int{opPushSelf: 1, opPushLit: 3, opPushLocal: 4, opStoreLocal: 4, opSend: 4, opResend: 6,
 	opPrim: 5, opPushBlock: 3, opInner: 3, opPop: 1, opReturn: 1, opNonLocalReturn: 1, opRestart: 1,
-	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5, opIndex: 5, opConcat: 7}
+	opJump: 5, opIf: 11, opGuard: 6, opForInit: 17, opForNext: 11, opArith: 5, opIndex: 5, opConcat: 7,
+	opForStepInit: 16, opForStepNext: 11, opPushInt: 5}
 
 func instrSize(op byte) int {
 	if int(op) < len(opSize) {
@@ -260,7 +261,7 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 		next := pc + instrSize(op)
 		var jumps []int // other successors, with the depth after the instruction
 		switch op {
-		case opPushSelf:
+		case opPushSelf, opPushInt:
 			depth++
 		case opPushLit:
 			if _, err := lit(pc + 1); err != nil {
@@ -409,6 +410,31 @@ func (vm *VM) validateMethod(meth heap.Oop) error {
 				return err
 			}
 			jumps = []int{u32(b, pc+9)}
+		case opForStepInit, opForStepNext:
+			operands := pc + 1
+			if op == opForStepInit {
+				if b[pc+1] >= byte(numGuards) {
+					return fmt.Errorf("an inlined loop at %d with a bad guard", pc)
+				}
+				operands = pc + 2
+			}
+			for _, at := range []int{operands, operands + 2, operands + 4} {
+				if err := localIndex(at); err != nil {
+					return err
+				}
+			}
+			if op == opForStepNext {
+				jumps = []int{u32(b, pc+7)}
+				break
+			}
+			if depth < 3 {
+				return fmt.Errorf("bytecode at %d pops an empty stack", pc)
+			}
+			if err := reach(pc, u32(b, pc+12), depth); err != nil {
+				return err
+			}
+			depth -= 2
+			jumps = []int{u32(b, pc+8)}
 		}
 		if op == opSend || op == opResend || op == opPrim || op == opArith || op == opIndex {
 			depth -= int(b[pc+3])
