@@ -4,25 +4,39 @@
  the table's, unspecified.
 
  A dictionary's slots: parent* = traits dictionary, keyTable, valueTable,
- size. clone shares the tables; copy does not.
+ size, tagTable. clone shares the tables; copy does not. tagTable (a
+ byteVector, one byte per place, or nil for none) lets the primitives pass
+ entries that cannot match a string key without reading them: they write
+ its tags, the methods below move a tag with its key and clear it with it,
+ and a free place's tag is 0 (see prims/hashtables.go). A dictionary
+ without its own tagTable finds the nil below and keeps no tags.
 
  Errors: at: and removeKey: of an absent key: 'key not found: 3' (the
  key's printString)."
 
 traits dictionary _AddSlots: ( |
     collectionName = ( 'dictionary' ).
+    tagTable = nil.
     initStorage: capacity = (
         keyTable: (vector _VectorCopySize: capacity FillingWith: emptyMarker).
         valueTable: (vector _VectorCopySize: capacity).
+        (tagTable _Eq: nil) ifFalse: [
+            tagTable: (byteVector _ByteVectorCopySize: capacity)].
         self ).
-    copy = ( (clone keyTable: keyTable copy) valueTable: valueTable copy ).
+    copy = ( | c |
+        c: (clone keyTable: keyTable copy) valueTable: valueTable copy.
+        (tagTable _Eq: nil) ifFalse: [c tagTable: tagTable copy].
+        c ).
     moveFrom: j To: i = (
         keyTable _VectorAt: i Put: (keyTable _VectorAt: j).
         valueTable _VectorAt: i Put: (valueTable _VectorAt: j).
+        (tagTable _Eq: nil) ifFalse: [
+            tagTable _ByteAt: i Put: (tagTable _ByteAt: j)].
         self ).
     clearAt: i = (
         keyTable _VectorAt: i Put: emptyMarker.
         valueTable _VectorAt: i Put: nil.
+        (tagTable _Eq: nil) ifFalse: [tagTable _ByteAt: i Put: 0].
         self ).
     grow = ( | oldKeys. oldValues |
         oldKeys: keyTable.

@@ -17,6 +17,7 @@ globals _AddSlots: ( |
         keyTable <- vector _VectorCopySize: 8 FillingWith: traits hashTable emptyMarker.
         valueTable <- vector _VectorCopySize: 8.
         size <- 0.
+        tagTable <- byteVector _ByteVectorCopySize: 8.
     | ).
     set = ( |
         parent* = traits set.

@@ -2,6 +2,7 @@ package prims
 
 import (
 	"bytes"
+	"slices"
 
 	"psyche/heap"
 	"psyche/vm/object"
@@ -23,6 +24,19 @@ import (
 // probe meets that the primitive cannot compare with the key in Go, a
 // receiver that does not keep its tables in its own data slots
 // (Tables.Layout), a table that must grow.
+//
+// A dictionary made by the core world also has a tag table (its own data
+// slot tagTable, a byteVector of one byte per place), which lets a probe
+// pass the entries that cannot be = to a string key without reading them:
+// each is an object elsewhere in the heap, and reading it is most of a
+// probe's cost. The tag table keeps this invariant: the tag of a place is
+// 0, or the place holds an immutable string whose core hash gives that tag
+// (stringTag). Only these primitives write non-zero tags; the Self code
+// moves a tag with its key (moveFrom:To:) and clears it with it (clearAt:),
+// and a free place's tag is 0, so the Self code's own insertions need no
+// tag. A tag is a hint, never a key's only record: a place whose tag is 0
+// is compared as before. A table without a tag table (a set, a dictionary
+// of a world made before tags, tagTable nil) is probed as before.
 
 // Tables is what the hash-table primitives need of the interpreter, which
 // owns lookup and its caches.
@@ -37,11 +51,12 @@ type Tables interface {
 }
 
 // TableLayout is where a hash table keeps its parts: the data indices of
-// its own slots keyTable, valueTable and size (NoSlot for a slot it does
-// not have: a set has no valueTable), and the emptyMarker its lookup finds.
+// its own slots keyTable, valueTable, size and tagTable (NoSlot for a slot
+// it does not have: a set has no valueTable and no tagTable), and the
+// emptyMarker its lookup finds.
 type TableLayout struct {
-	Keys, Values, Size int
-	Empty              heap.Oop
+	Keys, Values, Size, Tags int
+	Empty                    heap.Oop
 }
 
 // NoSlot is a TableLayout index for a slot the table does not have.
@@ -51,21 +66,55 @@ const NoSlot = -1
 // code does.
 var errTableFull = &Failure{"tableFullError"}
 
-// table answers rcv's layout and its key table, a vector of at least one place.
-func (e *Env) hashTable(rcv heap.Oop) (TableLayout, heap.Oop, int, error) {
+// hashTable is a hash table's parts as a primitive finds them.
+type hashTable struct {
+	lay  TableLayout
+	keys heap.Oop // a vector of n places
+	n    int
+	// tags is the tag table, a byteVector of n bytes, or heap.Nil for a
+	// table without one
+	tags heap.Oop
+}
+
+// hashTable answers rcv's parts: its layout, its key table (a vector of at
+// least one place) and its tag table, if it has one.
+func (e *Env) hashTable(rcv heap.Oop) (hashTable, error) {
 	if e.Tables == nil || !e.isKind(rcv, object.KindSlots) {
-		return TableLayout{}, 0, 0, errBadType
+		return hashTable{}, errBadType
 	}
 	lay, ok := e.Tables.Layout(rcv)
 	if !ok {
-		return TableLayout{}, 0, 0, errBadType
+		return hashTable{}, errBadType
 	}
-	keys := e.M.DataAt(rcv, lay.Keys)
-	n, ok := e.vectorSize(keys)
-	if !ok || n == 0 {
-		return TableLayout{}, 0, 0, errBadType
+	t := hashTable{lay: lay, keys: e.M.DataAt(rcv, lay.Keys), tags: heap.Nil}
+	t.n, ok = e.vectorSize(t.keys)
+	if !ok || t.n == 0 {
+		return hashTable{}, errBadType
 	}
-	return lay, keys, n, nil
+	if lay.Tags != NoSlot {
+		if tags := e.M.DataAt(rcv, lay.Tags); tags != e.M.Nil {
+			if !e.isKind(tags, object.KindByteVector) || e.M.H.NumBytes(tags) != t.n {
+				return hashTable{}, errBadType
+			}
+			t.tags = tags
+		}
+	}
+	return t, nil
+}
+
+// stringTag is the tag of a place holding an immutable string of core
+// hash h: the hash's top bits (the home place depends on its low bits, so
+// keys that share a probe run mostly differ there), never 0.
+func stringTag(h uint32) byte { return 0x80 | byte(h>>25) }
+
+// keyTag answers the tag of a place that gets core key k (core hash h):
+// stringTag for an immutable string, 0 for anything else (a mutable
+// string may change, and an integer is compared without reading memory).
+func (e *Env) keyTag(k heap.Oop, h int64) byte {
+	if k.IsInt() || e.M.H.Kind(k) != uint8(object.KindString) {
+		return 0
+	}
+	return stringTag(uint32(h))
 }
 
 // coreKeyHash answers what the core world's hash answers for a core key k
@@ -92,54 +141,79 @@ func (e *Env) keyEqual(k heap.Oop, kb []byte, x heap.Oop) (equal, ok bool) {
 	return bytes.Equal(kb, e.M.H.Bytes(x)), true
 }
 
-// probe is slotFor: of traits hashTable: the place of k in keys (n places)
-// or, if k is absent, of the free place where it would go.
-func (e *Env) probe(lay TableLayout, keys heap.Oop, n int, k heap.Oop) (i int, present bool, err error) {
+// probe is slotFor: of traits hashTable: the place of k in t's keys or, if
+// k is absent, of the free place where it would go. A place whose tag is
+// another string's holds a string with another hash, which is not = to a
+// string k: the probe passes it unread (what k = x would answer, false,
+// without a send that anything could see).
+//
+// It also answers k's core hash.
+func (e *Env) probe(t hashTable, k heap.Oop) (i int, present bool, h int64, err error) {
 	if !e.Tables.CoreKey(k) {
-		return 0, false, errBadType
+		return 0, false, 0, errBadType
 	}
 	var kb []byte
 	if !k.IsInt() {
 		kb = e.M.H.Bytes(k)
 	}
-	h, err := e.coreKeyHash(k, kb)
+	h, err = e.coreKeyHash(k, kb)
 	if err != nil {
-		return 0, false, err
+		return 0, false, 0, err
 	}
+	var tag byte
+	if !k.IsInt() && t.tags != heap.Nil {
+		tag = stringTag(uint32(h))
+	}
+	n := t.n
 	i = int((h%int64(n) + int64(n)) % int64(n))
 	for range n {
-		x := e.M.VectorAt(keys, i)
-		if x == lay.Empty {
-			return i, false, nil
+		if tag != 0 {
+			if xt := e.M.H.ByteAt(t.tags, i); xt != 0 && xt != tag {
+				if i++; i == n {
+					i = 0
+				}
+				continue
+			}
+		}
+		x := e.M.VectorAt(t.keys, i)
+		if x == t.lay.Empty {
+			return i, false, h, nil
 		}
 		if x == k {
-			return i, true, nil
+			return i, true, h, nil
 		}
 		equal, ok := e.keyEqual(k, kb, x)
 		if !ok {
-			return 0, false, errBadType
+			return 0, false, 0, errBadType
 		}
 		if equal {
-			return i, true, nil
+			return i, true, h, nil
 		}
 		if i++; i == n {
 			i = 0
 		}
 	}
 	// no free place: not a table the Self code made; let it deal with it
-	return 0, false, errTableFull
+	return 0, false, 0, errTableFull
 }
 
 // values answers the receiver's value table, which must have n places.
-func (e *Env) values(rcv heap.Oop, lay TableLayout, n int) (heap.Oop, error) {
-	if lay.Values == NoSlot {
+func (e *Env) values(rcv heap.Oop, t hashTable) (heap.Oop, error) {
+	if t.lay.Values == NoSlot {
 		return 0, errBadType
 	}
-	v := e.M.DataAt(rcv, lay.Values)
-	if m, ok := e.vectorSize(v); !ok || m != n {
+	v := e.M.DataAt(rcv, t.lay.Values)
+	if m, ok := e.vectorSize(v); !ok || m != t.n {
 		return 0, errBadType
 	}
 	return v, nil
+}
+
+// setTag gives place i of t, which gets core key k of core hash h, its tag.
+func (e *Env) setTag(t hashTable, i int, k heap.Oop, h int64) {
+	if t.tags != heap.Nil {
+		e.M.H.SetByteAt(t.tags, i, e.keyTag(k, h))
+	}
 }
 
 // isFull is isFull of traits hashTable: would one more key make a table of
@@ -148,26 +222,26 @@ func isFull(size, n int64) bool { return (size+1)*3 > n*2 }
 
 func init() {
 	register("_HashTableSlotFor:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
-		lay, keys, n, err := e.hashTable(rcv)
+		t, err := e.hashTable(rcv)
 		if err != nil {
 			return 0, err
 		}
-		i, _, err := e.probe(lay, keys, n, args[0])
+		i, _, _, err := e.probe(t, args[0])
 		if err != nil {
 			return 0, err
 		}
 		return heap.FromInt(int64(i)), nil
 	})
 	register("_DictionaryAt:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
-		lay, keys, n, err := e.hashTable(rcv)
+		t, err := e.hashTable(rcv)
 		if err != nil {
 			return 0, err
 		}
-		values, err := e.values(rcv, lay, n)
+		values, err := e.values(rcv, t)
 		if err != nil {
 			return 0, err
 		}
-		i, present, err := e.probe(lay, keys, n, args[0])
+		i, present, _, err := e.probe(t, args[0])
 		if err != nil {
 			return 0, err
 		}
@@ -178,31 +252,32 @@ func init() {
 	})
 	register("_DictionaryAt:Put:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		k, v := args[0], args[1]
-		lay, keys, n, err := e.hashTable(rcv)
+		t, err := e.hashTable(rcv)
 		if err != nil {
 			return 0, err
 		}
-		values, err := e.values(rcv, lay, n)
+		values, err := e.values(rcv, t)
 		if err != nil {
 			return 0, err
 		}
-		i, present, err := e.probe(lay, keys, n, k)
+		i, present, h, err := e.probe(t, k)
 		if err != nil {
 			return 0, err
 		}
 		if !present {
-			if lay.Size == NoSlot {
+			if t.lay.Size == NoSlot {
 				return 0, errBadType
 			}
-			size := e.M.DataAt(rcv, lay.Size)
+			size := e.M.DataAt(rcv, t.lay.Size)
 			if !size.IsInt() {
 				return 0, errBadType
 			}
-			if isFull(size.Int(), int64(n)) {
+			if isFull(size.Int(), int64(t.n)) {
 				return 0, errTableFull
 			}
-			e.M.VectorAtPut(keys, i, k)
-			e.M.DataAtPut(rcv, lay.Size, heap.FromInt(size.Int()+1))
+			e.setTag(t, i, k, h)
+			e.M.VectorAtPut(t.keys, i, k)
+			e.M.DataAtPut(rcv, t.lay.Size, heap.FromInt(size.Int()+1))
 		}
 		e.M.VectorAtPut(values, i, v)
 		return rcv, nil
@@ -217,17 +292,18 @@ func init() {
 // (nil for a set): the loop of grow, in the same order, so each key lands
 // where freeSlotFor: would put it.
 func (e *Env) addKeys(rcv, oldKeys, oldValues heap.Oop) error {
-	lay, keys, n, err := e.hashTable(rcv)
+	t, err := e.hashTable(rcv)
 	if err != nil {
 		return err
 	}
+	lay, keys, n := t.lay, t.keys, t.n
 	m, ok := e.vectorSize(oldKeys)
 	if !ok || m > n {
 		return errBadType
 	}
 	values := heap.Nil
 	if lay.Values != NoSlot {
-		if values, err = e.values(rcv, lay, n); err != nil {
+		if values, err = e.values(rcv, t); err != nil {
 			return err
 		}
 		if k, ok := e.vectorSize(oldValues); !ok || k != m {
@@ -241,9 +317,13 @@ func (e *Env) addKeys(rcv, oldKeys, oldValues heap.Oop) error {
 			return errBadType
 		}
 	}
+	if t.tags != heap.Nil && slices.ContainsFunc(e.M.H.Bytes(t.tags), func(b byte) bool { return b != 0 }) {
+		return errBadType // a free place's tag is 0
+	}
 	// every key is hashed before anything changes: a key whose hash is
 	// not the core world's leaves the whole work to the Self code
 	homes := make([]int, m)
+	hashes := make([]int64, m)
 	for j := range m {
 		k := e.M.VectorAt(oldKeys, j)
 		if k == lay.Empty {
@@ -262,6 +342,7 @@ func (e *Env) addKeys(rcv, oldKeys, oldValues heap.Oop) error {
 			return err
 		}
 		homes[j] = int((h%int64(n) + int64(n)) % int64(n))
+		hashes[j] = h
 	}
 	for j, i := range homes {
 		if i == NoSlot {
@@ -272,7 +353,9 @@ func (e *Env) addKeys(rcv, oldKeys, oldValues heap.Oop) error {
 				i = 0
 			}
 		}
-		e.M.VectorAtPut(keys, i, e.M.VectorAt(oldKeys, j))
+		k := e.M.VectorAt(oldKeys, j)
+		e.setTag(t, i, k, hashes[j])
+		e.M.VectorAtPut(keys, i, k)
 		if values != heap.Nil {
 			e.M.VectorAtPut(values, i, e.M.VectorAt(oldValues, j))
 		}

@@ -15,7 +15,7 @@ import (
 
 // tableSlots: the names of a hash table's own data slots, as
 // 65-hashTable.self and 70-dictionary.self define them.
-var tableSlots = struct{ keys, values, size, empty string }{"keyTable", "valueTable", "size", "emptyMarker"}
+var tableSlots = struct{ keys, values, size, tags, empty string }{"keyTable", "valueTable", "size", "tagTable", "emptyMarker"}
 
 // keyKind is a kind of key the hash-table primitives hash and compare in Go.
 type keyKind uint8
@@ -49,9 +49,9 @@ type tableGuards struct {
 // hashTables is the VM's prims.Tables.
 type hashTables VM
 
-// Layout answers the data indices of rcv's own slots keyTable, valueTable
-// and size, and the emptyMarker its lookup finds (a constant, found
-// through constant parents). keyTable and emptyMarker are required.
+// Layout answers the data indices of rcv's own slots keyTable, valueTable,
+// size and tagTable, and the emptyMarker its lookup finds (a constant,
+// found through constant parents). keyTable and emptyMarker are required.
 func (t *hashTables) Layout(rcv heap.Oop) (prims.TableLayout, bool) {
 	vm := (*VM)(t)
 	g := &vm.tables.layout
@@ -64,6 +64,7 @@ func (t *hashTables) Layout(rcv heap.Oop) (prims.TableLayout, bool) {
 		Keys:   vm.ownDataSlot(mp, tableSlots.keys),
 		Values: vm.ownDataSlot(mp, tableSlots.values),
 		Size:   vm.ownDataSlot(mp, tableSlots.size),
+		Tags:   vm.ownDataSlot(mp, tableSlots.tags),
 	}
 	res, st, byMap := vm.lookupMap(rcv, mp, vm.m.Intern(tableSlots.empty))
 	ok := lay.Keys != prims.NoSlot && st == found && byMap && res.kind == object.SlotConst

@@ -131,3 +131,70 @@ func TestHashTableHooks(t *testing.T) {
 		}
 	}
 }
+
+// A dictionary's tag table: the primitives tag the places of immutable
+// strings, the Self code moves and clears tags with their keys, copies get
+// their own, and tables without one (or with a broken one) work as before.
+func TestHashTableTags(t *testing.T) {
+	v := coreVM(t)
+	tablesEval(t, v, "lobby _AddSlots: (| d. fail = [|:e. :p| e]. tagOf: k In: t = ( t tagTable _ByteAt: (t _HashTableSlotFor: k) ) |)")
+	tablesEval(t, v, "d: dictionary copyRemoveAll. d at: 'a' Put: 1. d at: 'b' copyMutable Put: 2. d at: 3 Put: 3")
+	for _, c := range []struct{ src, want string }{
+		{"(tagOf: 'a' In: d) > 127", "true"},
+		{"tagOf: 'b' In: d", "0"},
+		{"tagOf: 3 In: d", "0"},
+		{"(| n <- 0 | d tagTable do: [|:b| b = 0 ifFalse: [n: n + 1]]. n)", "1"},
+	} {
+		if got := tablesEval(t, v, c.src); got != c.want {
+			t.Errorf("%s answered %s, want %s", c.src, got, c.want)
+		}
+	}
+	// many keys in few places share probe runs; removals move keys (and
+	// their tags) back, and every key must still be found
+	const fill = `1 to: 300 Do: [|:i| d at: 'k', i printString Put: i].
+		1 to: 300 By: 3 Do: [|:i| d removeKey: 'k', i printString]`
+	const check = `(| ok <- true |
+		1 to: 300 Do: [|:i. want|
+			want: ((i - 1) % 3) = 0 ifTrue: [0] False: [i].
+			(d at: 'k', i printString IfAbsent: [0]) = want ifFalse: [ok: false]].
+		ok)`
+	// the primitive's place for a key, present or absent, is the Self code's
+	const samePlaces = `(| ok <- true |
+		1 to: 400 Do: [|:i. k| k: 'k', i printString. (d slotFor: k) = (d probeFor: k) ifFalse: [ok: false]].
+		ok)`
+	for _, c := range []struct{ name, setup string }{
+		{"tagged", "d: dictionary copyRemoveAll"},
+		{"no tag table", "d: dictionary copyRemoveAll. d tagTable: nil. d removeAll"},
+		{"no tagTable slot", "d: (| parent* = traits dictionary. keyTable. valueTable. size |) copyRemoveAll"},
+	} {
+		tablesEval(t, v, c.setup)
+		tablesEval(t, v, fill)
+		if got := tablesEval(t, v, check); got != "true" {
+			t.Errorf("%s: a key was lost", c.name)
+		}
+		if got := tablesEval(t, v, samePlaces); got != "true" {
+			t.Errorf("%s: the primitive and the Self code disagree on a key's place", c.name)
+		}
+		if got := tablesEval(t, v, "d size"); got != "200" {
+			t.Errorf("%s: size %s, want 200", c.name, got)
+		}
+	}
+	// a copy has its own tags: removals from it (which move its keys and
+	// tags) leave the original's tags alone
+	tablesEval(t, v, "d: dictionary copyRemoveAll. "+fill)
+	tablesEval(t, v, "(| c | c: d copy. 1 to: 300 By: 3 Do: [|:i| c removeKey: 'k', (i + 1) printString]. c size)")
+	if got := tablesEval(t, v, check); got != "true" {
+		t.Errorf("a copy's removals: a key of the original was lost")
+	}
+	// a tag table that does not fit the key table leaves the work to the
+	// Self code; growth refuses a table whose free places have tags
+	for _, c := range []struct{ src, want string }{
+		{"(| c | c: dictionary copyRemoveAll. c tagTable: (byteVector _ByteVectorCopySize: 3). c _DictionaryAt: 'a' IfFail: fail)", "'badTypeError'"},
+		{"(| c | c: dictionary copyRemoveAll. c tagTable: 7. c _HashTableSlotFor: 'a' IfFail: fail)", "'badTypeError'"},
+		{"(| c. ks. vs | c: d copy. ks: c keyTable. vs: c valueTable. c initStorage: 1024. c tagTable _ByteAt: 5 Put: 200. c _HashTableAddKeys: ks Values: vs IfFail: fail)", "'badTypeError'"},
+	} {
+		if got := tablesEval(t, v, c.src); got != c.want {
+			t.Errorf("%s answered %s, want %s", c.src, got, c.want)
+		}
+	}
+}
