@@ -69,11 +69,20 @@ func (h *Heap) allocOld(size uint64) (uint64, error) {
 	}
 	// A larger chunk, split; the remainder goes back on its list.
 	for k := c + 1; k < numClasses; k++ {
+		a := h.state.Free[k]
+		if a == 0 {
+			// most lists are empty when promotion allocates: pass them
+			// eight heads at a time
+			for k+8 < numClasses && h.state.Free[k+1]|h.state.Free[k+2]|h.state.Free[k+3]|h.state.Free[k+4]|
+				h.state.Free[k+5]|h.state.Free[k+6]|h.state.Free[k+7]|h.state.Free[k+8] == 0 {
+				k += 8
+			}
+			continue
+		}
 		if k < smallClasses && k*wordSize < int(size)+headerSize+wordSize {
 			continue // the remainder would be too small to link
 		}
 		prev := uint64(0)
-		a := h.state.Free[k]
 		for tries := 0; a != 0 && tries < 64; tries++ {
 			cs := h.word(a + 8)
 			next := h.freeNext(a, k)
