@@ -32,9 +32,14 @@ func (vm *VM) runEnsure(block heap.Oop) {
 	vm.interpret(len(vm.frames) - 1)
 }
 
+// primEntry is what primitive needs of a primitive's selector, found once
+// per selector: the Go primitive (nil for one the interpreter implements),
+// its name without IfFail:, and, for a _Perform:, the arity vmPrims gives
+// it (0 for any other primitive).
 type primEntry struct {
-	p    *prims.Prim
-	name string
+	p       *prims.Prim
+	name    string
+	perform int
 }
 
 // vmPrims are the primitives the interpreter implements itself, because
@@ -85,6 +90,7 @@ func (vm *VM) primEntry(sel heap.Oop) primEntry {
 		name := vm.m.StringOf(sel)
 		p, _, _ := prims.Lookup(name)
 		e = primEntry{p: p, name: prims.StripIfFail(name)}
+		e.perform = vmPrims[e.name]
 		if vm.primCache == nil {
 			vm.primCache = map[heap.Oop]primEntry{}
 		}
@@ -106,7 +112,7 @@ func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
 		panic(vm.errorf("primitive %s sent with %d arguments", e.name, nargs))
 	}
 	rcv := vm.stack[vm.sp-argc-1]
-	if n, ok := vmPrims[e.name]; ok && n == nargs {
+	if e.perform != 0 && e.perform == nargs {
 		s := vm.stack[vm.sp-argc]
 		if !vm.m.IsString(s) {
 			vm.primFailed(rcv, e.name, "badTypeError", argc, ifFail)
