@@ -422,7 +422,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 			pc += 4
 			if t < pc {
 				f.pc = pc // an interrupt names the loop's place
-				if vm.safepoint() {
+				if vm.calm() {
+					vm.steps++
+				} else if vm.safepointSlow() {
 					f.pc = t
 					load()
 					continue
@@ -478,7 +480,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if step > 0 && next <= stop || step < 0 && next >= stop {
 				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
-				if vm.safepoint() {
+				if vm.calm() {
+					vm.steps++
+				} else if vm.safepointSlow() {
 					f.pc = t
 					load()
 					continue
@@ -511,7 +515,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if step > 0 && next <= stop || step < 0 && next >= stop {
 				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
-				if vm.safepoint() {
+				if vm.calm() {
+					vm.steps++
+				} else if vm.safepointSlow() {
 					f.pc = t
 					load()
 					continue
@@ -524,9 +530,25 @@ func (vm *VM) interpret(base int) heap.Oop {
 	}
 }
 
-// safepoint runs the checks due before a send, and scavenges when the young
-// space asks for it. It reports whether it scavenged (so oops moved).
+// safepoint runs the checks due before a send and at a loop's backward
+// jump, and scavenges when the young space asks for it. It reports whether
+// it scavenged (so oops moved).
 func (vm *VM) safepoint() bool {
+	if vm.calm() {
+		vm.steps++
+		return false
+	}
+	return vm.safepointSlow()
+}
+
+// calm reports whether a safepoint has nothing to do but count a step: no
+// interrupt, no step limit, no scavenge wanted. Small enough to inline, it
+// lets a loop's backward jump skip the call to safepoint.
+func (vm *VM) calm() bool {
+	return !vm.interrupted.Load() && vm.StepLimit <= 0 && !vm.h.ScavengeWanted()
+}
+
+func (vm *VM) safepointSlow() bool {
 	vm.checkStep()
 	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
 		vm.h.Scavenge()            // flushes the caches (SetCacheInvalidator)
