@@ -306,8 +306,9 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 	next := len(chain) - 2 // the next send to compile, its receiver on the stack
 	if inner.Recv == nil {
 		c.implicitSend(b, inner)
-	} else if _, isBlock := inner.Recv.(*syntax.Block); isBlock && c.inline(b, inner) {
-		// a while loop: its receiver is part of the inlined code
+	} else if _, isBlock := inner.Recv.(*syntax.Block); isBlock && inlineForms[string(inner.Sel)].kind == formWhile && c.inline(b, inner) {
+		// a while loop: its receiver is part of the inlined code (any other
+		// form, && and || too, takes its receiver, block or not, on the stack)
 	} else {
 		c.expr(b, inner.Recv)
 		next++
