@@ -393,6 +393,26 @@ func (h *Heap) byteAddrSlow(o Oop, i int) (unsafe.Pointer, uint64) {
 	return h.addrOf(o, off), off
 }
 
+// YoungBytes answers the byte part of o, when o is a young object, as a
+// slice over the young space; otherwise false. The slice is valid only
+// until the young space is next emptied or its objects move (a scavenge,
+// a commit, an abort), each of which calls the cache invalidator: keep it
+// only in a cache that the invalidator ends. A write through it needs no
+// barrier: bytes hold no references, and a young object is in no page of
+// the file.
+func (h *Heap) YoungBytes(o Oop) ([]byte, bool) {
+	if o&tagMask != tagYoung {
+		return nil, false
+	}
+	y := uint64(o) &^ tagMask
+	if y-h.young.cur >= h.young.top-h.young.cur {
+		return nil, false
+	}
+	p := unsafe.Add(h.young.base, y)
+	w0, w1 := *(*uint64)(p), *(*uint64)(unsafe.Add(p, wordSize))
+	return unsafe.Slice((*byte)(unsafe.Add(p, headerSize+h0Ptrs(w0)*wordSize)), h1Bytes(w1)), true
+}
+
 // ByteAt answers byte i of o's byte part.
 func (h *Heap) ByteAt(o Oop, i int) byte {
 	p, _ := h.byteAddr(o, i)

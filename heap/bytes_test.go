@@ -49,3 +49,35 @@ func TestByteAtYoungAndOld(t *testing.T) {
 		}
 	}
 }
+
+// TestYoungBytes: a young object's byte part, behind its pointer fields,
+// is the slice YoungBytes answers, read and written as ByteAt and
+// SetByteAt see it; an old object, an integer and an object the young
+// space no longer holds have none.
+func TestYoungBytes(t *testing.T) {
+	h, _ := newHeap(t)
+	o := h.Alloc(3, 10, 7, Nil)
+	b, ok := h.YoungBytes(o)
+	if !ok || len(b) != 10 {
+		t.Fatalf("YoungBytes of a young object of 10 bytes: %d bytes, %v", len(b), ok)
+	}
+	b[9] = 42
+	h.SetByteAt(o, 0, 7)
+	if h.ByteAt(o, 9) != 42 || b[0] != 7 {
+		t.Fatalf("the slice and the byte part differ: ByteAt 9 = %d, b[0] = %d", h.ByteAt(o, 9), b[0])
+	}
+	h.SetRoot(0, o)
+	mustCommit(t, h)
+	if _, ok := h.YoungBytes(h.Root(0)); ok {
+		t.Error("an old object has young bytes")
+	}
+	if h.ByteAt(h.Root(0), 9) != 42 {
+		t.Error("a byte written through the slice was not committed")
+	}
+	if _, ok := h.YoungBytes(FromInt(3)); ok {
+		t.Error("an integer has young bytes")
+	}
+	if _, ok := h.YoungBytes(o); ok {
+		t.Error("a young object of a committed transaction still has young bytes")
+	}
+}

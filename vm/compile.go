@@ -79,11 +79,29 @@ type methodBuilder struct {
 	litIdx map[heap.Oop]int // index of each literal in lits
 	sc     *scope
 	pos    []position // where the instructions that can fail were written (positions.go)
+	// assigned is len(code) just after an assignment's opPushSelf, 0
+	// otherwise: while it is len(code), discard takes that push back
+	// instead of writing an opPop. Whatever may start at len(code) (a
+	// landing jump, a marked position) clears it.
+	assigned int
 }
 
 func (b *methodBuilder) op(o byte) { b.code = append(b.code, o) }
 func (b *methodBuilder) u8(v int)  { b.code = append(b.code, byte(v)) }
 func (b *methodBuilder) u16(v int) { b.code = binary.LittleEndian.AppendUint16(b.code, uint16(v)) }
+
+// discard drops the value of a statement or loop body: the value of an
+// assignment to a local, which pushes self only to answer it, is never
+// pushed; any other is popped.
+func (b *methodBuilder) discard() {
+	if b.assigned != 0 && b.assigned == len(b.code) {
+		b.code = b.code[:len(b.code)-1]
+		b.assigned = 0
+		return
+	}
+	b.op(opPop)
+}
+
 func (b *methodBuilder) lit(o heap.Oop) int {
 	if i, ok := b.litIdx[o]; ok {
 		return i
@@ -169,7 +187,7 @@ func (c *compiler) body(b *methodBuilder, code *syntax.Code, inBlock bool) {
 		if last {
 			b.op(opReturn)
 		} else {
-			b.op(opPop)
+			b.discard()
 		}
 	}
 }
@@ -288,8 +306,9 @@ func (c *compiler) send(b *methodBuilder, x *syntax.Send) {
 	next := len(chain) - 2 // the next send to compile, its receiver on the stack
 	if inner.Recv == nil {
 		c.implicitSend(b, inner)
-	} else if _, isBlock := inner.Recv.(*syntax.Block); isBlock && c.inline(b, inner) {
-		// a while loop: its receiver is part of the inlined code
+	} else if _, isBlock := inner.Recv.(*syntax.Block); isBlock && inlineForms[string(inner.Sel)].kind == formWhile && c.inline(b, inner) {
+		// a while loop: its receiver is part of the inlined code (any other
+		// form, && and || too, takes its receiver, block or not, on the stack)
 	} else {
 		c.expr(b, inner.Recv)
 		next++
@@ -340,6 +359,7 @@ func (c *compiler) implicitSend(b *methodBuilder, x *syntax.Send) {
 			c.expr(b, x.Args[0])
 			c.local(b, opStoreLocal, d, i, name, x.SelPos)
 			b.op(opPushSelf) // an assignment answers the receiver
+			b.assigned = len(b.code)
 			return
 		}
 	}

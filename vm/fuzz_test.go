@@ -30,6 +30,9 @@ func FuzzEval(f *testing.F) {
 		"(| , x = ( x ) |) , 'a' , 'b'",
 		"'a' , 3 , 'c'",
 		"[| s <- 2 | 1 to: 9 By: s Do: [|:i| i _IntAdd: 2147483648]] value",
+		"[] || []",
+		"[| b | b: byteVector copySize: 3. b at: 1 Put: 7. (b at: 1) + b size] value",
+		"[| x | x: 1.5. x: x * 2 + 1. x / 2 < 3] value",
 	} {
 		f.Add(s)
 	}

@@ -85,56 +85,96 @@ func indexKindOf(kind object.Kind) (indexKind, bool) {
 	return 0, false
 }
 
+// indexLast remembers, for one operation, the last receiver it ran on in
+// the loop and the epoch stamp it was found fit in, with what the access
+// needs of it: its index kind, its size and, for a young object with a
+// byte part, that part (heap.YoungBytes, valid for the epoch). Within an
+// epoch an object keeps its map, kind and size and, if young, its place,
+// so a loop over one vector or byteVector reads its header and its map
+// once.
+type indexLast struct {
+	rcv   heap.Oop
+	stamp uint64
+	k     indexKind
+	n     int
+	bytes []byte
+}
+
 // index runs opIndex's operation on the receiver and arguments on top of
 // the stack, leaving the result in their stead. It reports false, touching
 // nothing, when a real send must do it.
 func (vm *VM) index(op indexOp) bool {
-	h, m := vm.h, vm.m
 	argc := indexTable[op].argc
 	rcv := vm.stack[vm.sp-1-argc]
-	if !rcv.IsPtr() {
-		return false
-	}
-	kind, n := h.KindAndSize(rcv)
-	k, ok := indexKindOf(kind)
-	if !ok || indexTable[op].prims[k] == "" {
-		return false
-	}
-	if k == idxVector {
-		n = m.VectorSize(rcv)
+	c := &vm.indexLast[op]
+	if c.rcv != rcv || c.stamp != vm.epoch.Current() {
+		if !vm.indexFit(op, rcv) {
+			return false
+		}
 	}
 	var i int
 	if argc > 0 {
 		x := vm.stack[vm.sp-argc]
-		if !x.IsInt() || x.Int() < 0 || x.Int() >= int64(n) {
+		if !x.IsInt() || uint64(x.Int()) >= uint64(c.n) {
 			return false
 		}
 		i = int(x.Int())
 	}
 	v := vm.stack[vm.sp-1] // at:Put:'s value
-	if op == indexAtPut && k == idxByteVector && (!v.IsInt() || v.Int() < 0 || v.Int() > 255) {
-		return false
-	}
-	if !vm.indexGuard(op, k, rcv) {
-		return false
-	}
-	r := rcv // at:Put: answers the receiver
+	r := rcv               // at:Put: answers the receiver
 	switch {
 	case op == indexSize:
-		r = heap.FromInt(int64(n))
-	case op == indexAt && k == idxVector:
-		r = m.VectorAt(rcv, i)
-	case op == indexAt && k == idxByteVector:
-		r = heap.FromInt(int64(h.ByteAt(rcv, i)))
+		r = heap.FromInt(int64(c.n))
+	case c.k == idxVector && op == indexAt:
+		r = vm.m.VectorAt(rcv, i)
+	case c.k == idxVector:
+		vm.m.VectorAtPut(rcv, i, v)
 	case op == indexAt:
-		r = m.InternBytes([]byte{h.ByteAt(rcv, i)})
-	case k == idxVector:
-		m.VectorAtPut(rcv, i, v)
-	default:
-		h.SetByteAt(rcv, i, byte(v.Int()))
+		var b byte
+		if c.bytes != nil {
+			b = c.bytes[i]
+		} else {
+			b = vm.h.ByteAt(rcv, i)
+		}
+		if c.k == idxByteVector {
+			r = heap.FromInt(int64(b))
+		} else {
+			r = vm.m.InternBytes([]byte{b})
+		}
+	default: // a byteVector's at:Put:
+		if !v.IsInt() || uint64(v.Int()) > 255 {
+			return false
+		}
+		if c.bytes != nil {
+			c.bytes[i] = byte(v.Int())
+		} else {
+			vm.h.SetByteAt(rcv, i, byte(v.Int()))
+		}
 	}
 	vm.sp -= argc
 	vm.stack[vm.sp-1] = r
+	return true
+}
+
+// indexFit reports whether op runs in the loop on rcv: an object of an
+// index kind op has a primitive for, whose method for op is the core
+// world's (indexGuard); if so it makes rcv op's indexLast.
+func (vm *VM) indexFit(op indexOp, rcv heap.Oop) bool {
+	if !rcv.IsPtr() {
+		return false
+	}
+	kind, n := vm.h.KindAndSize(rcv)
+	k, ok := indexKindOf(kind)
+	if !ok || indexTable[op].prims[k] == "" || !vm.indexGuard(op, k, rcv) {
+		return false
+	}
+	var bytes []byte
+	if k == idxVector {
+		n = vm.m.VectorSize(rcv)
+	} else if b, young := vm.h.YoungBytes(rcv); young {
+		bytes = b
+	}
+	vm.indexLast[op] = indexLast{rcv: rcv, stamp: vm.epoch.Current(), k: k, n: n, bytes: bytes}
 	return true
 }
 

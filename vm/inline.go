@@ -225,6 +225,7 @@ func (b *methodBuilder) jumpFrom() int {
 // land makes the jump operands at, emitted by jumpFrom, target the next
 // instruction.
 func (b *methodBuilder) land(at ...int) {
+	b.assigned = 0
 	for _, a := range at {
 		binary.LittleEndian.PutUint32(b.code[a:], uint32(len(b.code)))
 	}
@@ -300,7 +301,7 @@ func (c *compiler) blockBody(b *methodBuilder, blk *syntax.Block, first int) {
 		}
 		c.expr(b, st)
 		if i < len(stmts)-1 {
-			b.op(opPop)
+			b.discard()
 		}
 	}
 	for i := range blk.Slots {
@@ -369,7 +370,7 @@ func (c *compiler) inline(b *methodBuilder, x *syntax.Send) bool {
 		body := len(b.code)
 		if len(blocks) == 2 {
 			c.blockBody(b, blocks[1], c.declareBlock(b, blocks[1]))
-			b.op(opPop)
+			b.discard()
 		}
 		b.markPos(x.SelPos)
 		b.jumpTo(top)
@@ -386,7 +387,7 @@ func (c *compiler) inline(b *methodBuilder, x *syntax.Send) bool {
 			b.u16(b.lit(c.vm.m.Intern("ifTrue:")))
 		}
 		b.u8(1)
-		b.op(opPop)
+		b.discard()
 		b.jumpTo(body)
 		b.land(exit)
 		b.op(opPushLit)
@@ -433,7 +434,7 @@ func (c *compiler) inline(b *methodBuilder, x *syntax.Send) bool {
 		exit, snd := b.jumpFrom(), b.jumpFrom()
 		top := len(b.code)
 		c.blockBody(b, blk, first)
-		b.op(opPop)
+		b.discard()
 		b.markPos(x.SelPos)
 		b.op(opForNext)
 		b.u16(i)
@@ -467,7 +468,7 @@ func (c *compiler) forStep(b *methodBuilder, x *syntax.Send, form inlineForm, bl
 	exit, snd := b.jumpFrom(), b.jumpFrom()
 	top := len(b.code)
 	c.blockBody(b, blk, i)
-	b.op(opPop)
+	b.discard()
 	b.markPos(x.SelPos)
 	b.op(opForStepNext)
 	b.u16(i)

@@ -253,34 +253,75 @@ func (vm *VM) interpret(base int) heap.Oop {
 				pc += 6
 			}
 		case opArith:
-			// The commonest case without a call: + - or a comparison of
-			// two small integers under the integer guard; arith does the
-			// rest, and every case when the guard is stale.
-			if a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]; a.IsInt() && b.IsInt() {
-				op := arithOp(code[pc+3])
-				if g := &vm.arithGuards[op][rcvInt-rcvInt]; g.ok && g.stamp == vm.epoch.Current() && op != arithMul {
-					x, y := a.Int(), b.Int()
-					var r heap.Oop
-					switch op {
-					case arithAdd:
-						r = heap.FromInt(x + y) // two small integers cannot overflow an int64
-						if !heap.FitsSmallInt(x + y) {
-							goto general
-						}
-					case arithSub:
-						r = heap.FromInt(x - y)
-						if !heap.FitsSmallInt(x - y) {
-							goto general
-						}
-					default:
-						r = vm.m.Bool(compare(op, x < y, x == y))
-					}
-					vm.sp--
-					vm.stack[vm.sp-1] = r
-					pc += 4
-					continue
+			// The commonest cases without a call: + - * or a comparison of
+			// two small integers under the integer guard, and + - * / or a
+			// comparison of an immediate float and an immediate float or
+			// small integer under the float guard, when the result is an
+			// immediate; arith does the rest, and every case when the guard
+			// is stale.
+			a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+			op := arithOp(code[pc+3])
+			var r heap.Oop
+			if a.IsInt() && b.IsInt() {
+				g := &vm.arithGuards[op][rcvInt-rcvInt]
+				if !g.ok || g.stamp != vm.epoch.Current() {
+					goto general
 				}
+				x, y := a.Int(), b.Int()
+				switch op {
+				case arithAdd:
+					r = heap.FromInt(x + y) // two small integers cannot overflow an int64
+					if !heap.FitsSmallInt(x + y) {
+						goto general
+					}
+				case arithSub:
+					r = heap.FromInt(x - y)
+					if !heap.FitsSmallInt(x - y) {
+						goto general
+					}
+				case arithMul:
+					if x < -halfWord || x > halfWord || y < -halfWord || y > halfWord || !heap.FitsSmallInt(x*y) {
+						goto general
+					}
+					r = heap.FromInt(x * y)
+				default:
+					r = vm.m.Bool(compare(op, x < y, x == y))
+				}
+			} else if a.IsImmFloat() && (b.IsImmFloat() || b.IsInt()) {
+				g := &vm.arithGuards[op][rcvFloat-rcvInt]
+				if !g.ok || g.stamp != vm.epoch.Current() {
+					goto general
+				}
+				x, y := a.ImmFloat(), float64(b.Int()) // an integer rounds to nearest even, as _FloatAdd:'s conversion does
+				if !b.IsInt() {
+					y = b.ImmFloat()
+				}
+				var v float64
+				switch op {
+				case arithAdd:
+					v = x + y
+				case arithSub:
+					v = x - y
+				case arithMul:
+					v = x * y
+				case arithDiv:
+					v = x / y
+				default: // an immediate float is never a nan
+					r = vm.m.Bool(compare(op, x < y, x == y))
+					goto done
+				}
+				var ok bool
+				if r, ok = heap.FromFloat(v); !ok {
+					goto general // arith boxes it
+				}
+			} else {
+				goto general
 			}
+		done:
+			vm.sp--
+			vm.stack[vm.sp-1] = r
+			pc += 4
+			continue
 		general:
 			if vm.arith(arithOp(code[pc+3])) {
 				pc += 4
@@ -381,7 +422,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 			pc += 4
 			if t < pc {
 				f.pc = pc // an interrupt names the loop's place
-				if vm.safepoint() {
+				if vm.calm() {
+					vm.steps++
+				} else if vm.safepointSlow() {
 					f.pc = t
 					load()
 					continue
@@ -437,7 +480,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if step > 0 && next <= stop || step < 0 && next >= stop {
 				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
-				if vm.safepoint() {
+				if vm.calm() {
+					vm.steps++
+				} else if vm.safepointSlow() {
 					f.pc = t
 					load()
 					continue
@@ -470,7 +515,9 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if step > 0 && next <= stop || step < 0 && next >= stop {
 				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
-				if vm.safepoint() {
+				if vm.calm() {
+					vm.steps++
+				} else if vm.safepointSlow() {
 					f.pc = t
 					load()
 					continue
@@ -483,9 +530,25 @@ func (vm *VM) interpret(base int) heap.Oop {
 	}
 }
 
-// safepoint runs the checks due before a send, and scavenges when the young
-// space asks for it. It reports whether it scavenged (so oops moved).
+// safepoint runs the checks due before a send and at a loop's backward
+// jump, and scavenges when the young space asks for it. It reports whether
+// it scavenged (so oops moved).
 func (vm *VM) safepoint() bool {
+	if vm.calm() {
+		vm.steps++
+		return false
+	}
+	return vm.safepointSlow()
+}
+
+// calm reports whether a safepoint has nothing to do but count a step: no
+// interrupt, no step limit, no scavenge wanted. Small enough to inline, it
+// lets a loop's backward jump skip the call to safepoint.
+func (vm *VM) calm() bool {
+	return !vm.interrupted.Load() && vm.StepLimit <= 0 && !vm.h.ScavengeWanted()
+}
+
+func (vm *VM) safepointSlow() bool {
 	vm.checkStep()
 	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
 		vm.h.Scavenge()            // flushes the caches (SetCacheInvalidator)

@@ -32,6 +32,7 @@ type position struct {
 
 // markPos records that the instruction about to be emitted was written at p.
 func (b *methodBuilder) markPos(p syntax.Pos) {
+	b.assigned = 0
 	if p.IsValid() {
 		b.pos = append(b.pos, position{pc: len(b.code), line: int(p.Line), col: int(p.Col)})
 	}

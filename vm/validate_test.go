@@ -11,8 +11,7 @@ import (
 // TestValidateMethodRefusesBadCode: each operand the interpreter trusts is
 // checked. The method f = ( | r | r: 3000000000 _IntAdd: 4000000000. r )
 // compiles to pushLit, pushLit (integers too big for opPushInt), prim
-// _IntAdd: (1 argument), storeLocal 0 0, pushSelf, pop, pushLocal 0 0,
-// return.
+// _IntAdd: (1 argument), storeLocal 0 0, pushLocal 0 0, return.
 func TestValidateMethodRefusesBadCode(t *testing.T) {
 	vm, _ := newTestVM(t)
 	for _, c := range []struct {

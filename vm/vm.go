@@ -45,6 +45,7 @@ type VM struct {
 	guards       [numGuards]guardState
 	arithGuards  [numArith][2]guardState // integer, float
 	indexGuards  [numIndex][numIndexKinds]indexGuard
+	indexLast    [numIndex]indexLast
 	tables       tableGuards // of the hash-table primitives (hashtables.go)
 	concatGuards concatGuards
 
