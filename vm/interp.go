@@ -604,11 +604,45 @@ func (vm *VM) resend(holder, sel heap.Oop, argc int, parent heap.Oop) {
 func (vm *VM) dispatch(rcv, sel heap.Oop, argc int, res lookupResult, st lookupStatus) {
 	switch st {
 	case notFound:
-		panic(vm.undefinedSelector(rcv, sel))
+		vm.sendUndefined(rcv, sel, argc)
+		return
 	case ambiguous:
 		panic(vm.errorf("ambiguousSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv)))
 	}
 	if !vm.runSlot(rcv, argc, &res) {
+		panic(vm.undefinedSelector(rcv, sel))
+	}
+}
+
+// UndefinedSelectorHook is the selector Self sends, in place of raising
+// undefinedSelector, to a receiver that understands it: the selector that
+// was not found, its lookup type ('normal'), the delegatee and the method
+// holder (nil here, as in Self for a normal send) and a vector of the
+// arguments. Far references (docs/vats.md) use it to turn every message
+// they do not define into an eventual send.
+const UndefinedSelectorHook = "undefinedSelector:Type:Delegatee:MethodHolder:Arguments:"
+
+// sendUndefined handles a send of sel to rcv, under argc arguments on the
+// stack, that lookup did not find: it sends UndefinedSelectorHook instead if
+// rcv understands it, and raises undefinedSelector otherwise. The miss is
+// never cached (lookupMap caches found results only), so a slot added later
+// is found by the next send.
+func (vm *VM) sendUndefined(rcv, sel heap.Oop, argc int) {
+	res, st := vm.lookup(rcv, vm.m.Intern(UndefinedSelectorHook))
+	if st != found {
+		panic(vm.undefinedSelector(rcv, sel))
+	}
+	args := vm.m.NewVector(argc, vm.m.Nil)
+	for i := 0; i < argc; i++ {
+		vm.m.VectorAtPut(args, i, vm.stack[vm.sp-argc+i])
+	}
+	vm.sp -= argc
+	vm.push(sel)
+	vm.push(vm.m.Intern("normal"))
+	vm.push(vm.m.Nil)
+	vm.push(vm.m.Nil)
+	vm.push(args)
+	if !vm.runSlot(rcv, 5, &res) {
 		panic(vm.undefinedSelector(rcv, sel))
 	}
 }
