@@ -48,6 +48,7 @@ type WorldHooks interface {
 	RequestCheckpoint(name string) error // made when the evaluation commits
 	CheckpointNames() []string           // oldest first
 	Summary() string
+	Address() string // the world's vat address (docs/vats.md): its absolute directory
 }
 
 // Fn is a primitive's implementation. args excludes the receiver and the

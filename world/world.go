@@ -20,8 +20,9 @@ import (
 
 // World is an open world.
 type World struct {
-	dir string
-	h   *heap.Heap
+	dir  string
+	addr string // the absolute directory: the world's vat address (Address)
+	h    *heap.Heap
 	vm  *vm.VM
 	cps *checkpoints
 	// pending holds the checkpoints Self code asked for (world checkpoint:);
@@ -59,6 +60,9 @@ func (w *World) attach() error {
 		return err
 	}
 	w.cps = cps
+	if w.addr, err = filepath.Abs(w.dir); err != nil {
+		return fmt.Errorf("world %s: its absolute directory (its vat address): %w", w.dir, err)
+	}
 	w.vm.SetWorldHooks(w)
 	return nil
 }
