@@ -23,8 +23,8 @@ type World struct {
 	dir  string
 	addr string // the absolute directory: the world's vat address (Address)
 	h    *heap.Heap
-	vm  *vm.VM
-	cps *checkpoints
+	vm   *vm.VM
+	cps  *checkpoints
 	// pending holds the checkpoints Self code asked for (world checkpoint:);
 	// they are made when the evaluation commits, and forgotten if it fails.
 	pending []string
