@@ -243,9 +243,9 @@ func TestVatUnknownKeyAndHostileBatch(t *testing.T) {
 	}
 	hostile := [][]byte{
 		[]byte("\xff\xfe garbage"),
-		[]byte("\x9b\xff\xff\xff\xff\xff\xff\xff\xff"),         // an array of 2^64-1 elements
-		[]byte("\x81\x5b\x00\x00\x00\xff\xff\xff\xff\xff"),     // a byteVector of a terabyte
-		[]byte("\x82\x01\x02"),                                     // two arguments for add:
+		[]byte("\x9b\xff\xff\xff\xff\xff\xff\xff\xff"),     // an array of 2^64-1 elements
+		[]byte("\x81\x5b\x00\x00\x00\xff\xff\xff\xff\xff"), // a byteVector of a terabyte
+		[]byte("\x82\x01\x02"),                             // two arguments for add:
 	}
 	for i, args := range hostile {
 		r, err := b.Deliver(vat.Batch{From: "hostile", Messages: []vat.Message{{Seq: uint64(i + 1), Target: "gateway", Selector: "add:", Args: args}}})
