@@ -11,5 +11,7 @@ require (
 
 require (
 	github.com/clipperhouse/uax29/v2 v2.7.0 // indirect
+	github.com/fxamacker/cbor/v2 v2.10.0 // indirect
 	github.com/mattn/go-runewidth v0.0.31 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
 )
