@@ -156,7 +156,7 @@ func (l *Loop) run(ctx context.Context, want map[MessageID]bool) (int, error) {
 	for {
 		outs, err := l.host.Outgoing()
 		if err != nil {
-			return countWanted(nil, want), err
+			return len(want), err
 		}
 		waiting := countWanted(outs, want)
 		if want != nil && waiting == 0 {
@@ -185,9 +185,6 @@ func (l *Loop) run(ctx context.Context, want map[MessageID]bool) (int, error) {
 func countWanted(outs []Outgoing, want map[MessageID]bool) int {
 	if want == nil {
 		return 0
-	}
-	if outs == nil {
-		return len(want)
 	}
 	n := 0
 	for _, id := range messageIDs(outs) {
