@@ -421,4 +421,3 @@ func TestDoRunsOnTheLoopAndStopsWithIt(t *testing.T) {
 		t.Fatalf("Do after the loop stopped: %v, want ErrStopped", err)
 	}
 }
-
