@@ -1,28 +1,31 @@
-// Package vat connects worlds that message each other (issue 11,
-// docs/vats.md). This file holds the wire types, encoded with CBOR.
 package vat
 
-// Message is one eventual send: the Seq-th message of its sender to this
-// destination, for the object exported under Target. Args is the value
-// codec's bytes (package vat/values) of a vector of the arguments.
+// The wire types: what one vat sends another in a POST /deliver request
+// (a Batch) and what it answers (a []Reply). They travel as CBOR
+// (batchcodec.go); a message's arguments and a reply's value are the value
+// codec's bytes, opaque to the transport.
+
+// Message is one eventual send: Selector sent to the object exported under
+// Target, with Args. Seq numbers the messages from one sender to one
+// receiver, from 1, in the order they were sent.
 type Message struct {
 	Seq      uint64
 	Target   string
 	Selector string
-	Args     []byte
+	Args     []byte // Args: the value codec's bytes
 }
 
-// Batch is what a sender delivers at once: From is the sender's vat id;
-// Ack says it has taken every reply up to that sequence number, so the
-// receiver may drop them.
+// Batch is what a sender delivers in one request: its messages to one
+// receiver, oldest first. Ack tells the receiver that the sender has taken
+// every reply up to that sequence number, so it may forget them.
 type Batch struct {
-	From     string
+	From     string // From: the sender's vat id
 	Ack      uint64
 	Messages []Message
 }
 
-// Reply answers the message Seq: its result's codec bytes when OK, else
-// the error's text.
+// Reply answers the message Seq: OK with the value codec's bytes of its
+// result, or not OK with the text of the error it raised.
 type Reply struct {
 	Seq   uint64
 	OK    bool
@@ -30,8 +33,8 @@ type Reply struct {
 	Error string
 }
 
-// Outgoing is a batch and the address it goes to.
+// Outgoing is a batch waiting in a world's outbox and the address it goes to.
 type Outgoing struct {
-	Dest  string
+	Dest  string // Dest: the address messages go to
 	Batch Batch
 }

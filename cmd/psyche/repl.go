@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/peterh/liner"
 
+	"psyche/vat"
 	"psyche/vm/syntax"
 	"psyche/world"
 )
@@ -71,7 +73,7 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 		defer ln.Close()
 		ln.SetCtrlCAborts(true)
 		ln.SetMultiLineMode(true)
-		ln.SetWordCompleter(r.complete)
+		ln.SetWordCompleter(r.completeOnOwner)
 		histPath := filepath.Join(dir, "history")
 		if f, err := os.Open(histPath); err == nil {
 			ln.ReadHistory(f)
@@ -103,7 +105,37 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 	// Ctrl-C during an evaluation interrupts it (at the prompt, liner reads
 	// the key itself and the signal never comes).
 	defer interruptOn(w)()
-	return r.loop()
+	return r.serve(stderr)
+}
+
+// serve runs the REPL as a vat: inputs are read on a goroutine of their
+// own and handed to the loop that owns the world, which takes messages and
+// replies from other vats between them, each as its own transaction.
+func (r *repl) serve(stderr io.Writer) int {
+	host, err := vatHost(r.w)
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(r.errOut).report})
+	us, err := vat.ServeUnix(loop, host.Address())
+	if err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	defer us.Close()
+	r.owner = loop
+	ctx, cancel := context.WithCancel(context.Background())
+	status := make(chan int, 1)
+	go func() {
+		status <- r.loop()
+		cancel()
+	}()
+	if err := loop.Run(ctx); err != nil {
+		reportError(stderr, err)
+		return 1
+	}
+	return <-status
 }
 
 type repl struct {
@@ -111,6 +143,9 @@ type repl struct {
 	in          lineReader
 	out, errOut io.Writer
 	saveHistory func(string)
+	// owner is the loop that owns the world while the REPL runs: whatever
+	// touches the world from the input's goroutine goes through it.
+	owner *vat.Loop
 	// failed reports whether an input failed, for the exit status (nil: the
 	// status does not depend on it, as on a terminal).
 	failed func() bool
@@ -137,6 +172,8 @@ func (r *repl) exitStatus() int {
 	return 0
 }
 
+// loop reads inputs and has the owner evaluate them, until the input ends or
+// :quit; it answers the exit status.
 func (r *repl) loop() int {
 	for {
 		input, err := r.read()
@@ -152,22 +189,60 @@ func (r *repl) loop() int {
 			continue
 		}
 		r.saveHistory(input)
-		if strings.HasPrefix(text, ":") {
-			if quit := r.meta(text); quit {
-				return r.exitStatus()
-			}
-			continue
-		}
-		result, err := r.w.Eval("<repl>", []byte(input))
-		if err != nil {
+		var end replEnd
+		if err := r.owner.Do(func() error { end = r.take(input, text); return nil }); err != nil {
 			reportError(r.errOut, err)
-			if r.w.Heap().Err() != nil {
-				return 1 // the world failed an fsync or a write: it must be reopened
-			}
-			continue
+			return 1
 		}
-		fmt.Fprintln(r.out, result)
+		switch end {
+		case replQuit:
+			return r.exitStatus()
+		case replFailed:
+			return 1
+		}
 	}
+}
+
+// completeOnOwner completes a word (see complete) on the goroutine that
+// owns the world; nothing, if the loop has stopped.
+func (r *repl) completeOnOwner(line string, pos int) (head string, completions []string, tail string) {
+	err := r.owner.Do(func() error {
+		head, completions, tail = r.complete(line, pos)
+		return nil
+	})
+	if err != nil {
+		return line[:pos], nil, line[pos:]
+	}
+	return head, completions, tail
+}
+
+// replEnd says whether an input ends the REPL.
+type replEnd int
+
+const (
+	replGoOn   replEnd = iota
+	replQuit           // :quit
+	replFailed         // the world failed: it must be reopened
+)
+
+// take evaluates one input (text is it trimmed), or runs its meta-command.
+func (r *repl) take(input, text string) replEnd {
+	if strings.HasPrefix(text, ":") {
+		if quit := r.meta(text); quit {
+			return replQuit
+		}
+		return replGoOn
+	}
+	result, err := r.w.Eval("<repl>", []byte(input))
+	if err != nil {
+		reportError(r.errOut, err)
+		if r.w.Heap().Err() != nil {
+			return replFailed // the world failed an fsync or a write: it must be reopened
+		}
+		return replGoOn
+	}
+	fmt.Fprintln(r.out, result)
+	return replGoOn
 }
 
 // read reads one input: more lines while it is incomplete. Ctrl-C at the
