@@ -33,8 +33,9 @@ globals _AddSlots: ( |
 
         printString = ( 'vats' ).
         myId = ( id isNil ifTrue: [id: _VatRandomKey]. id ).
-        "a far reference to the gateway of the vat at address"
-        at: address = ( (farRef _Clone vat: address) key: 'gateway' ).
+        "a far reference to the gateway of the vat at address: a world's
+         directory (made absolute) or a tcp:// sturdy reference"
+        at: address = ( (farRef _Clone vat: (_VatResolve: address)) key: 'gateway' ).
 
         "an eventual send (the far reference's undefinedSelector hook):
          record it in the outbox and answer its promise"

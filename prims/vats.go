@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"psyche/heap"
+	"psyche/vat"
 	"psyche/vat/values"
 	"psyche/vm/object"
 )
@@ -42,6 +43,16 @@ func init() {
 			return 0, abortf("no random bytes for a key: %v", err)
 		}
 		return e.str(hex.EncodeToString(b[:])), nil
+	})
+	register("_VatResolve:", func(e *Env, _ heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		if !e.M.IsString(args[0]) {
+			return 0, errBadType
+		}
+		addr, err := vat.ResolveAddress(e.M.StringOf(args[0]))
+		if err != nil {
+			return 0, abortf("vats at: %v", err)
+		}
+		return e.str(addr), nil
 	})
 	register("_VatRefsIn:", func(e *Env, _ heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		w, err := e.newValueWalk(nil)

@@ -112,11 +112,7 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 // own and handed to the loop that owns the world, which takes messages and
 // replies from other vats between them, each as its own transaction.
 func (r *repl) serve(stderr io.Writer) int {
-	host, err := vatHost(r.w)
-	if err != nil {
-		reportError(stderr, err)
-		return 1
-	}
+	host := r.w
 	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(r.errOut).report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {

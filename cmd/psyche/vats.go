@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -22,37 +21,8 @@ import (
 // defaultReplyTimeout is how long eval and run wait for replies.
 const defaultReplyTimeout = 30 * time.Second
 
-// vatHost answers w as a vat.Host. A world whose build has no vats yet
-// (the heap side lands separately) is served by worldWithoutVats.
-func vatHost(w *world.World) (vat.Host, error) {
-	if h, ok := any(w).(vat.Host); ok {
-		return h, nil
-	}
-	dir, err := filepath.Abs(w.Dir())
-	if err != nil {
-		return nil, err
-	}
-	return worldWithoutVats{dir}, nil
-}
-
-// worldWithoutVats is a world that can neither send nor take messages:
-// its outbox is always empty and every message to it is rejected, saying
-// so, so that a peer's promise is rejected rather than left pending.
-type worldWithoutVats struct{ dir string }
-
-func (worldWithoutVats) Outgoing() ([]vat.Outgoing, error) { return nil, nil }
-
-func (worldWithoutVats) Deliver(b vat.Batch) ([]vat.Reply, error) {
-	rs := make([]vat.Reply, len(b.Messages))
-	for i, m := range b.Messages {
-		rs[i] = vat.Reply{Seq: m.Seq, Error: "this world cannot take messages: its psyche has no vats"}
-	}
-	return rs, nil
-}
-
-func (worldWithoutVats) Accept(string, []vat.Reply) error { return nil }
-
-func (h worldWithoutVats) Address() string { return h.dir }
+// A world is the transport's host.
+var _ vat.Host = (*world.World)(nil)
 
 // sendReporter tells the user of failed sends to other vats, once for each
 // new reason per destination (the loop keeps trying), and remembers the
@@ -117,10 +87,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 // serveWorld runs w as a vat until SIGINT or SIGTERM: on its Unix socket,
 // and over TLS on listen if it is not empty.
 func serveWorld(w *world.World, listen string, stdout, stderr io.Writer) error {
-	host, err := vatHost(w)
-	if err != nil {
-		return err
-	}
+	host := w
 	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(stderr).report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {
@@ -149,10 +116,7 @@ func serveWorld(w *world.World, listen string, stdout, stderr io.Writer) error {
 // every message it sent has its reply or timeout passes (or SIGINT), takes
 // in replies and messages, each as its own transaction.
 func evalSending(w *world.World, timeout time.Duration, eval func() error) error {
-	host, err := vatHost(w)
-	if err != nil {
-		return err
-	}
+	host := w
 	before, err := vat.Pending(host)
 	if err != nil {
 		return err
