@@ -87,6 +87,9 @@ const (
 	sieveWorkload = "sieveRepeat: 10"
 	sieveResult   = "10270" // 1027 primes up to 8190, 10 times
 
+	deltaBlueWorkload = "deltaBlue run: 5"
+	deltaBlueResult   = "'chain 24750 projection 1121400'"
+
 	richardsWorkload = "richards run"
 	richardsResult   = "'queueCount 23246 holdCount 9297'"
 )
@@ -206,6 +209,19 @@ func sieveWorld(tb testing.TB) *world.World {
 }
 func richardsWorld(tb testing.TB) *world.World {
 	return worldWith(tb, "richards", vm.Lines, richardsSource)
+}
+
+// deltaBlueProgram is the peer comparison's DeltaBlue, read from the peers'
+// module (which go:embed cannot reach). Defining it runs it once (its last
+// statement), printing to nowhere.
+const deltaBlueProgram = "peers/programs/deltablue.self"
+
+func deltaBlueWorld(tb testing.TB) *world.World {
+	src, err := os.ReadFile(deltaBlueProgram)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return worldWith(tb, "deltablue", vm.Periods, src)
 }
 
 // eval evaluates src in w and fails unless it answers want.
@@ -407,6 +423,15 @@ func BenchmarkRichards(b *testing.B) {
 	run(b, w, richardsWorkload, richardsResult)
 	b.ReportMetric(msPerOp(b), "ms/op")
 	b.ReportMetric(perSecond(b, richardsSends), "sends/s")
+}
+
+// BenchmarkDeltaBlue: five runs of the peer comparison's DeltaBlue
+// (peers/programs/deltablue.self), its chain and projection tests over 100
+// variables each, checked.
+func BenchmarkDeltaBlue(b *testing.B) {
+	w := deltaBlueWorld(b)
+	run(b, w, deltaBlueWorkload, deltaBlueResult)
+	b.ReportMetric(msPerOp(b), "ms/op")
 }
 
 // BenchmarkSieve: the sieve of Eratosthenes over a byteVector of 8191
