@@ -224,7 +224,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				pc += 4
 				continue
 			}
-			if vm.safepoint() {
+			if !vm.quickStep() && vm.safepoint() {
 				f.pc = pc - 1
 				load()
 				continue
@@ -270,7 +270,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 			fallthrough
 		case opSend, opResend, opPrim:
-			if vm.safepoint() {
+			if !vm.quickStep() && vm.safepoint() {
 				f.pc = pc - 1
 				load()
 				continue
@@ -363,7 +363,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			pc += 4
 			if t < pc {
 				f.pc = pc // an interrupt names the loop's place
-				if vm.safepoint() {
+				if !vm.quickStep() && vm.safepoint() {
 					f.pc = t
 					load()
 					continue
@@ -419,7 +419,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if step > 0 && next <= stop || step < 0 && next >= stop {
 				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
-				if vm.safepoint() {
+				if !vm.quickStep() && vm.safepoint() {
 					f.pc = t
 					load()
 					continue
@@ -430,6 +430,18 @@ func (vm *VM) interpret(base int) heap.Oop {
 			panic(vm.errorf("bad instruction %d at %d", op, pc-1))
 		}
 	}
+}
+
+// quickStep is a safepoint's common case, cheap enough to inline at every
+// send: when no interrupt, step limit or scavenge can be due, it counts the
+// step and reports true; otherwise it does nothing and reports false, and
+// the caller runs safepoint.
+func (vm *VM) quickStep() bool {
+	if vm.interrupted.Load() || vm.StepLimit > 0 || vm.h.ScavengeWanted() {
+		return false
+	}
+	vm.steps++
+	return true
 }
 
 // safepoint runs the checks due before a send, and scavenges when the young
