@@ -176,16 +176,18 @@ func (vm *VM) popFrame() {
 // interpret runs until the frame at index base returns, and answers its result.
 // Errors are panics (*Error, heap errors), recovered once by run.
 func (vm *VM) interpret(base int) heap.Oop {
-	h := vm.h
+	// The loop keeps as few values in locals as it can (the frame, its
+	// code and pc): every local the loop carries is one more register Go
+	// spills and reloads around each dispatch. Literals and the heap are
+	// read through f and vm.
 	var (
 		f    *frame
 		code []byte
-		lits []heap.Oop
 		pc   int
 	)
 	load := func() {
 		f = &vm.frames[len(vm.frames)-1]
-		code, lits, pc = f.ic.code, f.ic.litv, f.pc
+		code, pc = f.ic.code, f.pc
 	}
 	load()
 	for {
@@ -195,7 +197,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opPushSelf:
 			vm.push(f.self)
 		case opPushLit:
-			vm.push(lits[u16(code, pc)])
+			vm.push(f.ic.litv[u16(code, pc)])
 			pc += 2
 		case opPushLocal, opStoreLocal:
 			d, i := code[pc], u16(code, pc+1)
@@ -210,12 +212,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 			a := f.act // a method's frame has no outer scope, so depth > 0 means a heap activation
 			for ; d > 0; d-- {
-				a = h.Field(a, actLex)
+				a = vm.h.Field(a, actLex)
 			}
 			if op == opPushLocal {
-				vm.push(h.Field(a, actVars+i))
+				vm.push(vm.h.Field(a, actVars+i))
 			} else {
-				h.SetField(a, actVars+i, vm.pop())
+				vm.h.SetField(a, actVars+i, vm.pop())
 			}
 		case opPop:
 			vm.sp--
@@ -288,12 +290,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 				load()
 				continue
 			}
-			sel := lits[selLit]
+			sel := f.ic.litv[selLit]
 			switch op {
 			case opResend:
 				parent := heap.Nil
 				if p := u16(code, pc+3); p != undirected {
-					parent = lits[p]
+					parent = f.ic.litv[p]
 				}
 				pc += 5
 				f.pc = pc
@@ -306,13 +308,13 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 			load()
 		case opPushBlock:
-			b := h.Alloc(3, 0, object.KindBlock, heap.Nil)
-			h.SetField(b, object.FieldMap, lits[u16(code, pc)])
-			h.SetField(b, blockAct, vm.materialize(f))
+			b := vm.h.Alloc(3, 0, object.KindBlock, heap.Nil)
+			vm.h.SetField(b, object.FieldMap, f.ic.litv[u16(code, pc)])
+			vm.h.SetField(b, blockAct, vm.materialize(f))
 			pc += 2
 			vm.push(b)
 		case opInner:
-			meth := lits[u16(code, pc)]
+			meth := f.ic.litv[u16(code, pc)]
 			pc += 2
 			f.pc = pc
 			act := vm.newActivation(meth, f.self, vm.materialize(f), heap.Nil, f.holder)
@@ -335,8 +337,8 @@ func (vm *VM) interpret(base int) heap.Oop {
 			vm.push(result)
 		case opNonLocalReturn:
 			result := vm.pop()
-			home := h.Field(vm.materialize(f), actHome) // a method's own ^ (only a foreign image has one) returns from it
-			live := h.Field(home, actLive)
+			home := vm.h.Field(vm.materialize(f), actHome) // a method's own ^ (only a foreign image has one) returns from it
+			live := vm.h.Field(home, actLive)
 			if !live.IsInt() || live.Int() < 0 || int(live.Int()) >= len(vm.frames) || vm.frames[live.Int()].act != home {
 				f.pc = pc // so that the error names this return's place
 				panic(vm.errorf("nonLifoReturn: the method that made the block has returned"))
@@ -403,7 +405,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 			vm.setLocal(f, u16(code, pc+2), first)
 			vm.setLocal(f, u16(code, pc+4), last)
-			step := lits[u16(code, pc+6)].Int()
+			step := f.ic.litv[u16(code, pc+6)].Int()
 			if step > 0 && first.Int() > last.Int() || step < 0 && first.Int() < last.Int() {
 				pc = u32(code, pc+8)
 			} else {
@@ -412,7 +414,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opForNext:
 			iv := u16(code, pc)
 			stop := vm.local(f, u16(code, pc+2)).Int()
-			step := lits[u16(code, pc+4)].Int()
+			step := f.ic.litv[u16(code, pc+4)].Int()
 			t := u32(code, pc+6)
 			pc += 10
 			next := vm.local(f, iv).Int() + step
