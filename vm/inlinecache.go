@@ -53,6 +53,7 @@ type icSite struct {
 // made in, and its sites.
 type methodCache struct {
 	methodInfo
+	run   []byte  // the code as the loop runs it: code with superinstructions (fuse.go)
 	slot  []int32 // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
 	sites []icSite
 }
@@ -163,6 +164,7 @@ func (vm *VM) methodCacheOf(meth heap.Oop) *methodCache {
 	mc := vm.ics[meth]
 	if mc == nil {
 		mc = &methodCache{methodInfo: vm.methodInfoOf(meth)}
+		mc.run = fuse(mc.code)
 		mc.slot = make([]int32, len(mc.code))
 		if vm.ics == nil {
 			vm.ics = map[heap.Oop]*methodCache{}

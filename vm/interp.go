@@ -164,6 +164,19 @@ func (vm *VM) setLocal(f *frame, i int, v heap.Oop) {
 	vm.h.SetField(f.act, actVars+i, v)
 }
 
+// pushVar pushes f's variable i of the activation d levels out.
+func (vm *VM) pushVar(f *frame, d byte, i int) {
+	if d == 0 {
+		vm.push(vm.local(f, i))
+		return
+	}
+	a := f.act // a method's frame has no outer scope, so depth > 0 means a heap activation
+	for ; d > 0; d-- {
+		a = vm.h.Field(a, actLex)
+	}
+	vm.push(vm.h.Field(a, actVars+i))
+}
+
 func (vm *VM) popFrame() {
 	f := &vm.frames[len(vm.frames)-1]
 	if f.act != heap.Nil && vm.h.Field(f.act, actHome) == f.act {
@@ -187,7 +200,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 	)
 	load := func() {
 		f = &vm.frames[len(vm.frames)-1]
-		code, pc = f.ic.code, f.pc
+		code, pc = f.ic.run, f.pc
 	}
 	load()
 	for {
@@ -236,16 +249,26 @@ func (vm *VM) interpret(base int) heap.Oop {
 			f.pc = pc
 			vm.sendFrom(f, selLit, argc)
 			load()
-		case opArith:
+		case opArith, opLocalLitArith:
 			// The commonest case without a call: + - or a comparison of
 			// two small integers under the integer guard; arith does the
 			// rest, and every case when the guard is stale.
-			if a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]; a.IsInt() && b.IsInt() {
-				op := arithOp(code[pc+3])
-				if g := &vm.arithGuards[op][rcvInt-rcvInt]; g.ok && g.stamp == vm.epoch.Current() && op != arithMul {
+			// opLocalLitArith's operands are a local and a literal.
+			var a, b heap.Oop // Nil is not an integer
+			aop, next := arithOp(code[pc+3]), pc+4
+			if op == opArith {
+				a, b = vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+			} else {
+				aop, next = arithOp(code[pc+10]), pc+11
+				if code[pc] == 0 && f.act == heap.Nil {
+					a, b = vm.stack[f.vars+u16(code, pc+1)], f.ic.litv[u16(code, pc+4)]
+				}
+			}
+			if a.IsInt() && b.IsInt() {
+				if g := &vm.arithGuards[aop][rcvInt-rcvInt]; g.ok && g.stamp == vm.epoch.Current() && aop != arithMul {
 					x, y := a.Int(), b.Int()
 					var r heap.Oop
-					switch op {
+					switch aop {
 					case arithAdd:
 						r = heap.FromInt(x + y) // two small integers cannot overflow an int64
 						if !heap.FitsSmallInt(x + y) {
@@ -257,16 +280,25 @@ func (vm *VM) interpret(base int) heap.Oop {
 							goto general
 						}
 					default:
-						r = vm.m.Bool(compare(op, x < y, x == y))
+						r = vm.m.Bool(compare(aop, x < y, x == y))
 					}
-					vm.sp--
-					vm.stack[vm.sp-1] = r
-					pc += 4
+					if op == opArith {
+						vm.sp--
+						vm.stack[vm.sp-1] = r
+					} else {
+						vm.push(r)
+					}
+					pc = next
 					continue
 				}
 			}
 		general:
-			if vm.arith(arithOp(code[pc+3])) {
+			if op == opLocalLitArith { // the push of the local alone
+				vm.pushVar(f, code[pc], u16(code, pc+1))
+				pc += 3
+				continue
+			}
+			if vm.arith(aop) {
 				pc += 4
 				continue
 			}
@@ -306,6 +338,24 @@ func (vm *VM) interpret(base int) heap.Oop {
 				f.pc = pc
 				vm.primitive(sel, argc, ifFail)
 			}
+			load()
+		case opSelfSend, opLocalSend:
+			if !vm.quickStep() && vm.safepoint() {
+				f.pc = pc - 1
+				load()
+				continue
+			}
+			if op == opSelfSend {
+				vm.push(f.self)
+				pc++
+			} else {
+				vm.pushVar(f, code[pc], u16(code, pc+1))
+				pc += 4
+			}
+			selLit, argc := u16(code, pc), int(code[pc+2])
+			pc += 3
+			f.pc = pc
+			vm.sendFrom(f, selLit, argc)
 			load()
 		case opPushBlock:
 			b := vm.h.Alloc(3, 0, object.KindBlock, heap.Nil)
