@@ -104,6 +104,15 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 			return
 		}
 	}
+	if e.res.kind == object.SlotData && e.res.holder == heap.Nil {
+		// The receiver's own data slot, held in the object itself: one
+		// checked read (DataAt does the rest, the extension included).
+		if v, ok := vm.h.FieldOfKind(rcv, object.KindSlots, object.FirstData+e.res.index); ok {
+			vm.sp -= argc
+			vm.stack[vm.sp-1] = v
+			return
+		}
+	}
 	if e.res.kind != object.SlotMethod {
 		if !vm.runSlot(rcv, argc, &e.res) {
 			panic(vm.undefinedSelector(rcv, f.ic.litv[selLit]))
