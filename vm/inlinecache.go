@@ -53,8 +53,9 @@ type icSite struct {
 // made in, and its sites.
 type methodCache struct {
 	methodInfo
-	run   []byte  // the code as the loop runs it: code with superinstructions (fuse.go)
-	slot  []int32 // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
+	run   []byte       // the code as the loop runs it: code with superinstructions (fuse.go)
+	prims []*primEntry // by literal index: the primitives the method sends, once sent (primAt)
+	slot  []int32      // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
 	sites []icSite
 }
 

@@ -336,7 +336,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				ifFail := code[pc+3] != 0
 				pc += 4
 				f.pc = pc
-				vm.primitive(sel, argc, ifFail)
+				vm.primitive(vm.primAt(f.ic, selLit), argc, ifFail)
 			}
 			load()
 		case opSelfSend, opLocalSend:

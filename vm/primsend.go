@@ -35,6 +35,8 @@ func (vm *VM) runEnsure(block heap.Oop) {
 type primEntry struct {
 	p    *prims.Prim
 	name string
+	// perform is the arity of a _Perform: primitive (vmPrims), -1 for the others.
+	perform int
 }
 
 // vmPrims are the primitives the interpreter implements itself, because
@@ -84,7 +86,10 @@ func (vm *VM) primEntry(sel heap.Oop) primEntry {
 	if !ok {
 		name := vm.m.StringOf(sel)
 		p, _, _ := prims.Lookup(name)
-		e = primEntry{p: p, name: prims.StripIfFail(name)}
+		e = primEntry{p: p, name: prims.StripIfFail(name), perform: -1}
+		if n, ok := vmPrims[e.name]; ok {
+			e.perform = n
+		}
 		if vm.primCache == nil {
 			vm.primCache = map[heap.Oop]primEntry{}
 		}
@@ -93,11 +98,26 @@ func (vm *VM) primEntry(sel heap.Oop) primEntry {
 	return e
 }
 
-// primitive runs the primitive named by sel with argc arguments (the IfFail:
-// block, if any, last) under the receiver on the stack.
-func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
+// primAt answers the primitive entry of literal lit of mc's method, from the
+// method's own table after the first time, so that a primitive send makes
+// no Go map lookup.
+func (vm *VM) primAt(mc *methodCache, lit int) *primEntry {
+	if mc.prims == nil {
+		mc.prims = make([]*primEntry, len(mc.litv))
+	}
+	e := mc.prims[lit]
+	if e == nil {
+		pe := vm.primEntry(mc.litv[lit])
+		e = &pe
+		mc.prims[lit] = e
+	}
+	return e
+}
+
+// primitive runs the primitive e with argc arguments (the IfFail: block, if
+// any, last) under the receiver on the stack.
+func (vm *VM) primitive(e *primEntry, argc int, ifFail bool) {
 	h := vm.h
-	e := vm.primEntry(sel)
 	nargs := argc
 	if ifFail {
 		nargs--
@@ -106,7 +126,7 @@ func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
 		panic(vm.errorf("primitive %s sent with %d arguments", e.name, nargs))
 	}
 	rcv := vm.stack[vm.sp-argc-1]
-	if n, ok := vmPrims[e.name]; ok && n == nargs {
+	if e.perform == nargs {
 		s := vm.stack[vm.sp-argc]
 		if !vm.m.IsString(s) {
 			vm.primFailed(rcv, e.name, "badTypeError", argc, ifFail)
