@@ -192,6 +192,20 @@ func (h *Heap) fieldAddrSlow(o Oop, i int) unsafe.Pointer {
 	return h.addrOf(o, off)
 }
 
+// YoungField answers pointer field i of o, and true, when o is a young
+// object that has field i; otherwise false, and the caller reads it the
+// checked way. Small enough to inline: the interpreter reads every
+// receiver's map with it.
+func (h *Heap) YoungField(o Oop, i int) (Oop, bool) {
+	if y := uint64(o) &^ tagMask; o&tagMask == tagYoung && y-h.young.cur < h.young.top-h.young.cur {
+		hdr := unsafe.Add(h.young.base, y)
+		if uint64(i) < h0Ptrs(*(*uint64)(hdr)) {
+			return *(*Oop)(unsafe.Add(hdr, headerSize+uint64(i)*wordSize)), true
+		}
+	}
+	return Nil, false
+}
+
 // FieldOfKind answers pointer field i of o, and true, when o is of kind
 // kind and has field i: one header read for both tests, for the
 // interpreter's reads of data slots. It answers false, and the caller goes

@@ -81,7 +81,10 @@ func (vm *VM) CacheStats() CacheStats { return vm.icStats }
 // selector.
 func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	rcv := vm.stack[vm.sp-argc-1]
-	mp := vm.m.MapOf(rcv)
+	mp, young := vm.h.YoungField(rcv, object.FieldMap) // the commonest receiver, read inline
+	if !young {
+		mp = vm.m.MapOf(rcv)
+	}
 	s := vm.siteOf(f)
 	if s == nil {
 		vm.icStats.Misses++

@@ -41,3 +41,24 @@ func TestFieldOfKind(t *testing.T) {
 		t.Error("a small integer answered")
 	}
 }
+
+// YoungField answers only for a young object, within its fields.
+func TestYoungField(t *testing.T) {
+	h, _ := newHeap(t)
+	o := h.Alloc(2, 0, 9, Nil)
+	h.SetField(o, 1, FromInt(7))
+	if v, ok := h.YoungField(o, 1); !ok || v != FromInt(7) {
+		t.Errorf("field 1 = %v, %v; want 7, true", v, ok)
+	}
+	if _, ok := h.YoungField(o, 2); ok {
+		t.Error("field 2 of a 2-field object answered")
+	}
+	if _, ok := h.YoungField(FromInt(3), 0); ok {
+		t.Error("a small integer answered")
+	}
+	h.SetRoot(0, o)
+	mustCommit(t, h)
+	if _, ok := h.YoungField(h.Root(0), 1); ok {
+		t.Error("an old object answered")
+	}
+}
