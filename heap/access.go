@@ -212,6 +212,47 @@ func (h *Heap) fieldAddrSlow(o Oop, i int) unsafe.Pointer {
 	return h.addrOf(o, off)
 }
 
+// YoungField answers pointer field i of o, and true, when o is a young
+// object that has field i; otherwise false, and the caller reads it the
+// checked way. Small enough to inline: the interpreter reads every
+// receiver's map with it.
+func (h *Heap) YoungField(o Oop, i int) (Oop, bool) {
+	if y := uint64(o) &^ tagMask; o&tagMask == tagYoung && y-h.young.cur < h.young.top-h.young.cur {
+		hdr := unsafe.Add(h.young.base, y)
+		if uint64(i) < h0Ptrs(*(*uint64)(hdr)) {
+			return *(*Oop)(unsafe.Add(hdr, headerSize+uint64(i)*wordSize)), true
+		}
+	}
+	return Nil, false
+}
+
+// FieldOfKind answers pointer field i of o, and true, when o is of kind
+// kind and has field i: one header read for both tests, for the
+// interpreter's reads of data slots. It answers false, and the caller goes
+// the checked way (Kind, NumPtrs, Field), whenever either test fails or
+// Field would have more to check: a page not yet verified, a header that
+// crosses a page boundary, a young reference outside the young space.
+func (h *Heap) FieldOfKind(o Oop, kind uint8, i int) (Oop, bool) {
+	var hdr unsafe.Pointer
+	off := headerSize + uint64(i)*wordSize
+	if o&tagMask == tagYoung {
+		y := uint64(o) &^ tagMask
+		if y-h.young.cur >= h.young.top-h.young.cur {
+			return Nil, false
+		}
+		hdr = unsafe.Add(h.young.base, y)
+	} else if a := uint64(o); a&tagMask == tagOld && a&(PageSize-1) <= PageSize-headerSize &&
+		h.isVerified(a>>pageShift) && h.isVerified((a+off)>>pageShift) {
+		hdr = unsafe.Add(h.base, a)
+	} else {
+		return Nil, false
+	}
+	if h1Kind(*(*uint64)(unsafe.Add(hdr, wordSize))) != kind || uint64(i) >= h0Ptrs(*(*uint64)(hdr)) {
+		return Nil, false
+	}
+	return *(*Oop)(unsafe.Add(hdr, off)), true
+}
+
 // Field answers pointer field i of o.
 func (h *Heap) Field(o Oop, i int) Oop {
 	return *(*Oop)(h.fieldAddr(o, i))

@@ -53,7 +53,9 @@ type icSite struct {
 // made in, and its sites.
 type methodCache struct {
 	methodInfo
-	slot  []int32 // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
+	run   []byte       // the code as the loop runs it: code with superinstructions (fuse.go)
+	prims []*primEntry // by literal index: the primitives the method sends, once sent (primAt)
+	slot  []int32      // by the pc that follows a send: 1 + its index in sites, siteSeen or 0
 	sites []icSite
 }
 
@@ -79,7 +81,10 @@ func (vm *VM) CacheStats() CacheStats { return vm.icStats }
 // selector.
 func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	rcv := vm.stack[vm.sp-argc-1]
-	mp := vm.m.MapOf(rcv)
+	mp, young := vm.h.YoungField(rcv, object.FieldMap) // the commonest receiver, read inline
+	if !young {
+		mp = vm.m.MapOf(rcv)
+	}
 	s := vm.siteOf(f)
 	if s == nil {
 		vm.icStats.Misses++
@@ -100,6 +105,15 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 		res, st, cacheable := vm.lookupMap(rcv, mp, sel)
 		if e = s.add(mp, res, cacheable); e == nil {
 			vm.dispatch(rcv, sel, argc, res, st)
+			return
+		}
+	}
+	if e.res.kind == object.SlotData && e.res.holder == heap.Nil {
+		// The receiver's own data slot, held in the object itself: one
+		// checked read (DataAt does the rest, the extension included).
+		if v, ok := vm.h.FieldOfKind(rcv, object.KindSlots, object.FirstData+e.res.index); ok {
+			vm.sp -= argc
+			vm.stack[vm.sp-1] = v
 			return
 		}
 	}
@@ -163,6 +177,7 @@ func (vm *VM) methodCacheOf(meth heap.Oop) *methodCache {
 	mc := vm.ics[meth]
 	if mc == nil {
 		mc = &methodCache{methodInfo: vm.methodInfoOf(meth)}
+		mc.run = fuse(mc.code)
 		mc.slot = make([]int32, len(mc.code))
 		if vm.ics == nil {
 			vm.ics = map[heap.Oop]*methodCache{}

@@ -173,6 +173,19 @@ func (vm *VM) actLocal(f *frame, i int) heap.Oop { return vm.h.Field(f.act, actV
 //go:noinline
 func (vm *VM) setActLocal(f *frame, i int, v heap.Oop) { vm.h.SetField(f.act, actVars+i, v) }
 
+// pushVar pushes f's variable i of the activation d levels out.
+func (vm *VM) pushVar(f *frame, d byte, i int) {
+	if d == 0 {
+		vm.push(vm.local(f, i))
+		return
+	}
+	a := f.act // a method's frame has no outer scope, so depth > 0 means a heap activation
+	for ; d > 0; d-- {
+		a = vm.h.Field(a, actLex)
+	}
+	vm.push(vm.h.Field(a, actVars+i))
+}
+
 func (vm *VM) popFrame() {
 	f := &vm.frames[len(vm.frames)-1]
 	if f.act != heap.Nil && vm.h.Field(f.act, actHome) == f.act {
@@ -185,16 +198,18 @@ func (vm *VM) popFrame() {
 // interpret runs until the frame at index base returns, and answers its result.
 // Errors are panics (*Error, heap errors), recovered once by run.
 func (vm *VM) interpret(base int) heap.Oop {
-	h := vm.h
+	// The loop keeps as few values in locals as it can (the frame, its
+	// code and pc): every local the loop carries is one more register Go
+	// spills and reloads around each dispatch. Literals and the heap are
+	// read through f and vm.
 	var (
 		f    *frame
 		code []byte
-		lits []heap.Oop
 		pc   int
 	)
 	load := func() {
 		f = &vm.frames[len(vm.frames)-1]
-		code, lits, pc = f.ic.code, f.ic.litv, f.pc
+		code, pc = f.ic.run, f.pc
 	}
 	load()
 	for {
@@ -204,7 +219,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opPushSelf:
 			vm.push(f.self)
 		case opPushLit:
-			vm.push(lits[u16(code, pc)])
+			vm.push(f.ic.litv[u16(code, pc)])
 			pc += 2
 		case opPushInt:
 			vm.push(heap.FromInt(int64(int32(u32(code, pc)))))
@@ -222,12 +237,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 			a := f.act // a method's frame has no outer scope, so depth > 0 means a heap activation
 			for ; d > 0; d-- {
-				a = h.Field(a, actLex)
+				a = vm.h.Field(a, actLex)
 			}
 			if op == opPushLocal {
-				vm.push(h.Field(a, actVars+i))
+				vm.push(vm.h.Field(a, actVars+i))
 			} else {
-				h.SetField(a, actVars+i, vm.pop())
+				vm.h.SetField(a, actVars+i, vm.pop())
 			}
 		case opPop:
 			vm.sp--
@@ -236,7 +251,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				pc += 4
 				continue
 			}
-			if vm.safepoint() {
+			if !vm.quickStep() && vm.safepoint() {
 				f.pc = pc - 1
 				load()
 				continue
@@ -247,28 +262,43 @@ func (vm *VM) interpret(base int) heap.Oop {
 			vm.sendFrom(f, selLit, argc)
 			load()
 		case opConcat:
-			if vm.concat(lits[u16(code, pc)]) {
+			if vm.concat(f.ic.litv[u16(code, pc)]) {
 				pc = u32(code, pc+2)
 			} else {
 				pc += 6
 			}
-		case opArith:
+		case opArith, opLocalLitArith, opLocalIntArith:
 			// The commonest cases without a call: + - * or a comparison of
 			// two small integers under the integer guard, and + - * / or a
 			// comparison of an immediate float and an immediate float or
 			// small integer under the float guard, when the result is an
 			// immediate; arith does the rest, and every case when the guard
-			// is stale.
-			a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]
-			op := arithOp(code[pc+3])
+			// is stale. The fused forms (fuse.go) take a local and a literal
+			// or an integer operand instead of the two on the stack.
+			var a, b heap.Oop // Nil is neither an integer nor a float
+			aop, next := arithOp(code[pc+3]), pc+4
+			switch op {
+			case opArith:
+				a, b = vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+			case opLocalLitArith:
+				aop, next = arithOp(code[pc+10]), pc+11
+				if code[pc] == 0 && f.act == heap.Nil {
+					a, b = vm.stack[f.vars+u16(code, pc+1)], f.ic.litv[u16(code, pc+4)]
+				}
+			default:
+				aop, next = arithOp(code[pc+12]), pc+13
+				if code[pc] == 0 && f.act == heap.Nil {
+					a, b = vm.stack[f.vars+u16(code, pc+1)], heap.FromInt(int64(int32(u32(code, pc+4))))
+				}
+			}
 			var r heap.Oop
 			if a.IsInt() && b.IsInt() {
-				g := &vm.arithGuards[op][rcvInt-rcvInt]
+				g := &vm.arithGuards[aop][rcvInt-rcvInt]
 				if !g.ok || g.stamp != vm.epoch.Current() {
 					goto general
 				}
 				x, y := a.Int(), b.Int()
-				switch op {
+				switch aop {
 				case arithAdd:
 					r = heap.FromInt(x + y) // two small integers cannot overflow an int64
 					if !heap.FitsSmallInt(x + y) {
@@ -285,10 +315,10 @@ func (vm *VM) interpret(base int) heap.Oop {
 					}
 					r = heap.FromInt(x * y)
 				default:
-					r = vm.m.Bool(compare(op, x < y, x == y))
+					r = vm.m.Bool(compare(aop, x < y, x == y))
 				}
 			} else if a.IsImmFloat() && (b.IsImmFloat() || b.IsInt()) {
-				g := &vm.arithGuards[op][rcvFloat-rcvInt]
+				g := &vm.arithGuards[aop][rcvFloat-rcvInt]
 				if !g.ok || g.stamp != vm.epoch.Current() {
 					goto general
 				}
@@ -297,7 +327,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 					y = b.ImmFloat()
 				}
 				var v float64
-				switch op {
+				switch aop {
 				case arithAdd:
 					v = x + y
 				case arithSub:
@@ -307,7 +337,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				case arithDiv:
 					v = x / y
 				default: // an immediate float is never a nan
-					r = vm.m.Bool(compare(op, x < y, x == y))
+					r = vm.m.Bool(compare(aop, x < y, x == y))
 					goto done
 				}
 				var ok bool
@@ -318,18 +348,27 @@ func (vm *VM) interpret(base int) heap.Oop {
 				goto general
 			}
 		done:
-			vm.sp--
-			vm.stack[vm.sp-1] = r
-			pc += 4
+			if op == opArith {
+				vm.sp--
+				vm.stack[vm.sp-1] = r
+			} else {
+				vm.push(r)
+			}
+			pc = next
 			continue
 		general:
-			if vm.arith(arithOp(code[pc+3])) {
+			if op != opArith { // the push of the local alone
+				vm.pushVar(f, code[pc], u16(code, pc+1))
+				pc += 3
+				continue
+			}
+			if vm.arith(aop) {
 				pc += 4
 				continue
 			}
 			fallthrough
 		case opSend, opResend, opPrim:
-			if vm.safepoint() {
+			if !vm.quickStep() && vm.safepoint() {
 				f.pc = pc - 1
 				load()
 				continue
@@ -347,12 +386,12 @@ func (vm *VM) interpret(base int) heap.Oop {
 				load()
 				continue
 			}
-			sel := lits[selLit]
+			sel := f.ic.litv[selLit]
 			switch op {
 			case opResend:
 				parent := heap.Nil
 				if p := u16(code, pc+3); p != undirected {
-					parent = lits[p]
+					parent = f.ic.litv[p]
 				}
 				pc += 5
 				f.pc = pc
@@ -361,17 +400,35 @@ func (vm *VM) interpret(base int) heap.Oop {
 				ifFail := code[pc+3] != 0
 				pc += 4
 				f.pc = pc
-				vm.primitive(sel, argc, ifFail)
+				vm.primitive(vm.primAt(f.ic, selLit), argc, ifFail)
 			}
 			load()
+		case opSelfSend, opLocalSend:
+			if !vm.quickStep() && vm.safepoint() {
+				f.pc = pc - 1
+				load()
+				continue
+			}
+			if op == opSelfSend {
+				vm.push(f.self)
+				pc++
+			} else {
+				vm.pushVar(f, code[pc], u16(code, pc+1))
+				pc += 4
+			}
+			selLit, argc := u16(code, pc), int(code[pc+2])
+			pc += 3
+			f.pc = pc
+			vm.sendFrom(f, selLit, argc)
+			load()
 		case opPushBlock:
-			b := h.Alloc(3, 0, object.KindBlock, heap.Nil)
-			h.SetField(b, object.FieldMap, lits[u16(code, pc)])
-			h.SetField(b, blockAct, vm.materialize(f))
+			b := vm.h.Alloc(3, 0, object.KindBlock, heap.Nil)
+			vm.h.SetField(b, object.FieldMap, f.ic.litv[u16(code, pc)])
+			vm.h.SetField(b, blockAct, vm.materialize(f))
 			pc += 2
 			vm.push(b)
 		case opInner:
-			meth := lits[u16(code, pc)]
+			meth := f.ic.litv[u16(code, pc)]
 			pc += 2
 			f.pc = pc
 			act := vm.newActivation(meth, f.self, vm.materialize(f), heap.Nil, f.holder)
@@ -394,8 +451,8 @@ func (vm *VM) interpret(base int) heap.Oop {
 			vm.push(result)
 		case opNonLocalReturn:
 			result := vm.pop()
-			home := h.Field(vm.materialize(f), actHome) // a method's own ^ (only a foreign image has one) returns from it
-			live := h.Field(home, actLive)
+			home := vm.h.Field(vm.materialize(f), actHome) // a method's own ^ (only a foreign image has one) returns from it
+			live := vm.h.Field(home, actLive)
 			if !live.IsInt() || live.Int() < 0 || int(live.Int()) >= len(vm.frames) || vm.frames[live.Int()].act != home {
 				f.pc = pc // so that the error names this return's place
 				panic(vm.errorf("nonLifoReturn: the method that made the block has returned"))
@@ -422,9 +479,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			pc += 4
 			if t < pc {
 				f.pc = pc // an interrupt names the loop's place
-				if vm.calm() {
-					vm.steps++
-				} else if vm.safepointSlow() {
+				if !vm.quickStep() && vm.safepoint() {
 					f.pc = t
 					load()
 					continue
@@ -464,7 +519,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 			vm.setLocal(f, u16(code, pc+2), first)
 			vm.setLocal(f, u16(code, pc+4), last)
-			step := lits[u16(code, pc+6)].Int()
+			step := f.ic.litv[u16(code, pc+6)].Int()
 			if step > 0 && first.Int() > last.Int() || step < 0 && first.Int() < last.Int() {
 				pc = u32(code, pc+8)
 			} else {
@@ -473,16 +528,14 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opForNext:
 			iv := u16(code, pc)
 			stop := vm.local(f, u16(code, pc+2)).Int()
-			step := lits[u16(code, pc+4)].Int()
+			step := f.ic.litv[u16(code, pc+4)].Int()
 			t := u32(code, pc+6)
 			pc += 10
 			next := vm.local(f, iv).Int() + step
 			if step > 0 && next <= stop || step < 0 && next >= stop {
 				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
-				if vm.calm() {
-					vm.steps++
-				} else if vm.safepointSlow() {
+				if !vm.quickStep() && vm.safepoint() {
 					f.pc = t
 					load()
 					continue
@@ -515,9 +568,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if step > 0 && next <= stop || step < 0 && next >= stop {
 				vm.setLocal(f, iv, heap.FromInt(next))
 				f.pc = pc
-				if vm.calm() {
-					vm.steps++
-				} else if vm.safepointSlow() {
+				if !vm.quickStep() && vm.safepoint() {
 					f.pc = t
 					load()
 					continue
@@ -530,25 +581,21 @@ func (vm *VM) interpret(base int) heap.Oop {
 	}
 }
 
-// safepoint runs the checks due before a send and at a loop's backward
-// jump, and scavenges when the young space asks for it. It reports whether
-// it scavenged (so oops moved).
-func (vm *VM) safepoint() bool {
-	if vm.calm() {
-		vm.steps++
+// quickStep is a safepoint's common case, cheap enough to inline at every
+// send: when no interrupt, step limit or scavenge can be due, it counts the
+// step and reports true; otherwise it does nothing and reports false, and
+// the caller runs safepoint.
+func (vm *VM) quickStep() bool {
+	if vm.interrupted.Load() || vm.StepLimit > 0 || vm.h.ScavengeWanted() {
 		return false
 	}
-	return vm.safepointSlow()
+	vm.steps++
+	return true
 }
 
-// calm reports whether a safepoint has nothing to do but count a step: no
-// interrupt, no step limit, no scavenge wanted. Small enough to inline, it
-// lets a loop's backward jump skip the call to safepoint.
-func (vm *VM) calm() bool {
-	return !vm.interrupted.Load() && vm.StepLimit <= 0 && !vm.h.ScavengeWanted()
-}
-
-func (vm *VM) safepointSlow() bool {
+// safepoint runs the checks due before a send, and scavenges when the young
+// space asks for it. It reports whether it scavenged (so oops moved).
+func (vm *VM) safepoint() bool {
 	vm.checkStep()
 	if vm.noScavenge == 0 && vm.h.ScavengeWanted() {
 		vm.h.Scavenge()            // flushes the caches (SetCacheInvalidator)

@@ -35,7 +35,7 @@ func (vm *VM) runEnsure(block heap.Oop) {
 // primEntry is what primitive needs of a primitive's selector, found once
 // per selector: the Go primitive (nil for one the interpreter implements),
 // its name without IfFail:, and, for a _Perform:, the arity vmPrims gives
-// it (0 for any other primitive).
+// it (-1 for any other primitive).
 type primEntry struct {
 	p       *prims.Prim
 	name    string
@@ -89,8 +89,10 @@ func (vm *VM) primEntry(sel heap.Oop) primEntry {
 	if !ok {
 		name := vm.m.StringOf(sel)
 		p, _, _ := prims.Lookup(name)
-		e = primEntry{p: p, name: prims.StripIfFail(name)}
-		e.perform = vmPrims[e.name]
+		e = primEntry{p: p, name: prims.StripIfFail(name), perform: -1}
+		if n, ok := vmPrims[e.name]; ok {
+			e.perform = n
+		}
 		if vm.primCache == nil {
 			vm.primCache = map[heap.Oop]primEntry{}
 		}
@@ -99,11 +101,26 @@ func (vm *VM) primEntry(sel heap.Oop) primEntry {
 	return e
 }
 
-// primitive runs the primitive named by sel with argc arguments (the IfFail:
-// block, if any, last) under the receiver on the stack.
-func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
+// primAt answers the primitive entry of literal lit of mc's method, from the
+// method's own table after the first time, so that a primitive send makes
+// no Go map lookup.
+func (vm *VM) primAt(mc *methodCache, lit int) *primEntry {
+	if mc.prims == nil {
+		mc.prims = make([]*primEntry, len(mc.litv))
+	}
+	e := mc.prims[lit]
+	if e == nil {
+		pe := vm.primEntry(mc.litv[lit])
+		e = &pe
+		mc.prims[lit] = e
+	}
+	return e
+}
+
+// primitive runs the primitive e with argc arguments (the IfFail: block, if
+// any, last) under the receiver on the stack.
+func (vm *VM) primitive(e *primEntry, argc int, ifFail bool) {
 	h := vm.h
-	e := vm.primEntry(sel)
 	nargs := argc
 	if ifFail {
 		nargs--
@@ -112,7 +129,7 @@ func (vm *VM) primitive(sel heap.Oop, argc int, ifFail bool) {
 		panic(vm.errorf("primitive %s sent with %d arguments", e.name, nargs))
 	}
 	rcv := vm.stack[vm.sp-argc-1]
-	if e.perform != 0 && e.perform == nargs {
+	if e.perform == nargs {
 		s := vm.stack[vm.sp-argc]
 		if !vm.m.IsString(s) {
 			vm.primFailed(rcv, e.name, "badTypeError", argc, ifFail)

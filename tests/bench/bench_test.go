@@ -102,6 +102,9 @@ const (
 	stringsWorkload = "stringLoop: 100"
 	stringsResult   = "389300" // (9 + 90*2 + 900*3 + 4) digits and 1000 blanks, 100 times
 
+	deltaBlueWorkload = "deltaBlue run: 5"
+	deltaBlueResult   = "'chain 24750 projection 1121400'"
+
 	richardsWorkload = "richards run"
 	richardsResult   = "'queueCount 23246 holdCount 9297'"
 )
@@ -224,6 +227,19 @@ func stringsWorld(tb testing.TB) *world.World {
 }
 func richardsWorld(tb testing.TB) *world.World {
 	return worldWith(tb, "richards", vm.Lines, richardsSource)
+}
+
+// deltaBlueProgram is the peer comparison's DeltaBlue, read from the peers'
+// module (which go:embed cannot reach). Defining it runs it once (its last
+// statement), printing to nowhere.
+const deltaBlueProgram = "peers/programs/deltablue.self"
+
+func deltaBlueWorld(tb testing.TB) *world.World {
+	src, err := os.ReadFile(deltaBlueProgram)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return worldWith(tb, "deltablue", vm.Periods, src)
 }
 
 // eval evaluates src in w and fails unless it answers want.
@@ -431,6 +447,15 @@ func BenchmarkRichards(b *testing.B) {
 	run(b, w, richardsWorkload, richardsResult)
 	b.ReportMetric(msPerOp(b), "ms/op")
 	b.ReportMetric(perSecond(b, richardsSends), "sends/s")
+}
+
+// BenchmarkDeltaBlue: five runs of the peer comparison's DeltaBlue
+// (peers/programs/deltablue.self), its chain and projection tests over 100
+// variables each, checked.
+func BenchmarkDeltaBlue(b *testing.B) {
+	w := deltaBlueWorld(b)
+	run(b, w, deltaBlueWorkload, deltaBlueResult)
+	b.ReportMetric(msPerOp(b), "ms/op")
 }
 
 // BenchmarkSieve: the sieve of Eratosthenes over a byteVector of 8191

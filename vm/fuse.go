@@ -1,0 +1,73 @@
+package vm
+
+// Superinstructions. A method's code as the loop runs it is a copy, made
+// when its methodCache is, in which the first instruction of each common
+// sequence carries a fused opcode that runs the whole sequence in one
+// dispatch. Only that one byte differs: every instruction keeps its place
+// and its operands, so positions, frame pcs, jump targets and error
+// messages are those of the stored code, a jump into the middle of a
+// sequence finds the plain instruction there, and a fused instruction that
+// cannot take its fast path runs its first instruction alone and goes on
+// with the next. Fused opcodes exist only in these copies: stored code
+// never holds them (validation knows no such opcode), and the compiler
+// never emits them.
+const (
+	fusedBase = 48 // well above the stored instruction set (bytecode.go)
+
+	// opSelfSend: opPushSelf then opSend. Its operands are the send's, one
+	// byte on.
+	opSelfSend = fusedBase + iota
+	// opLocalSend: opPushLocal then opSend.
+	opLocalSend
+	// opLocalLitArith: opPushLocal, opPushLit, opArith (n - 1, i < 10):
+	// when the local and the literal are small integers and arithmetic
+	// runs in the loop, one dispatch; otherwise the push of the local.
+	opLocalLitArith
+	// opLocalIntArith: opPushLocal, opPushInt, opArith (n - 1 since
+	// integer literals are pushed from the code), likewise.
+	opLocalIntArith
+)
+
+// fusions lists the sequences fuse looks for, longest first at each start.
+var fusions = []struct {
+	seq   []byte
+	fused byte
+}{
+	{[]byte{opPushLocal, opPushLit, opArith}, opLocalLitArith},
+	{[]byte{opPushLocal, opPushInt, opArith}, opLocalIntArith},
+	{[]byte{opPushSelf, opSend}, opSelfSend},
+	{[]byte{opPushLocal, opSend}, opLocalSend},
+}
+
+// fuse answers the copy of code the loop runs: code with the first opcode
+// of every sequence of fusions replaced by its fused opcode. It stops at the
+// first byte that starts no instruction (the loop reports it when it gets
+// there).
+func fuse(code []byte) []byte {
+	out := append([]byte(nil), code...)
+	for pc := 0; pc < len(code); {
+		size := instrSize(code[pc])
+		if size == 0 {
+			break
+		}
+		for _, fu := range fusions {
+			if matchesAt(code, pc, fu.seq) {
+				out[pc] = fu.fused
+				break
+			}
+		}
+		pc += size
+	}
+	return out
+}
+
+// matchesAt reports whether the instructions of code from pc on are seq.
+func matchesAt(code []byte, pc int, seq []byte) bool {
+	for _, op := range seq {
+		if pc >= len(code) || code[pc] != op {
+			return false
+		}
+		pc += instrSize(op)
+	}
+	return pc <= len(code)
+}
