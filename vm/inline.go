@@ -432,21 +432,8 @@ func (c *compiler) inline(b *methodBuilder, x *syntax.Send) bool {
 		b.u16(stop)
 		b.u16(stepLit)
 		exit, snd := b.jumpFrom(), b.jumpFrom()
-		top := len(b.code)
-		c.blockBody(b, blk, first)
-		b.discard()
-		b.markPos(x.SelPos)
-		b.op(opForNext)
-		b.u16(i)
-		b.u16(stop)
-		b.u16(stepLit)
-		b.code = binary.LittleEndian.AppendUint32(b.code, uint32(top))
-		b.land(exit)
-		b.op(opJump)
-		end := b.jumpFrom()
-		b.land(snd)
-		send(rest...)
-		b.land(end)
+		c.countedLoop(b, x, blk, first, countedLoop{next: opForNext, i: i, stop: stop, step: stepLit, exit: exit, send: snd},
+			func() { send(rest...) })
 	}
 	c.checkLits(b, x.SelPos)
 	return true
@@ -466,19 +453,38 @@ func (c *compiler) forStep(b *methodBuilder, x *syntax.Send, form inlineForm, bl
 	b.u16(stop)
 	b.u16(step)
 	exit, snd := b.jumpFrom(), b.jumpFrom()
+	c.countedLoop(b, x, blk, i, countedLoop{next: opForStepNext, i: i, stop: stop, step: step, exit: exit, send: snd},
+		func() { send(blk) })
+}
+
+// countedLoop is what the end of an inlined to:Do: or to:By:Do: needs: the
+// instruction that steps it (opForNext, whose step is a literal, or
+// opForStepNext, whose step is a variable), its operands, and the places of
+// its init instruction's two jumps still to land.
+type countedLoop struct {
+	next          byte
+	i, stop, step int
+	exit, send    int
+}
+
+// countedLoop compiles a counting loop's body (the block's statements, its
+// first variable the counter) and its backward step, lands the init's exit
+// after it, and then compiles the real send the init jumps to when the
+// loop cannot run inline.
+func (c *compiler) countedLoop(b *methodBuilder, x *syntax.Send, blk *syntax.Block, first int, l countedLoop, realSend func()) {
 	top := len(b.code)
-	c.blockBody(b, blk, i)
+	c.blockBody(b, blk, first)
 	b.discard()
 	b.markPos(x.SelPos)
-	b.op(opForStepNext)
-	b.u16(i)
-	b.u16(stop)
-	b.u16(step)
+	b.op(l.next)
+	b.u16(l.i)
+	b.u16(l.stop)
+	b.u16(l.step)
 	b.code = binary.LittleEndian.AppendUint32(b.code, uint32(top))
-	b.land(exit)
+	b.land(l.exit)
 	b.op(opJump)
 	end := b.jumpFrom()
-	b.land(snd)
-	send(blk)
+	b.land(l.send)
+	realSend()
 	b.land(end)
 }

@@ -5,8 +5,13 @@
 // ends in a "stack overflow" error, never a Go stack overflow.
 //
 // Reading order: bytecode.go (instructions and layouts), compile.go (syntax
-// to methods), lookup.go (finding slots), interp.go (the loop), vm.go (this
-// file: the VM, evaluation and errors), boot.go (the skeleton of a new world).
+// to methods; inline.go, the control structures it compiles to jumps),
+// lookup.go (finding slots), frames.go (the stack, frames and activations),
+// interp.go (the loop), send.go (a send after lookup), inlinecache.go and
+// epoch.go (caches at send sites and what ends them), guards.go, arith.go,
+// index.go, concat.go and hashtables.go (what the loop does without a send,
+// and when it may), fuse.go (superinstructions), vm.go (this file: the VM,
+// evaluation and errors), boot.go (the skeleton of a new world).
 package vm
 
 import (
