@@ -33,6 +33,8 @@ globals _AddSlots: ( |
 
         printString = ( 'vats' ).
         myId = ( id isNil ifTrue: [id: _VatRandomKey]. id ).
+        "this world's own address: what vats at: takes to reach its gateway"
+        address = ( _VatAddress ).
         "a far reference to the gateway of the vat at address: a world's
          directory (made absolute) or a tcp:// sturdy reference"
         at: address = ( (farRef _Clone vat: (_VatResolve: address)) key: 'gateway' ).

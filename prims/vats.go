@@ -44,6 +44,13 @@ func init() {
 		}
 		return e.str(hex.EncodeToString(b[:])), nil
 	})
+	register("_VatAddress", func(e *Env, _ heap.Oop, _ []heap.Oop) (heap.Oop, error) {
+		hooks, err := e.world()
+		if err != nil {
+			return 0, err
+		}
+		return e.str(hooks.Address()), nil
+	})
 	register("_VatResolve:", func(e *Env, _ heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		if !e.M.IsString(args[0]) {
 			return 0, errBadType

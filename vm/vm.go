@@ -165,6 +165,15 @@ func (l Layout) parse(filename string, src []byte) (*syntax.Code, error) {
 	return syntax.ParseCode(filename, src)
 }
 
+// StartTopLevel readies the VM for a new top-level activity (an evaluation,
+// or a vat's delivery or reply): an interrupt that stopped the last one,
+// its step count and what it was printing are forgotten.
+func (vm *VM) StartTopLevel() {
+	vm.interrupted.Store(false)
+	vm.steps = 0
+	vm.printing.Reset()
+}
+
 // Eval runs the top-level statements of src one after another, with the
 // lobby as self, and answers the value of the last (the lobby if there is
 // none). Each statement is compiled just before it runs, so its object
@@ -173,9 +182,7 @@ func (l Layout) parse(filename string, src []byte) (*syntax.Code, error) {
 // not commit or abort: the caller owns the transaction, and after an error
 // must abort it to undo the statements that did run.
 func (vm *VM) Eval(filename string, src []byte, layout Layout) (heap.Oop, error) {
-	vm.interrupted.Store(false)
-	vm.steps = 0
-	vm.printing.Reset()
+	vm.StartTopLevel()
 	code, err := layout.parse(filename, src)
 	if err != nil {
 		return heap.Nil, err

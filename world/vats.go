@@ -46,11 +46,13 @@ func (w *World) sendVats(sel string, args ...heap.Oop) (heap.Oop, error) {
 // look runs f in a transaction that is aborted after it: f only reads.
 func (w *World) look(f func() error) error {
 	defer w.h.Abort()
+	w.vm.StartTopLevel()
 	return heap.Catch(f)
 }
 
 // crank runs f as one transaction: committed if f succeeds, gone if not.
 func (w *World) crank(f func() error) error {
+	w.vm.StartTopLevel()
 	_, err := w.transaction(func() (heap.Oop, error) { return heap.Nil, heap.Catch(f) })
 	w.h.Abort() // a crank that changed nothing left its transaction open (see transaction)
 	return err

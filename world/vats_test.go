@@ -270,3 +270,17 @@ func TestVatUnknownKeyAndHostileBatch(t *testing.T) {
 	}
 	checkClean(t, a, b)
 }
+
+// An interrupt that stopped the last evaluation (Ctrl-C in the REPL) does
+// not stop the vat work that follows it: each delivery and reply is a
+// top-level activity of its own.
+func TestVatWorkAfterAnInterruptedEvaluation(t *testing.T) {
+	a, b := vatPair(t)
+	eval(t, a, `p: b add: 2`)
+	a.VM().Interrupt()
+	b.VM().Interrupt()
+	pump(t, a, b)
+	if got := eval(t, a, `p`); got != "a promise (fulfilled: 2)" {
+		t.Errorf("after: %s", got)
+	}
+}
