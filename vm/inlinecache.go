@@ -83,7 +83,11 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	rcv := vm.stack[vm.sp-argc-1]
 	mp, young := vm.h.YoungField(rcv, object.FieldMap) // the commonest receiver, read inline
 	if !young {
-		mp = vm.oldMapOf(rcv)
+		if rcv.IsInt() {
+			mp = vm.m.SmallIntMap
+		} else {
+			mp = vm.oldMapOf(rcv)
+		}
 	}
 	s := vm.siteOf(f)
 	if s == nil {
