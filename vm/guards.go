@@ -119,6 +119,16 @@ type guardState struct {
 	ok    bool
 }
 
+// guardHolds reports whether the guard id holds now: guard's common case,
+// the state found earlier in this epoch, small enough for the compiler to
+// inline into the interpreter loop.
+func (vm *VM) guardHolds(id guardID) bool {
+	if g := &vm.guards[id]; g.stamp == vm.epoch.n {
+		return g.ok
+	}
+	return vm.guard(id)
+}
+
 // guard reports whether the guard id holds now.
 func (vm *VM) guard(id guardID) bool {
 	g := &vm.guards[id]

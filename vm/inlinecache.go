@@ -83,7 +83,11 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 	rcv := vm.stack[vm.sp-argc-1]
 	mp, young := vm.h.YoungField(rcv, object.FieldMap) // the commonest receiver, read inline
 	if !young {
-		mp = vm.m.MapOf(rcv)
+		if rcv.IsInt() {
+			mp = vm.m.SmallIntMap
+		} else {
+			mp = vm.oldMapOf(rcv)
+		}
 	}
 	s := vm.siteOf(f)
 	if s == nil {
@@ -144,6 +148,40 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 		e.info = &e.callee.methodInfo
 	}
 	vm.activateInfo(e.res.value, rcv, holder, argc, e.callee)
+}
+
+// oldReceiver remembers the map of the last receiver of a send that was an
+// object outside the young space (the lobby, a prototype, a global), and the
+// epoch in which it was read. Invariant: while epoch is the current one,
+// mp is oop's map. It holds because an existing object's map changes only
+// by a change of its slots (prims.Env.SlotsChanged), and an old address
+// comes to hold another object only by a collection's sweep or an abort,
+// each of which ends the epoch (FlushCaches); objects made since are new
+// addresses.
+type oldReceiver struct {
+	oop, mp heap.Oop
+	epoch   uint64
+}
+
+// oldMapOf answers the map of rcv, a receiver that is not a young object:
+// the remembered one when rcv is the last such receiver in this epoch (a
+// check small enough to inline), the checked read otherwise.
+func (vm *VM) oldMapOf(rcv heap.Oop) heap.Oop {
+	if vm.lastOld.oop == rcv && vm.lastOld.epoch == vm.epoch.n {
+		return vm.lastOld.mp
+	}
+	return vm.readOldMap(rcv)
+}
+
+// readOldMap answers rcv's map by the checked read and remembers it if rcv
+// is an object.
+func (vm *VM) readOldMap(rcv heap.Oop) heap.Oop {
+	now := vm.epoch.Current()
+	mp := vm.m.MapOf(rcv)
+	if rcv.IsPtr() {
+		vm.lastOld = oldReceiver{oop: rcv, mp: mp, epoch: now}
+	}
+	return mp
 }
 
 // find answers the entry for receiver map mp, or nil.

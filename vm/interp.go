@@ -317,7 +317,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opIf:
 			top := vm.stack[vm.sp-1]
 			isTrue := top == vm.m.True
-			if (isTrue || top == vm.m.False) && vm.guard(guardID(code[pc])) {
+			if (isTrue || top == vm.m.False) && vm.guardHolds(guardID(code[pc])) {
 				vm.sp--
 				if isTrue == (code[pc+1] != 0) {
 					pc += 10
@@ -328,7 +328,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 				pc = u32(code, pc+6)
 			}
 		case opGuard:
-			if vm.guard(guardID(code[pc])) {
+			if vm.guardHolds(guardID(code[pc])) {
 				pc += 5
 			} else {
 				pc = u32(code, pc+1)
@@ -338,7 +338,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			if code[pc+1] == forTo {
 				first = vm.stack[vm.sp-2]
 			}
-			if !first.IsInt() || !last.IsInt() || !vm.guard(guardID(code[pc])) {
+			if !first.IsInt() || !last.IsInt() || !vm.guardHolds(guardID(code[pc])) {
 				pc = u32(code, pc+12)
 				continue
 			}
@@ -378,7 +378,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 		case opForStepInit:
 			first, last, step := vm.stack[vm.sp-3], vm.stack[vm.sp-2], vm.stack[vm.sp-1]
 			if !first.IsInt() || !last.IsInt() || !step.IsInt() || step.Int() == 0 ||
-				step.Int() > maxInlineStep || step.Int() < -maxInlineStep || !vm.guard(guardID(code[pc])) {
+				step.Int() > maxInlineStep || step.Int() < -maxInlineStep || !vm.guardHolds(guardID(code[pc])) {
 				pc = u32(code, pc+11)
 				continue
 			}

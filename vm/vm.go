@@ -44,6 +44,7 @@ type VM struct {
 	icStats    CacheStats
 	primCache  map[heap.Oop]primEntry
 	ensureMeth heap.Oop // the method runEnsure uses, made on first use
+	lastOld    oldReceiver
 	printing   prims.Printing
 	printee    heap.Oop // the result PrintResult is printing (a scavenge may move it)
 
