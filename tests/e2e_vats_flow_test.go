@@ -251,3 +251,76 @@ func vatFlowAwaitSocket(t *testing.T, w string) {
 	}
 	t.Fatalf("nothing listens on %s/vat.sock", w)
 }
+
+func TestE2EVatFlowHostilePeers(t *testing.T) {
+	e2eUnignoreSigint()
+	e := newE2E(t)
+	bank := vatFlowBank(e, "bank")
+	me := vatFlowClient(e, "me", bank)
+	cmd, out, ref := vatsServe(t, e, bank)
+	hostPort, fingerprint, secret := ref[0], ref[1], ref[2]
+
+	// Garbage that is not even HTTP, on the socket and on the TLS port:
+	// the connections are dropped, the vat serves on.
+	for _, dial := range [][2]string{{"unix", filepath.Join(bank, "vat.sock")}, {"tcp", hostPort}} {
+		c, err := net.Dial(dial[0], dial[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(e2eTimeout))
+		c.Write([]byte("\x00\xff\x16\x03garbage\r\n\r\n\x80\x81"))
+		var buf [512]byte
+		c.Read(buf[:])
+		c.Close()
+	}
+
+	// A message to a key that was never exported is rejected; nothing else
+	// happens.
+	r := e.ok("eval", "-w", me, "p: ((vats at: '"+bank+"') key: '0123456789abcdef0123456789abcdef') deposit: 5 To: 'mallory'. p whenRejected: [|:t| t printLine]. 0")
+	if !strings.Contains(r.stdout, "no object exported under that key") {
+		t.Errorf("a message to a key never exported should be rejected:\n%s", r)
+	}
+	e.expectEval(me, "(bank deposit: 1 To: 'alice') whenResolved: [|:v| v printLine]. 0", "0\nalice has 1")
+
+	// Over TCP: a wrong secret is refused; the sender sees why, and its
+	// message stays in its outbox.
+	bad := "tcp://" + hostPort + "/" + fingerprint + "/" + strings.Repeat("0", 32)
+	eve := vatFlowClient(e, "eve", bad)
+	r = e.run("eval", "--timeout", "2s", "-w", eve, "p: bank deposit: 1000 To: 'eve'. 0")
+	e.checkFailure(r, "1 reply still pending")
+	if !strings.Contains(r.stderr, "wrong or missing secret") || strings.Contains(r.stderr, strings.Repeat("0", 32)) {
+		t.Errorf("a wrong secret should be reported (without showing the secret):\n%s", r)
+	}
+	e.expectEval(eve, "vats outbox size printString, ' ', p printString", "'1 a promise (pending)'")
+	// A wrong fingerprint: the connection is refused before any secret
+	// leaves.
+	forged := vatFlowClient(e, "forged", "tcp://"+hostPort+"/"+strings.Repeat("ab", 32)+"/"+secret)
+	r = e.run("eval", "--timeout", "2s", "-w", forged, "p: bank deposit: 1000 To: 'forger'. 0")
+	e.checkFailure(r, "1 reply still pending")
+	if !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("a wrong fingerprint should be reported as the certificate's:\n%s", r)
+	}
+	// No secret at all is not a sturdy reference.
+	for _, missing := range []string{"tcp://" + hostPort + "/" + fingerprint, "tcp://" + hostPort + "/" + fingerprint + "/"} {
+		r = e.run("eval", "-w", eve, "vats at: '"+missing+"'")
+		e.checkFailure(r, "vats at: vat address")
+		if !strings.Contains(strings.ToLower(r.stderr), "secret") {
+			t.Errorf("a sturdy reference without its secret should be refused naming it:\n%s", r)
+		}
+	}
+
+	// The right sturdy reference works over TLS.
+	good := vatFlowClient(e, "good", "tcp://"+hostPort+"/"+fingerprint+"/"+secret)
+	e.expectEval(good, "(bank deposit: 10 To: 'bob') whenResolved: [|:v| v printLine]. 0", "0\nbob has 11")
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := e2eWait(t, cmd, e2eTimeout, "psyche serve"); code != 0 {
+		t.Fatalf("psyche serve exited %d:\n%s", code, out)
+	}
+	e.expectEval(bank, "gateway total", "11")
+	for _, w := range []string{bank, me, eve, good} {
+		e.checkWorld(w)
+	}
+}
