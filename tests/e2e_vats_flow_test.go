@@ -241,7 +241,7 @@ func vatFlowAwait(t *testing.T, e *e2eEnv, w, expr, want string) {
 }
 
 // vatFlowAwaitSocket waits until world w listens on its socket.
-func vatFlowAwaitSocket(t *testing.T, w string) {
+func vatFlowAwaitSocket(t testing.TB, w string) {
 	t.Helper()
 	deadline := time.Now().Add(e2eTimeout)
 	for time.Now().Before(deadline) {
