@@ -40,7 +40,7 @@ var (
 
 // e2eBin is the psyche binary: $PSYCHE_E2E_BIN, or ./cmd/psyche built once
 // per test run into a fresh temporary directory.
-func e2eBin(t *testing.T) string {
+func e2eBin(t testing.TB) string {
 	t.Helper()
 	e2eBuildOnce.Do(func() {
 		if b := os.Getenv("PSYCHE_E2E_BIN"); b != "" {

@@ -79,7 +79,9 @@ var (
 
 func init() {
 	var err error
-	encMode, err = cbor.EncOptions{BigIntConvert: cbor.BigIntConvertNone}.EncMode()
+	// An empty string, byteVector or container may hold a nil slice; it
+	// must still travel as an empty one of its kind, never as CBOR null.
+	encMode, err = cbor.EncOptions{BigIntConvert: cbor.BigIntConvertNone, NilContainers: cbor.NilContainerAsEmpty}.EncMode()
 	if err != nil {
 		panic(err)
 	}

@@ -31,6 +31,24 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// An empty value whose contents are a nil slice (as the heap gives for an
+// empty string or byteVector) keeps its kind and stays empty.
+func TestRoundTripEmpty(t *testing.T) {
+	for _, k := range []Kind{String, MutableString, ByteVector, Vector, List, Dictionary} {
+		b, err := Encode(Value{Kind: k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(b)
+		if err != nil {
+			t.Fatalf("kind %d: %v", k, err)
+		}
+		if got.Kind != k || len(got.Bytes) != 0 || len(got.Elems) != 0 {
+			t.Errorf("an empty value of kind %d came back as %+v", k, got)
+		}
+	}
+}
+
 func TestDecodeRefusesHostileInput(t *testing.T) {
 	deep := strings.Repeat("\x81", 200) + "\x00"
 	cases := map[string]string{
