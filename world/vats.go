@@ -282,11 +282,24 @@ func (w *World) deliverOne(sender string, msg vat.Message) (r *vat.Reply, ok boo
 	return &reply, true, nil
 }
 
+// refsSelectors maps the selectors other vats may send to vat.RefsTarget
+// to the methods of vats that take them: nothing else reaches vats.
+var refsSelectors = map[string]string{
+	"passed:":  "exportsPassed:",
+	"dropped:": "exportsDropped:",
+}
+
 // run sends msg to its target and answers the result's codec bytes.
 func (w *World) run(msg vat.Message) ([]byte, error) {
 	argc, err := selectorArity(msg.Selector)
 	if err != nil {
 		return nil, &vm.Error{Msg: err.Error()}
+	}
+	sel := msg.Selector
+	if msg.Target == vat.RefsTarget {
+		if sel = refsSelectors[msg.Selector]; sel == "" {
+			return nil, &vm.Error{Msg: fmt.Sprintf("%s: not a message of the export counts (%s)", msg.Selector, vat.RefsTarget)}
+		}
 	}
 	if v, err := values.Decode(msg.Args); err != nil || v.Kind != values.Vector || len(v.Elems) != argc {
 		if err == nil {
@@ -303,7 +316,7 @@ func (w *World) run(msg vat.Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	result, err := w.vm.Send(parts[0], msg.Selector, parts[1:]...)
+	result, err := w.vm.Send(parts[0], sel, parts[1:]...)
 	if err != nil {
 		return nil, err
 	}
@@ -382,19 +395,39 @@ func (w *World) Accept(dest string, replies []vat.Reply) error {
 	return w.RunCallbacks()
 }
 
+// settle hands r to vats acceptFrom:Seq:Ok:Value:, which decodes a value
+// only when r answers an entry of the outbox, so that a repeated reply
+// counts no imports.
 func (w *World) settle(dest string, r vat.Reply) error {
 	return w.crank(func() error {
 		m := w.vm.Model()
 		v := w.str(r.Error)
 		if r.OK {
-			var err error
-			if v, err = w.sendVats("decode:", m.NewByteVector(r.Value)); err != nil {
-				return err
-			}
+			v = m.NewByteVector(r.Value)
 		}
 		_, err := w.sendVats("acceptFrom:Seq:Ok:Value:", w.str(dest), heap.FromInt(int64(r.Seq)), m.Bool(r.OK), v)
 		return err
 	})
+}
+
+// Collect collects the world's garbage; then, in a transaction of its own,
+// the imports whose far references the collection found all gone are
+// forgotten and their vats told, by messages in the outbox (vats
+// collectImports), that they may drop them.
+func (w *World) Collect() (heap.GCStats, error) { return w.CollectProgress(nil) }
+
+// CollectProgress is Collect with a progress callback (bytes swept, bytes to sweep).
+func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats, error) {
+	st, err := w.h.CollectProgress(progress)
+	if err != nil {
+		return st, err
+	}
+	return st, w.collectImports()
+}
+
+// collectImports runs vats collectImports in a crank of its own.
+func (w *World) collectImports() error {
+	return w.crank(func() error { _, err := w.sendVats("collectImports"); return err })
 }
 
 // RunCallbacks runs the promise callbacks that are due, each in its own
