@@ -425,9 +425,36 @@ func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats
 	return st, w.collectImports()
 }
 
-// collectImports runs vats collectImports in a crank of its own.
+// collectImports runs vats collectImports in a crank of its own, in a
+// world whose vats keeps imports: one made from an older image has none
+// (nor even vats), and keeps every export as it always did.
 func (w *World) collectImports() error {
+	if !w.keepsImports() {
+		return nil
+	}
 	return w.crank(func() error { _, err := w.sendVats("collectImports"); return err })
+}
+
+// keepsImports reports whether globals vats has its own slot imports.
+func (w *World) keepsImports() bool {
+	m := w.vm.Model()
+	slot := func(o heap.Oop, name string) (object.Slot, bool) {
+		sel := m.LookupInterned([]byte(name))
+		if sel == heap.Nil || !o.IsPtr() {
+			return object.Slot{}, false
+		}
+		i := m.FindSlot(m.MapOf(o), sel)
+		if i < 0 {
+			return object.Slot{}, false
+		}
+		return m.MapSlot(m.MapOf(o), i), true
+	}
+	v, ok := slot(m.Special(object.SpGlobals), "vats")
+	if !ok || v.Kind != object.SlotConst {
+		return false
+	}
+	_, ok = slot(v.Value, "imports")
+	return ok
 }
 
 // RunCallbacks runs the promise callbacks that are due, each in its own
