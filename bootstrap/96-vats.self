@@ -10,6 +10,15 @@
    exports     export key -> the object passed by reference under it
    exportKeys  identity hash -> list of (object, key) pairs: the reverse
                of exports, so an object keeps its key
+   exportCounts export key -> how many far references to it other vats
+               may hold: one for each value it went out in, and each one
+               a holder announced passing on; the holders' drops subtract
+               theirs, and at zero the export is forgotten
+   imports     vat address -> dictionary: export key -> vector: how many
+               values brought a reference to it here, a weakStore whose
+               keys are the far references decoded from them; once the
+               collector has emptied the store, no far reference to it is
+               left, and collectImports tells its vat how many to drop
    delivered   sender vat id -> vector: the last sequence number delivered
                from it, a list of its replies not yet acknowledged (each
                a vector: seq, ok, encoded value or nil, error text or nil)
@@ -28,6 +37,8 @@ globals _AddSlots: ( |
         nextSeqs <- dictionary copyRemoveAll.
         exports <- dictionary copyRemoveAll.
         exportKeys <- dictionary copyRemoveAll.
+        exportCounts <- dictionary copyRemoveAll.
+        imports <- dictionary copyRemoveAll.
         delivered <- dictionary copyRemoveAll.
         due <- list copyRemoveAll.
 
@@ -49,7 +60,7 @@ globals _AddSlots: ( |
             e at: 1 Put: seq.
             e at: 2 Put: ref key.
             e at: 3 Put: sel.
-            e at: 4 Put: (encode: args).
+            e at: 4 Put: (encode: args To: dest).
             p: promise _Clone.
             p callbacks: list copyRemoveAll.
             e at: 5 Put: p.
@@ -58,31 +69,132 @@ globals _AddSlots: ( |
             outbox addLast: e.
             p ).
 
-        "the codec's bytes of v, exporting what passes by reference"
-        encode: v = ( | refs. keys |
+        "the codec's bytes of v, a value going to the vat at dest (nil for
+         a reply: the sender's address is not known), exporting what
+         passes by reference and counting the far references it carries"
+        encode: v = ( encode: v To: nil ).
+        encode: v To: dest = ( | refs. keys |
             refs: _VatRefsIn: v.
             keys: vector copySize: refs size.
             0 upTo: refs size Do: [|:i| keys at: i Put: (exportKeyFor: (refs at: i))].
+            passOn: v To: dest.
             _VatEncode: v Keys: keys ).
-        decode: bytes = ( _VatDecode: bytes ).
-        "o's export key, made (a swiss number) the first time o is passed"
+        "the value of bytes, noting the far references it brings"
+        decode: bytes = ( | v | v: _VatDecode: bytes. noteImports: v. v ).
+        "o's export key, made (a swiss number) the first time o is passed;
+         each call counts one more value that carries it away"
         exportKeyFor: o = ( | h. bucket. k. pair |
             h: o _IdentityHash.
             bucket: exportKeys at: h IfAbsent: [
                 exportKeys at: h Put: list copyRemoveAll.
                 exportKeys at: h].
-            bucket do: [|:x| ((x at: 0) _Eq: o) ifTrue: [^ x at: 1]].
+            bucket do: [|:x| ((x at: 0) _Eq: o) ifTrue: [^ countExport: (x at: 1) By: 1]].
             k: _VatRandomKey.
             pair: vector copySize: 2.
             pair at: 0 Put: o.
             pair at: 1 Put: k.
             bucket addLast: pair.
             exports at: k Put: o.
+            countExport: k By: 1 ).
+        countExport: k By: n = (
+            exportCounts at: k Put: (exportCounts at: k IfAbsent: 0) + n.
             k ).
+
+        "reference counting across vats. A far reference is counted when
+         it is its own vat's gateway, or names this world (then it is an
+         export of its own, counted in exportCounts)"
+        refsKey = '-refs-'.
+        counted: r = ( (r key = 'gateway') not && [(r vat = _VatAddress) not] ).
+        "the far references in v, once per (vat, key): a dictionary vat
+         address -> dictionary key -> 1"
+        refsByVat: v = ( | by |
+            by: dictionary copyRemoveAll.
+            (_VatFarRefsIn: v) do: [|:r. d|
+                (r key = 'gateway') ifFalse: [
+                    d: by at: r vat IfAbsent: [
+                        by at: r vat Put: dictionary copyRemoveAll.
+                        by at: r vat].
+                    d at: r key Put: 1]].
+            by ).
+        "v carries far references to dest: an export of this world counts
+         one more holder; a reference to a third vat's object is announced
+         to that vat (passed:) before this world can drop its own, since
+         its messages to that vat arrive in order"
+        passOn: v To: dest = (
+            (refsByVat: v) keysAndValuesDo: [|:a. :d|
+                (a = _VatAddress)
+                    ifTrue: [d keysDo: [|:k| (exportCounts includesKey: k) ifTrue: [countExport: k By: 1]]]
+                    False: [(a = dest) ifFalse: [refsMessage: 'passed:' To: a With: d]]].
+            self ).
+        "a message to the reserved target of the vat at address"
+        refsMessage: sel To: address With: counts = ( | args |
+            args: vector copySize: 1.
+            args at: 0 Put: counts.
+            send: sel To: ((farRef _Clone vat: address) key: refsKey) Args: args ).
+        "a decoded value v brought far references: each (vat, key) counts
+         one more value, and each reference is a key of its weakStore"
+        noteImports: v = ( | by |
+            by: refsByVat: v.
+            (_VatFarRefsIn: v) do: [|:r. rec|
+                (counted: r) ifTrue: [
+                    rec: importFor: r.
+                    ((by at: r vat) includesKey: r key) ifTrue: [
+                        rec at: 0 Put: (rec at: 0) + 1.
+                        (by at: r vat) removeKey: r key].
+                    (rec at: 1) init: r With: true]].
+            self ).
+        importFor: r = ( | d. rec |
+            d: imports at: r vat IfAbsent: [
+                imports at: r vat Put: dictionary copyRemoveAll.
+                imports at: r vat].
+            d at: r key IfAbsent: [
+                rec: vector copySize: 2.
+                rec at: 0 Put: 0.
+                rec at: 1 Put: weakStore copyRemoveAll.
+                d at: r key Put: rec.
+                rec] ).
+        "after a collection: every import whose far references are all
+         gone is forgotten, and its vat told how many it may drop"
+        collectImports = ( | emptied |
+            emptied: list copyRemoveAll.
+            imports keysAndValuesDo: [|:a. :d. gone|
+                gone: dictionary copyRemoveAll.
+                d keysAndValuesDo: [|:k. :rec| (rec at: 1) isEmpty ifTrue: [gone at: k Put: (rec at: 0)]].
+                gone keysDo: [|:k| d removeKey: k].
+                gone isEmpty ifFalse: [refsMessage: 'dropped:' To: a With: gone].
+                d isEmpty ifTrue: [emptied addLast: a]].
+            emptied do: [|:a| imports removeKey: a].
+            self ).
+        "messages to refsKey from other vats: counts is a dictionary export
+         key -> how many; keys not exported (any more) are ignored"
+        exportsPassed: counts = (
+            counts keysAndValuesDo: [|:k. :n|
+                (exportCounts includesKey: k) ifTrue: [countExport: k By: (n _IntAdd: 0)]].
+            nil ).
+        exportsDropped: counts = (
+            counts keysAndValuesDo: [|:k. :n|
+                (exportCounts includesKey: k) ifTrue: [
+                    countExport: k By: 0 - (n _IntAdd: 0).
+                    ((exportCounts at: k) > 0) ifFalse: [forgetExport: k]]].
+            nil ).
+        forgetExport: k = ( | o. h. bucket. i |
+            o: exports at: k.
+            exports removeKey: k.
+            exportCounts removeKey: k.
+            h: o _IdentityHash.
+            bucket: exportKeys at: h.
+            i: 0.
+            [i < bucket size] whileTrue: [
+                ((bucket at: i) at: 1) = k
+                    ifTrue: [bucket removeAt: i]
+                    False: [i: i + 1]].
+            bucket isEmpty ifTrue: [exportKeys removeKey: h].
+            self ).
 
         "delivery: the object a message to key goes to"
         targetAt: key = (
             (key = 'gateway') ifTrue: [^ lobby gateway].
+            (key = refsKey) ifTrue: [^ self].
             exports at: key IfAbsent: [error: 'no object exported under that key: ', key] ).
         "the target of a message to key, then its decoded arguments"
         prepare: key Args: bytes = ( | t. a. r |
@@ -113,14 +225,16 @@ globals _AddSlots: ( |
             self ).
 
         "replies: settle the promise of the outbox entry (dest, n) and
-         drop the entry; false if there is none (an unknown or repeated reply)"
+         drop the entry; false if there is none (an unknown or repeated
+         reply). v is the encoded value, or the error's text: a value is
+         decoded only for an entry, so a repeated reply brings no imports"
         acceptFrom: dest Seq: n Ok: ok Value: v = ( | k. e |
             k: 0.
             [k < outbox size] whileTrue: [
                 e: outbox at: k.
                 (((e at: 0) = dest) && [(e at: 1) = n]) ifTrue: [
                     outbox removeAt: k.
-                    ok ifTrue: [(e at: 5) resolve: v] False: [(e at: 5) reject: v].
+                    ok ifTrue: [(e at: 5) resolve: (decode: v)] False: [(e at: 5) reject: v].
                     ^ true].
                 k: k + 1].
             false ).

@@ -20,6 +20,8 @@ import (
 // is Self's (vats exportKeyFor:), so encoding takes two primitives:
 // _VatRefsIn: answers the objects that pass by reference, Self exports
 // them, and _VatEncode:Keys: encodes with their keys, in the same order.
+// _VatFarRefsIn: answers the far references in a value, which Self counts
+// (vats noteImports: and passOn:To:) so that exports can be forgotten.
 //
 // Lists, dictionaries and far references are recognized by their maps:
 // those of the prototypes list, dictionary and farRef in globals, which
@@ -71,6 +73,20 @@ func init() {
 		}
 		v := e.M.NewVector(len(w.refs), e.M.Nil)
 		for i, r := range w.refs {
+			e.M.VectorAtPut(v, i, r)
+		}
+		return v, nil
+	})
+	register("_VatFarRefsIn:", func(e *Env, _ heap.Oop, args []heap.Oop) (heap.Oop, error) {
+		w, err := e.newValueWalk(nil)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := w.value(args[0], 0); err != nil {
+			return 0, err
+		}
+		v := e.M.NewVector(len(w.farRefs), e.M.Nil)
+		for i, r := range w.farRefs {
 			e.M.VectorAtPut(v, i, r)
 		}
 		return v, nil
@@ -212,6 +228,8 @@ type valueWalk struct {
 	p       vatProtos
 	address string
 	refs    []heap.Oop
+	farRefs []heap.Oop // the far references met, each once
+	seenFar map[heap.Oop]bool
 	keys    []string
 	path    []heap.Oop // the containers being walked: meeting one again is a cycle
 	count   int        // elements walked, bounded by values.MaxElements
@@ -222,7 +240,7 @@ func (e *Env) newValueWalk(keys []string) (*valueWalk, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &valueWalk{e: e, p: p, keys: keys}
+	w := &valueWalk{e: e, p: p, keys: keys, seenFar: map[heap.Oop]bool{}}
 	if keys != nil {
 		hooks, err := e.world()
 		if err != nil {
@@ -269,6 +287,10 @@ func (w *valueWalk) value(o heap.Oop, depth int) (values.Value, error) {
 	switch {
 	case w.e.hasMap(o, w.p.farRef):
 		vat, key, err := w.e.farRefParts(o)
+		if !w.seenFar[o] {
+			w.seenFar[o] = true
+			w.farRefs = append(w.farRefs, o)
+		}
 		return values.Value{Kind: values.Ref, Vat: vat, Key: key}, err
 	case w.e.hasMap(o, w.p.list):
 		if elems, ok := w.listElems(o); ok {

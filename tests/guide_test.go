@@ -28,7 +28,10 @@ package tests
 // standard output then standard error; "psyche> " and "   ...> " lines
 // are what is typed into a REPL, given to it as its standard input (a
 // pipe: the REPL then prints neither prompts nor banner). A command must
-// exit 0, or 1 when one of its lines starts with "error: ". In the
+// exit 0, or 1 when one of its lines starts with "error: ". A command
+// that ends in " &" runs in the background (a vat: psyche serve): the
+// session goes on once what it has printed matches the lines after it,
+// and it is stopped with SIGTERM when the block ends. In the
 // expected output, a line "..." stands for any number of lines and
 // "..." inside a line for any text, for what varies: times, sizes.
 //
@@ -46,7 +49,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The tags of the fenced blocks the guide test runs.
@@ -130,7 +135,12 @@ type guideCommand struct {
 	args  []string
 	stdin string   // the REPL input lines, each ended by a newline
 	want  []string // expected output lines, with "..." wildcards
+	// background: the command runs on while the session goes on
+	background bool
 }
+
+// guideBackground is the last word of a command that runs in the background.
+const guideBackground = "&"
 
 // The prompts of a REPL input line in a session.
 var guideREPLPrompt = regexp.MustCompile(`^(psyche> |\s*\.\.\.> )`)
@@ -148,7 +158,11 @@ func (b guideBlock) commands() ([]guideCommand, error) {
 			if len(words) == 0 || words[0] != "psyche" {
 				return nil, fmt.Errorf("%s:%d: a session runs only psyche commands: %q", b.doc, n, l)
 			}
-			cmds = append(cmds, guideCommand{line: n, args: words[1:]})
+			c := guideCommand{line: n, args: words[1:]}
+			if last := len(c.args) - 1; last >= 0 && c.args[last] == guideBackground {
+				c.args, c.background = c.args[:last], true
+			}
+			cmds = append(cmds, c)
 			continue
 		}
 		if len(cmds) == 0 {
@@ -358,6 +372,11 @@ func guideRunSession(t *testing.T, e *e2eEnv, b guideBlock) {
 		t.Fatal(err)
 	}
 	for _, c := range cmds {
+		if c.background {
+			stop := guideStart(t, e, b, c)
+			defer stop()
+			continue
+		}
 		r := e.runInput(c.stdin, c.args...)
 		wantCode := 0
 		if guideWantsError(c.want) {
@@ -369,6 +388,33 @@ func guideRunSession(t *testing.T, e *e2eEnv, b guideBlock) {
 				b.doc, c.line, e2eQuote(c.args), wantCode, e2eIndent(strings.Join(c.want, "\n")), r)
 		}
 	}
+}
+
+// guideStart starts a background command and waits until its output
+// matches c.want; it answers how to stop it (SIGTERM, then its end).
+func guideStart(t *testing.T, e *e2eEnv, b guideBlock, c guideCommand) (stop func()) {
+	t.Helper()
+	cmd := e.command(c.args...)
+	out := &e2eSyncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s:%d: $ psyche %s: %v", b.doc, c.line, e2eQuote(c.args), err)
+	}
+	stop = func() {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Errorf("%s:%d: stopping $ psyche %s: %v", b.doc, c.line, e2eQuote(c.args), err)
+		}
+		e2eWait(t, cmd, e2eTimeout, "the background command of "+b.doc)
+	}
+	want := guidePattern(c.want)
+	for deadline := time.Now().Add(e2eTimeout); !want.MatchString(out.String()); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("%s:%d: $ psyche %s &\nexpected output:\n%s\nbut it printed:\n%s",
+				b.doc, c.line, e2eQuote(c.args), e2eIndent(strings.Join(c.want, "\n")), e2eIndent(out.String()))
+		}
+	}
+	return stop
 }
 
 // The section of docs/protocol.md that lists, per object, the slots

@@ -15,6 +15,13 @@ type Message struct {
 	Args     []byte // Args: the value codec's bytes
 }
 
+// RefsTarget is the reserved target of the messages by which vats keep
+// each other's export counts (docs/vats.md, "Forgetting exports"): a
+// holder's drops and announcements of references it passed on. It is not
+// a swiss number (those are hex digits) nor the gateway, so no export can
+// have it. The core world's vats refsKey answers the same string.
+const RefsTarget = "-refs-"
+
 // Batch is what a sender delivers in one request: its messages to one
 // receiver, oldest first. Ack tells the receiver that the sender has taken
 // every reply up to that sequence number, so it may forget them.

@@ -284,11 +284,24 @@ func (w *World) deliverOne(sender string, msg vat.Message) (r *vat.Reply, ok boo
 	return &reply, true, nil
 }
 
+// refsSelectors maps the selectors other vats may send to vat.RefsTarget
+// to the methods of vats that take them: nothing else reaches vats.
+var refsSelectors = map[string]string{
+	"passed:":  "exportsPassed:",
+	"dropped:": "exportsDropped:",
+}
+
 // run sends msg to its target and answers the result's codec bytes.
 func (w *World) run(msg vat.Message) ([]byte, error) {
 	argc, err := selectorArity(msg.Selector)
 	if err != nil {
 		return nil, &vm.Error{Msg: err.Error()}
+	}
+	sel := msg.Selector
+	if msg.Target == vat.RefsTarget {
+		if sel = refsSelectors[msg.Selector]; sel == "" {
+			return nil, &vm.Error{Msg: fmt.Sprintf("%s: not a message of the export counts (%s)", msg.Selector, vat.RefsTarget)}
+		}
 	}
 	if v, err := values.Decode(msg.Args); err != nil || v.Kind != values.Vector || len(v.Elems) != argc {
 		if err == nil {
@@ -305,7 +318,7 @@ func (w *World) run(msg vat.Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	result, err := w.vm.Send(parts[0], msg.Selector, parts[1:]...)
+	result, err := w.vm.Send(parts[0], sel, parts[1:]...)
 	if err != nil {
 		return nil, err
 	}
@@ -384,19 +397,66 @@ func (w *World) Accept(dest string, replies []vat.Reply) error {
 	return w.RunCallbacks()
 }
 
+// settle hands r to vats acceptFrom:Seq:Ok:Value:, which decodes a value
+// only when r answers an entry of the outbox, so that a repeated reply
+// counts no imports.
 func (w *World) settle(dest string, r vat.Reply) error {
 	return w.crank(func() error {
 		m := w.vm.Model()
 		v := w.str(r.Error)
 		if r.OK {
-			var err error
-			if v, err = w.sendVats("decode:", m.NewByteVector(r.Value)); err != nil {
-				return err
-			}
+			v = m.NewByteVector(r.Value)
 		}
 		_, err := w.sendVats("acceptFrom:Seq:Ok:Value:", w.str(dest), heap.FromInt(int64(r.Seq)), m.Bool(r.OK), v)
 		return err
 	})
+}
+
+// Collect collects the world's garbage; then, in a transaction of its own,
+// the imports whose far references the collection found all gone are
+// forgotten and their vats told, by messages in the outbox (vats
+// collectImports), that they may drop them.
+func (w *World) Collect() (heap.GCStats, error) { return w.CollectProgress(nil) }
+
+// CollectProgress is Collect with a progress callback (bytes swept, bytes to sweep).
+func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats, error) {
+	st, err := w.h.CollectProgress(progress)
+	if err != nil {
+		return st, err
+	}
+	return st, w.collectImports()
+}
+
+// collectImports runs vats collectImports in a crank of its own, in a
+// world whose vats keeps imports: one made from an older image has none
+// (nor even vats), and keeps every export as it always did.
+func (w *World) collectImports() error {
+	if !w.keepsImports() {
+		return nil
+	}
+	return w.crank(func() error { _, err := w.sendVats("collectImports"); return err })
+}
+
+// keepsImports reports whether globals vats has its own slot imports.
+func (w *World) keepsImports() bool {
+	m := w.vm.Model()
+	slot := func(o heap.Oop, name string) (object.Slot, bool) {
+		sel := m.LookupInterned([]byte(name))
+		if sel == heap.Nil || !o.IsPtr() {
+			return object.Slot{}, false
+		}
+		i := m.FindSlot(m.MapOf(o), sel)
+		if i < 0 {
+			return object.Slot{}, false
+		}
+		return m.MapSlot(m.MapOf(o), i), true
+	}
+	v, ok := slot(m.Special(object.SpGlobals), "vats")
+	if !ok || v.Kind != object.SlotConst {
+		return false
+	}
+	_, ok = slot(v.Value, "imports")
+	return ok
 }
 
 // RunCallbacks runs the promise callbacks that are due, each in its own

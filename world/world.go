@@ -210,9 +210,13 @@ func (w *World) collectSlice() error {
 	if w.gcSlice == 0 || w.h.Access() == heap.ReadOnly {
 		return nil
 	}
-	if _, err := w.h.CollectSlice(w.gcSlice); err != nil {
+	finished, err := w.h.CollectSlice(w.gcSlice)
+	if err != nil {
 		w.gcSlice = 0
 		return fmt.Errorf("collecting garbage failed (automatic collection is off until the world is reopened): %w", err)
+	}
+	if finished {
+		return w.collectImports()
 	}
 	return nil
 }
@@ -351,14 +355,6 @@ func (w *World) CheckpointNames() []string { return append(w.cps.names(), w.pend
 func (w *World) Summary() string {
 	hs := w.h.Info()
 	return fmt.Sprintf("world %s: %d bytes in use, %d transactions, %d checkpoints", w.dir, hs.InUseBytes, hs.Seq, len(w.cps.names()))
-}
-
-// Collect collects the world's garbage. It runs between evaluations.
-func (w *World) Collect() (heap.GCStats, error) { return w.CollectProgress(nil) }
-
-// CollectProgress is Collect with a progress callback (bytes swept, bytes to sweep).
-func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats, error) {
-	return w.h.CollectProgress(progress)
 }
 
 // Info answers the world's sizes and counts as name/value pairs.
