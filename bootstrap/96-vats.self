@@ -5,7 +5,10 @@
    id          this world's vat id (32 hex digits), made when first needed
    outbox      the eventual sends not yet answered, oldest first; each a
                vector: destination address, sequence number, target key,
-               selector, encoded arguments (a byteVector), promise
+               selector, encoded arguments (a byteVector), promise, and
+               its handoffs: nil, or a vector of (address, sequence
+               number) pairs naming the passed: entries it waits for (an
+               entry of an older world has only the first six)
    nextSeqs    destination address -> the last sequence number used
    exports     export key -> the object passed by reference under it
    exportKeys  identity hash -> list of (object, key) pairs: the reverse
@@ -21,7 +24,8 @@
                left, and collectImports tells its vat how many to drop
    delivered   sender vat id -> vector: the last sequence number delivered
                from it, a list of its replies not yet acknowledged (each
-               a vector: seq, ok, encoded value or nil, error text or nil)
+               a vector: seq, ok, encoded value or nil, error text or nil,
+               handoffs as in outbox; an older world's has only four)
    due         promise callbacks to run, each a vector: block, value
 
  The world (world/vats.go) sends the methods below from Go, each inside
@@ -52,18 +56,20 @@ globals _AddSlots: ( |
 
         "an eventual send (the far reference's undefinedSelector hook):
          record it in the outbox and answer its promise"
-        send: sel To: ref Args: args = ( | p. dest. seq. e |
+        send: sel To: ref Args: args = ( | p. dest. seq. e. waits |
             dest: ref vat.
             seq: (nextSeqs at: dest IfAbsent: 0) + 1.
-            e: vector copySize: 6.
+            e: vector copySize: 7.
             e at: 0 Put: dest.
             e at: 1 Put: seq.
             e at: 2 Put: ref key.
             e at: 3 Put: sel.
-            e at: 4 Put: (encode: args To: dest).
+            waits: list copyRemoveAll.
+            e at: 4 Put: (encode: args To: dest Waits: waits).
             p: promise _Clone.
             p callbacks: list copyRemoveAll.
             e at: 5 Put: p.
+            e at: 6 Put: (handoffs: waits).
             nextSeqs at: dest Put: seq.
             myId.
             outbox addLast: e.
@@ -71,14 +77,32 @@ globals _AddSlots: ( |
 
         "the codec's bytes of v, a value going to the vat at dest (nil for
          a reply: the sender's address is not known), exporting what
-         passes by reference and counting the far references it carries"
-        encode: v = ( encode: v To: nil ).
-        encode: v To: dest = ( | refs. keys |
+         passes by reference and counting the far references it carries;
+         the passed: entries the value must wait for are added to waits"
+        encode: v = ( encode: v To: nil Waits: list copyRemoveAll ).
+        encode: v To: dest Waits: waits = ( | refs. keys |
             refs: _VatRefsIn: v.
             keys: vector copySize: refs size.
             0 upTo: refs size Do: [|:i| keys at: i Put: (exportKeyFor: (refs at: i))].
-            passOn: v To: dest.
+            passOn: v To: dest Waits: waits.
             _VatEncode: v Keys: keys ).
+        "a result going back as a reply: a vector of its bytes and its
+         handoffs (nil, or the passed: entries the reply waits for)"
+        encodeReply: v = ( | waits. r |
+            waits: list copyRemoveAll.
+            r: vector copySize: 2.
+            r at: 0 Put: (encode: v To: nil Waits: waits).
+            r at: 1 Put: (handoffs: waits).
+            r ).
+        "the handoffs field of an outbox entry or a stored reply"
+        handoffs: waits = ( waits isEmpty ifTrue: [nil] False: [waits asVector] ).
+        "whether any (address, sequence number) pair of handoffs still
+         names an outbox entry: that passed: is not acknowledged yet"
+        handoffPending: handoffs = (
+            handoffs isNil ifTrue: [^ false].
+            handoffs do: [|:h| outbox do: [|:e|
+                (((e at: 0) = (h at: 0)) && [(e at: 1) = (h at: 1)]) ifTrue: [^ true]]].
+            false ).
         "the value of bytes, noting the far references it brings"
         decode: bytes = ( | v | v: _VatDecode: bytes. noteImports: v. v ).
         "o's export key, made (a swiss number) the first time o is passed;
@@ -119,12 +143,19 @@ globals _AddSlots: ( |
         "v carries far references to dest: an export of this world counts
          one more holder; a reference to a third vat's object is announced
          to that vat (passed:) before this world can drop its own, since
-         its messages to that vat arrive in order"
-        passOn: v To: dest = (
+         its messages to that vat arrive in order, and the value waits
+         (the handoff) until that vat has acknowledged the announcement,
+         so that no drop by the receiver can reach it first"
+        passOn: v To: dest Waits: waits = ( | h |
             (refsByVat: v) keysAndValuesDo: [|:a. :d|
                 (a = _VatAddress)
                     ifTrue: [d keysDo: [|:k| (exportCounts includesKey: k) ifTrue: [countExport: k By: 1]]]
-                    False: [(a = dest) ifFalse: [refsMessage: 'passed:' To: a With: d]]].
+                    False: [(a = dest) ifFalse: [
+                        refsMessage: 'passed:' To: a With: d.
+                        h: vector copySize: 2.
+                        h at: 0 Put: a.
+                        h at: 1 Put: (nextSeqs at: a).
+                        waits addLast: h]]].
             self ).
         "a message to the reserved target of the vat at address"
         refsMessage: sel To: address With: counts = ( | args |

@@ -142,6 +142,9 @@ func messageIDs(outs []Outgoing) []MessageID {
 		for _, m := range o.Batch.Messages {
 			ids = append(ids, MessageID{o.Dest, m.Seq})
 		}
+		for _, m := range o.Held {
+			ids = append(ids, MessageID{o.Dest, m.Seq})
+		}
 	}
 	return ids
 }

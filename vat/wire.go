@@ -40,8 +40,13 @@ type Reply struct {
 	Error string
 }
 
-// Outgoing is a batch waiting in a world's outbox and the address it goes to.
+// Outgoing is a batch waiting in a world's outbox and the address it goes
+// to. Held are the messages to Dest that may not leave yet, oldest first,
+// all after Batch's: the first waits for a handoff (docs/vats.md,
+// "Forgetting exports"), the others keep their order behind it. They are
+// still waiting for their replies, but they are not sent.
 type Outgoing struct {
 	Dest  string // Dest: the address messages go to
 	Batch Batch
+	Held  []Message
 }

@@ -13,7 +13,8 @@ import (
 
 // gcWorlds makes a (the exporter, whose lobby o is the object passed by
 // reference, watched by a weakStore w) and holders (each with a gateway
-// that keeps what it is given in held and can send bump: to it).
+// that keeps what it is given in held, sends bump: to it, passes it (pass)
+// or gives it (give) to other, and fetches (fetch) what other gives).
 func gcWorlds(t *testing.T, holders int) (a *World, hs []*World) {
 	t.Helper()
 	a, _ = newWorld(t)
@@ -26,7 +27,9 @@ func gcWorlds(t *testing.T, holders int) (a *World, hs []*World) {
 		eval(t, h, `lobby _AddSlots: (| gateway = (| held <- nil. other <- nil.
 			take: r = ( held: r. 0 ).
 			bump = ( held bump: 1 ).
-			pass = ( other take: held ) |) |)`)
+			pass = ( other take: held ).
+			give = ( held ).
+			fetch = ( other give whenResolved: [|:r| held: r]. 0 ) |) |)`)
 		eval(t, a, `h`+string(rune('0'+i))+`: vats at: '`+h.Address()+`'`)
 		hs = append(hs, h)
 	}
@@ -128,6 +131,7 @@ func TestVatGCPassedOnKeyKeptForSecondHolder(t *testing.T) {
 	eval(t, a, `h0 take: o`)
 	pump(t, a, b)
 	eval(t, b, `gateway pass. gateway held: nil`)
+	pump(t, b, a, c) // the passed: to a; the take: to c waits for its reply
 	pump(t, b, a, c)
 	collect(t, b, a.Address())
 	pump(t, b, a)

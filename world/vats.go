@@ -112,7 +112,8 @@ func (w *World) bytesOf(o heap.Oop, what string) ([]byte, error) {
 	return bytes.Clone(w.h.Bytes(o)), nil
 }
 
-// The outbox entry's fields (bootstrap/96-vats.self, vats outbox).
+// The outbox entry's fields (bootstrap/96-vats.self, vats outbox). An
+// entry made by an older world has no handoffs: it has entryHandoffs fields.
 const (
 	entryDest = iota
 	entrySeq
@@ -120,21 +121,32 @@ const (
 	entrySelector
 	entryArgs
 	entryPromise
+	entryHandoffs
 	entryFields
 )
 
-// The fields of a stored reply (vats delivered).
+// The fields of a stored reply (vats delivered). A reply stored by an older
+// world has no handoffs: it has replyHandoffs fields.
 const (
 	replySeq = iota
 	replyOK
 	replyValue
 	replyError
+	replyHandoffs
 	replyFields
 )
 
 // Outgoing answers the committed outbox: one batch per destination, in the
 // order destinations first appear, each with its messages oldest first and
 // Ack one below its oldest (every earlier reply has been taken).
+//
+// The handoff: an entry that carries a far reference to a third vat's
+// object names the passed: entries (to that vat) that announce it, and it
+// is held (Outgoing.Held), with every later entry to its destination, while
+// any of them is still in the outbox, that is until the third vat has
+// counted the reference. Its receiver cannot drop the reference before the
+// count that keeps it exists. A handoff always names an older entry, so the
+// oldest entry of the outbox is never held: the outbox always moves.
 func (w *World) Outgoing() ([]vat.Outgoing, error) {
 	var out []vat.Outgoing
 	err := w.look(func() error {
@@ -157,39 +169,103 @@ func (w *World) Outgoing() ([]vat.Outgoing, error) {
 		if err != nil {
 			return err
 		}
-		at := map[string]int{}
-		for _, e := range entries {
-			msg, dest, err := w.outboxEntry(e)
-			if err != nil {
+		msgs := make([]vat.Message, len(entries))
+		dests := make([]string, len(entries))
+		handoffs := make([][]vat.MessageID, len(entries))
+		inOutbox := map[vat.MessageID]bool{}
+		for k, e := range entries {
+			if msgs[k], dests[k], handoffs[k], err = w.outboxEntry(e); err != nil {
 				return err
 			}
-			i, ok := at[dest]
+			inOutbox[vat.MessageID{Dest: dests[k], Seq: msgs[k].Seq}] = true
+		}
+		at := map[string]int{}
+		for k, msg := range msgs {
+			i, ok := at[dests[k]]
 			if !ok {
 				i = len(out)
-				at[dest] = i
-				out = append(out, vat.Outgoing{Dest: dest, Batch: vat.Batch{From: from, Ack: msg.Seq - 1}})
+				at[dests[k]] = i
+				out = append(out, vat.Outgoing{Dest: dests[k], Batch: vat.Batch{From: from, Ack: msg.Seq - 1}})
 			}
-			out[i].Batch.Messages = append(out[i].Batch.Messages, msg)
+			o := &out[i]
+			if len(o.Held) > 0 || anyIn(handoffs[k], inOutbox) {
+				o.Held = append(o.Held, msg)
+			} else {
+				o.Batch.Messages = append(o.Batch.Messages, msg)
+			}
 		}
 		return nil
 	})
 	return out, err
 }
 
-func (w *World) outboxEntry(e heap.Oop) (vat.Message, string, error) {
-	f, err := w.vectorElems(e, entryFields, "an outbox entry")
+func anyIn(ids []vat.MessageID, set map[vat.MessageID]bool) bool {
+	for _, id := range ids {
+		if set[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// outboxEntry answers an outbox entry's message, destination and handoffs.
+func (w *World) outboxEntry(e heap.Oop) (vat.Message, string, []vat.MessageID, error) {
+	f, err := w.fields(e, entryHandoffs, entryFields, "an outbox entry")
 	if err != nil {
-		return vat.Message{}, "", err
+		return vat.Message{}, "", nil, err
 	}
 	dest, err1 := w.stringOf(f[entryDest], "an outbox entry's destination")
 	seq, err2 := w.intOf(f[entrySeq], "an outbox entry's sequence number")
 	target, err3 := w.stringOf(f[entryTarget], "an outbox entry's target")
 	sel, err4 := w.stringOf(f[entrySelector], "an outbox entry's selector")
 	args, err5 := w.bytesOf(f[entryArgs], "an outbox entry's arguments")
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-		return vat.Message{}, "", err
+	handoffs, err6 := w.handoffsOf(f[entryHandoffs], "an outbox entry's handoffs")
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+		return vat.Message{}, "", nil, err
 	}
-	return vat.Message{Seq: seq, Target: target, Selector: sel, Args: args}, dest, nil
+	return vat.Message{Seq: seq, Target: target, Selector: sel, Args: args}, dest, handoffs, nil
+}
+
+// fields answers the elements of o, a vector of old or new elements (a
+// record an older world made has fewer), padded with nil to new.
+func (w *World) fields(o heap.Oop, old, new int, what string) ([]heap.Oop, error) {
+	f, err := w.vectorElems(o, -1, what)
+	if err != nil {
+		return nil, err
+	}
+	if len(f) != old && len(f) != new {
+		return nil, fmt.Errorf("vats: %s is not a vector of %d or %d elements but has %d", what, old, new, len(f))
+	}
+	for len(f) < new {
+		f = append(f, w.vm.Model().Nil)
+	}
+	return f, nil
+}
+
+// handoffsOf answers the passed: entries named by a handoffs field: nil, or
+// a vector of (address, sequence number) vectors.
+func (w *World) handoffsOf(o heap.Oop, what string) ([]vat.MessageID, error) {
+	if o == w.vm.Model().Nil {
+		return nil, nil
+	}
+	hs, err := w.vectorElems(o, -1, what)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]vat.MessageID, len(hs))
+	for i, h := range hs {
+		f, err := w.vectorElems(h, 2, what)
+		if err != nil {
+			return nil, err
+		}
+		dest, err1 := w.stringOf(f[0], what)
+		seq, err2 := w.intOf(f[1], what)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, err
+		}
+		ids[i] = vat.MessageID{Dest: dest, Seq: seq}
+	}
+	return ids, nil
 }
 
 // Deliver delivers a batch from another vat: first it drops the replies
@@ -230,13 +306,16 @@ func (w *World) Deliver(b vat.Batch) ([]vat.Reply, error) {
 const maxSeq = 1 << 60
 
 // deliverOne delivers msg from sender, or answers its stored reply; ok is
-// false when it must wait for an earlier message. A repeat whose reply was
-// acknowledged (and dropped) gets none.
+// false when it must wait for an earlier message, or when its reply waits
+// for a handoff (it carries a far reference to a third vat's object, and
+// that vat has not yet acknowledged the passed: that counts it). A repeat
+// whose reply was acknowledged (and dropped) gets none.
 func (w *World) deliverOne(sender string, msg vat.Message) (r *vat.Reply, ok bool, err error) {
 	if msg.Seq == 0 || msg.Seq > maxSeq {
 		return nil, false, fmt.Errorf("vats: message sequence number %d from %s out of range", msg.Seq, sender)
 	}
 	var last uint64
+	var held bool
 	err = w.look(func() error {
 		n, err := w.sendVats("lastDeliveredFrom:", w.str(sender))
 		if err != nil {
@@ -252,12 +331,19 @@ func (w *World) deliverOne(sender string, msg vat.Message) (r *vat.Reply, ok boo
 		if err != nil || stored == w.vm.Model().Nil {
 			return err
 		}
-		r, err = w.storedReply(stored)
+		var handoffs heap.Oop
+		if r, handoffs, err = w.storedReply(stored); err != nil || handoffs == w.vm.Model().Nil {
+			return err
+		}
+		pending, err := w.sendVats("handoffPending:", handoffs)
+		held = pending == w.vm.Model().True
 		return err
 	})
 	switch {
 	case err != nil:
 		return nil, false, err
+	case held:
+		return nil, false, nil
 	case msg.Seq <= last:
 		return r, true, nil
 	case msg.Seq > last+1:
@@ -265,19 +351,23 @@ func (w *World) deliverOne(sender string, msg vat.Message) (r *vat.Reply, ok boo
 	}
 	reply := vat.Reply{Seq: msg.Seq, OK: true}
 	err = w.crank(func() error {
-		result, err := w.run(msg)
+		result, handoffs, err := w.run(msg)
 		if err != nil {
 			return err
 		}
 		reply.Value = result
-		return w.record(sender, reply)
+		held = handoffs != w.vm.Model().Nil
+		return w.record(sender, reply, handoffs)
 	})
+	if err == nil && held {
+		return nil, false, nil
+	}
 	if err != nil {
 		if !selfError(err) {
 			return nil, false, err
 		}
 		reply = vat.Reply{Seq: msg.Seq, Error: err.Error()}
-		if err := w.crank(func() error { return w.record(sender, reply) }); err != nil {
+		if err := w.crank(func() error { return w.record(sender, reply, w.vm.Model().Nil) }); err != nil {
 			return nil, false, err
 		}
 	}
@@ -291,42 +381,57 @@ var refsSelectors = map[string]string{
 	"dropped:": "exportsDropped:",
 }
 
-// run sends msg to its target and answers the result's codec bytes.
-func (w *World) run(msg vat.Message) ([]byte, error) {
+// run sends msg to its target and answers the result's codec bytes and
+// the reply's handoffs (nil, or the passed: entries it must wait for; the
+// oop is good until the next send).
+func (w *World) run(msg vat.Message) ([]byte, heap.Oop, error) {
+	m := w.vm.Model()
 	argc, err := selectorArity(msg.Selector)
 	if err != nil {
-		return nil, &vm.Error{Msg: err.Error()}
+		return nil, m.Nil, &vm.Error{Msg: err.Error()}
 	}
 	sel := msg.Selector
 	if msg.Target == vat.RefsTarget {
 		if sel = refsSelectors[msg.Selector]; sel == "" {
-			return nil, &vm.Error{Msg: fmt.Sprintf("%s: not a message of the export counts (%s)", msg.Selector, vat.RefsTarget)}
+			return nil, m.Nil, &vm.Error{Msg: fmt.Sprintf("%s: not a message of the export counts (%s)", msg.Selector, vat.RefsTarget)}
 		}
 	}
 	if v, err := values.Decode(msg.Args); err != nil || v.Kind != values.Vector || len(v.Elems) != argc {
 		if err == nil {
 			err = fmt.Errorf("the arguments of %s are not a vector of %d values", msg.Selector, argc)
 		}
-		return nil, &vm.Error{Msg: err.Error()}
+		return nil, m.Nil, &vm.Error{Msg: err.Error()}
 	}
-	m := w.vm.Model()
 	prepared, err := w.sendVats("prepare:Args:", w.str(msg.Target), m.NewByteVector(msg.Args))
 	if err != nil {
-		return nil, err
+		return nil, m.Nil, err
 	}
 	parts, err := w.vectorElems(prepared, argc+1, "vats prepare:Args:")
 	if err != nil {
-		return nil, err
+		return nil, m.Nil, err
 	}
 	result, err := w.vm.Send(parts[0], sel, parts[1:]...)
 	if err != nil {
-		return nil, err
+		return nil, m.Nil, err
 	}
-	enc, err := w.sendVats("encode:", result)
+	if !w.vatsHas("encodeReply:") { // an older world: no handoffs
+		enc, err := w.sendVats("encode:", result)
+		if err != nil {
+			return nil, m.Nil, err
+		}
+		b, err := w.bytesOf(enc, "an encoded result")
+		return b, m.Nil, err
+	}
+	enc, err := w.sendVats("encodeReply:", result)
 	if err != nil {
-		return nil, err
+		return nil, m.Nil, err
 	}
-	return w.bytesOf(enc, "an encoded result")
+	f, err := w.vectorElems(enc, 2, "vats encodeReply:")
+	if err != nil {
+		return nil, m.Nil, err
+	}
+	b, err := w.bytesOf(f[0], "an encoded result")
+	return b, f[1], err
 }
 
 // selectorArity answers how many arguments a message with selector sel
@@ -346,10 +451,18 @@ func selectorArity(sel string) (int, error) {
 }
 
 // record keeps reply in vats delivered: sender's message reply.Seq is
-// delivered, and this is what it answers until acknowledged.
-func (w *World) record(sender string, reply vat.Reply) error {
+// delivered, and this is what it answers until acknowledged, once no
+// passed: entry of handoffs (nil, or as in an outbox entry) is left.
+func (w *World) record(sender string, reply vat.Reply, handoffs heap.Oop) error {
 	m := w.vm.Model()
-	v := m.NewVector(replyFields, m.Nil)
+	n := replyFields
+	if handoffs == m.Nil {
+		n = replyHandoffs // what an older world reads too
+	}
+	v := m.NewVector(n, m.Nil)
+	if handoffs != m.Nil {
+		m.VectorAtPut(v, replyHandoffs, handoffs)
+	}
 	m.VectorAtPut(v, replySeq, heap.FromInt(int64(reply.Seq)))
 	m.VectorAtPut(v, replyOK, m.Bool(reply.OK))
 	if reply.OK {
@@ -361,18 +474,21 @@ func (w *World) record(sender string, reply vat.Reply) error {
 	return err
 }
 
-func (w *World) storedReply(o heap.Oop) (*vat.Reply, error) {
-	f, err := w.vectorElems(o, replyFields, "a stored reply")
+// storedReply answers a stored reply and its handoffs (nil or a vector).
+func (w *World) storedReply(o heap.Oop) (*vat.Reply, heap.Oop, error) {
+	m := w.vm.Model()
+	f, err := w.fields(o, replyHandoffs, replyFields, "a stored reply")
 	if err != nil {
-		return nil, err
+		return nil, m.Nil, err
 	}
 	seq, err1 := w.intOf(f[replySeq], "a stored reply's sequence number")
 	val, err2 := w.bytesOf(f[replyValue], "a stored reply's value")
 	text, err3 := w.stringOf(f[replyError], "a stored reply's error")
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return nil, err
+	_, err4 := w.handoffsOf(f[replyHandoffs], "a stored reply's handoffs")
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return nil, m.Nil, err
 	}
-	return &vat.Reply{Seq: seq, OK: f[replyOK] == w.vm.Model().True, Value: val, Error: text}, nil
+	return &vat.Reply{Seq: seq, OK: f[replyOK] == m.True, Value: val, Error: text}, f[replyHandoffs], nil
 }
 
 // Accept takes replies from the vat at dest: each settles its promise and
@@ -438,7 +554,11 @@ func (w *World) collectImports() error {
 }
 
 // keepsImports reports whether globals vats has its own slot imports.
-func (w *World) keepsImports() bool {
+func (w *World) keepsImports() bool { return w.vatsHas("imports") }
+
+// vatsHas reports whether globals vats has its own slot name: a world made
+// from an older image lacks the newer ones.
+func (w *World) vatsHas(name string) bool {
 	m := w.vm.Model()
 	slot := func(o heap.Oop, name string) (object.Slot, bool) {
 		sel := m.LookupInterned([]byte(name))
@@ -455,7 +575,7 @@ func (w *World) keepsImports() bool {
 	if !ok || v.Kind != object.SlotConst {
 		return false
 	}
-	_, ok = slot(v.Value, "imports")
+	_, ok = slot(v.Value, name)
 	return ok
 }
 
