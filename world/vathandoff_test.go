@@ -117,8 +117,8 @@ func TestVatHandoffMessageHeldUntilAcknowledged(t *testing.T) {
 	if toC = batchFor(t, b, c.Address()); len(toC.Batch.Messages) != 0 || len(toC.Held) != 1 {
 		t.Fatalf("b's batch for c before it took a's reply: %+v", toC)
 	}
-	eval(t, b, `gateway bump`) // a later message to c... goes to a; one to c must queue behind
-	eval(t, b, `gateway pass`)
+	eval(t, b, `gateway bump`) // to a: not held
+	eval(t, b, `gateway pass`) // a second take: to c queues behind the held one
 	if toC = batchFor(t, b, c.Address()); len(toC.Batch.Messages) != 0 || len(toC.Held) != 2 {
 		t.Fatalf("b's later message to c did not queue behind the held one: %+v", toC)
 	}
