@@ -9,7 +9,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,10 +21,20 @@ import (
 )
 
 // limitsRunMeasured runs psyche with args and answers what it did and its
-// peak resident memory in bytes.
+// peak resident memory in bytes, measured through a fresh process
+// (measure_test.go: a child of this test process would report this
+// process's own peak). A run killed by a signal shows as exit status 128 +
+// the signal, as in a shell.
 func (e *e2eEnv) limitsRunMeasured(args ...string) (e2eResult, int64) {
 	e.t.Helper()
-	cmd := e.command(args...)
+	self, err := os.Executable()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rssFile := filepath.Join(e.t.TempDir(), "rss")
+	cmd := exec.Command(self, append([]string{e.bin}, args...)...)
+	cmd.Dir = e.dir
+	cmd.Env = append(append([]string{}, e.env...), measureEnv+"="+rssFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -30,9 +42,13 @@ func (e *e2eEnv) limitsRunMeasured(args ...string) (e2eResult, int64) {
 	}
 	code, sig := e2eWait(e.t, cmd, e2eTimeout, "psyche "+strings.Join(args, " "))
 	r := e2eResult{args: args, stdout: stdout.String(), stderr: stderr.String(), code: code, signal: sig}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss << 10 // Linux reports kilobytes
+	b, err := os.ReadFile(rssFile)
+	if err != nil {
+		e.t.Fatalf("psyche %s: no peak memory measured (%v)\n%s", strings.Join(args, " "), err, r)
+	}
+	rss, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		e.t.Fatal(err)
 	}
 	return r, rss
 }
