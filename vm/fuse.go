@@ -26,6 +26,12 @@ const (
 	// opLocalIntArith: opPushLocal, opPushInt, opArith (n - 1 since
 	// integer literals are pushed from the code), likewise.
 	opLocalIntArith
+	// opLocalArith: opPushLocal then opArith (2 * i, 0.0 - sign): the
+	// stack's top and a local.
+	opLocalArith
+	// opIntArith: opPushInt then opArith ((2 * i) + 1): the stack's top
+	// and an integer from the code.
+	opIntArith
 )
 
 // fusions lists the sequences fuse looks for, longest first at each start.
@@ -35,6 +41,8 @@ var fusions = []struct {
 }{
 	{[]byte{opPushLocal, opPushLit, opArith}, opLocalLitArith},
 	{[]byte{opPushLocal, opPushInt, opArith}, opLocalIntArith},
+	{[]byte{opPushLocal, opArith}, opLocalArith},
+	{[]byte{opPushInt, opArith}, opIntArith},
 	{[]byte{opPushSelf, opSend}, opSelfSend},
 	{[]byte{opPushLocal, opSend}, opLocalSend},
 }

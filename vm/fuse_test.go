@@ -24,6 +24,7 @@ func TestFuseKeepsPlaces(t *testing.T) {
 	b.op(opPushLocal) // n < 2, the integer pushed from the code
 	b.u8(0)
 	b.u16(0)
+	at[len(b.code)] = opIntArith // fused too: reached when the sequence's first falls back
 	b.op(opPushInt)
 	b.code = append(b.code, 2, 0, 0, 0)
 	b.op(opArith)

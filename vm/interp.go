@@ -95,29 +95,38 @@ func (vm *VM) interpret(base int) heap.Oop {
 			} else {
 				pc += 6
 			}
-		case opArith, opLocalLitArith, opLocalIntArith:
+		case opArith, opLocalLitArith, opLocalIntArith, opLocalArith, opIntArith:
 			// The commonest cases without a call: + - * or a comparison of
 			// two small integers under the integer guard, and + - * / or a
 			// comparison of an immediate float and an immediate float or
 			// small integer under the float guard, when the result is an
 			// immediate; arith does the rest, and every case when the guard
-			// is stale. The fused forms (fuse.go) take a local and a literal
-			// or an integer operand instead of the two on the stack.
+			// is stale. The fused forms (fuse.go) take one or both operands
+			// from a local, a literal or the code instead of the stack;
+			// taken says how many the stack gave, which the result replaces.
 			var a, b heap.Oop // Nil is neither an integer nor a float
-			aop, next := arithOp(code[pc+3]), pc+4
+			aop, next, taken := arithOp(code[pc+3]), pc+4, 2
 			switch op {
 			case opArith:
 				a, b = vm.stack[vm.sp-2], vm.stack[vm.sp-1]
 			case opLocalLitArith:
-				aop, next = arithOp(code[pc+10]), pc+11
+				aop, next, taken = arithOp(code[pc+10]), pc+11, 0
 				if code[pc] == 0 && f.act == heap.Nil {
 					a, b = vm.stack[f.vars+u16(code, pc+1)], f.ic.litv[u16(code, pc+4)]
 				}
-			default:
-				aop, next = arithOp(code[pc+12]), pc+13
+			case opLocalIntArith:
+				aop, next, taken = arithOp(code[pc+12]), pc+13, 0
 				if code[pc] == 0 && f.act == heap.Nil {
 					a, b = vm.stack[f.vars+u16(code, pc+1)], heap.FromInt(int64(int32(u32(code, pc+4))))
 				}
+			case opLocalArith:
+				aop, next, taken = arithOp(code[pc+7]), pc+8, 1
+				if code[pc] == 0 && f.act == heap.Nil {
+					a, b = vm.stack[vm.sp-1], vm.stack[f.vars+u16(code, pc+1)]
+				}
+			default: // opIntArith
+				aop, next, taken = arithOp(code[pc+8]), pc+9, 1
+				a, b = vm.stack[vm.sp-1], heap.FromInt(int64(int32(u32(code, pc))))
 			}
 			var r heap.Oop
 			if a.IsInt() && b.IsInt() {
@@ -176,16 +185,17 @@ func (vm *VM) interpret(base int) heap.Oop {
 				goto general
 			}
 		done:
-			if op == opArith {
-				vm.sp--
-				vm.stack[vm.sp-1] = r
-			} else {
-				vm.push(r)
-			}
+			vm.sp -= taken
+			vm.push(r)
 			pc = next
 			continue
 		general:
-			if op != opArith { // the push of the local alone
+			switch op { // a fused form runs its first instruction alone
+			case opIntArith:
+				vm.push(heap.FromInt(int64(int32(u32(code, pc)))))
+				pc += 4
+				continue
+			case opLocalLitArith, opLocalIntArith, opLocalArith:
 				vm.pushVar(f, code[pc], u16(code, pc+1))
 				pc += 3
 				continue
