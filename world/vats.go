@@ -1,7 +1,6 @@
 package world
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"psyche/vat"
 	"psyche/vat/values"
 	"psyche/vm"
-	"psyche/vm/object"
 )
 
 // The world's side of vats (docs/vats.md): World is a vat.Host. The
@@ -33,84 +31,6 @@ var _ vat.Host = (*World)(nil)
 
 // Address answers the world's vat address: its absolute directory.
 func (w *World) Address() string { return w.addr }
-
-// sendVats sends sel with args to the vats object.
-func (w *World) sendVats(sel string, args ...heap.Oop) (heap.Oop, error) {
-	v, err := w.vm.Send(w.vm.Model().Lobby, "vats")
-	if err != nil {
-		return heap.Nil, err
-	}
-	return w.vm.Send(v, sel, args...)
-}
-
-// look runs f in a transaction that is aborted after it: f only reads.
-func (w *World) look(f func() error) error {
-	defer w.h.Abort()
-	w.vm.StartTopLevel()
-	return heap.Catch(f)
-}
-
-// crank runs f as one transaction: committed if f succeeds, gone if not.
-func (w *World) crank(f func() error) error {
-	w.vm.StartTopLevel()
-	_, err := w.transaction(func() (heap.Oop, error) { return heap.Nil, heap.Catch(f) })
-	w.h.Abort() // a crank that changed nothing left its transaction open (see transaction)
-	return err
-}
-
-// selfError reports whether err is an error of the Self code a crank ran
-// (it rejects the message), not a failure of the heap (which stops).
-func selfError(err error) bool {
-	var e *vm.Error
-	var ce *vm.CompileError
-	return errors.As(err, &e) && e.Cause == nil || errors.As(err, &ce)
-}
-
-func (w *World) str(s string) heap.Oop { return w.vm.Model().NewString([]byte(s)) }
-
-func (w *World) stringOf(o heap.Oop, what string) (string, error) {
-	m := w.vm.Model()
-	if o == m.Nil {
-		return "", nil
-	}
-	if !m.IsString(o) {
-		return "", fmt.Errorf("vats: %s is not a string but %s", what, m.Describe(o))
-	}
-	return m.StringOf(o), nil
-}
-
-func (w *World) intOf(o heap.Oop, what string) (uint64, error) {
-	if !o.IsInt() || o.Int() < 0 {
-		return 0, fmt.Errorf("vats: %s is not a sequence number but %s", what, w.vm.Model().Describe(o))
-	}
-	return uint64(o.Int()), nil
-}
-
-// vectorElems answers the elements of o, which must be a Self vector of n
-// elements (n < 0: any number).
-func (w *World) vectorElems(o heap.Oop, n int, what string) ([]heap.Oop, error) {
-	m := w.vm.Model()
-	if !o.IsPtr() || object.Kind(w.h.Kind(o)) != object.KindVector || n >= 0 && m.VectorSize(o) != n {
-		return nil, fmt.Errorf("vats: %s is not a vector of %d elements but %s", what, n, m.Describe(o))
-	}
-	elems := make([]heap.Oop, m.VectorSize(o))
-	for i := range elems {
-		elems[i] = m.VectorAt(o, i)
-	}
-	return elems, nil
-}
-
-// bytesOf answers a byteVector's bytes (a copy), or nil for nil.
-func (w *World) bytesOf(o heap.Oop, what string) ([]byte, error) {
-	m := w.vm.Model()
-	if o == m.Nil {
-		return nil, nil
-	}
-	if !o.IsPtr() || object.Kind(w.h.Kind(o)) != object.KindByteVector {
-		return nil, fmt.Errorf("vats: %s is not a byteVector but %s", what, m.Describe(o))
-	}
-	return bytes.Clone(w.h.Bytes(o)), nil
-}
 
 // The outbox entry's fields (bootstrap/96-vats.self, vats outbox). An
 // entry made by an older world has no handoffs: it has entryHandoffs fields.
@@ -526,57 +446,6 @@ func (w *World) settle(dest string, r vat.Reply) error {
 		_, err := w.sendVats("acceptFrom:Seq:Ok:Value:", w.str(dest), heap.FromInt(int64(r.Seq)), m.Bool(r.OK), v)
 		return err
 	})
-}
-
-// Collect collects the world's garbage; then, in a transaction of its own,
-// the imports whose far references the collection found all gone are
-// forgotten and their vats told, by messages in the outbox (vats
-// collectImports), that they may drop them.
-func (w *World) Collect() (heap.GCStats, error) { return w.CollectProgress(nil) }
-
-// CollectProgress is Collect with a progress callback (bytes swept, bytes to sweep).
-func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats, error) {
-	st, err := w.h.CollectProgress(progress)
-	if err != nil {
-		return st, err
-	}
-	return st, w.collectImports()
-}
-
-// collectImports runs vats collectImports in a crank of its own, in a
-// world whose vats keeps imports: one made from an older image has none
-// (nor even vats), and keeps every export as it always did.
-func (w *World) collectImports() error {
-	if !w.keepsImports() {
-		return nil
-	}
-	return w.crank(func() error { _, err := w.sendVats("collectImports"); return err })
-}
-
-// keepsImports reports whether globals vats has its own slot imports.
-func (w *World) keepsImports() bool { return w.vatsHas("imports") }
-
-// vatsHas reports whether globals vats has its own slot name: a world made
-// from an older image lacks the newer ones.
-func (w *World) vatsHas(name string) bool {
-	m := w.vm.Model()
-	slot := func(o heap.Oop, name string) (object.Slot, bool) {
-		sel := m.LookupInterned([]byte(name))
-		if sel == heap.Nil || !o.IsPtr() {
-			return object.Slot{}, false
-		}
-		i := m.FindSlot(m.MapOf(o), sel)
-		if i < 0 {
-			return object.Slot{}, false
-		}
-		return m.MapSlot(m.MapOf(o), i), true
-	}
-	v, ok := slot(m.Special(object.SpGlobals), "vats")
-	if !ok || v.Kind != object.SlotConst {
-		return false
-	}
-	_, ok = slot(v.Value, name)
-	return ok
 }
 
 // RunCallbacks runs the promise callbacks that are due, each in its own
