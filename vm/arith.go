@@ -66,17 +66,8 @@ func (vm *VM) arith(op arithOp) bool {
 				return false
 			}
 		}
-		var v float64
-		switch op {
-		case arithAdd:
-			v = x + y
-		case arithSub:
-			v = x - y
-		case arithMul:
-			v = x * y
-		case arithDiv:
-			v = x / y // by zero: an infinity or nan, as _FloatDiv: answers
-		default:
+		v, computed := floatArith(op, x, y)
+		if !computed {
 			if x != x || y != y { // nan: every comparison but != is false
 				r = vm.m.Bool(op == arithNE)
 			} else {
@@ -94,6 +85,23 @@ func (vm *VM) arith(op arithOp) bool {
 	vm.sp--
 	vm.stack[vm.sp-1] = r
 	return true
+}
+
+// floatArith answers x op y when op computes a number (+ - * /; by zero,
+// an infinity or a nan, as _FloatDiv: answers), and false for a
+// comparison.
+func floatArith(op arithOp, x, y float64) (float64, bool) {
+	switch op {
+	case arithAdd:
+		return x + y, true
+	case arithSub:
+		return x - y, true
+	case arithMul:
+		return x * y, true
+	case arithDiv:
+		return x / y, true
+	}
+	return 0, false
 }
 
 // halfWord bounds the factors whose product surely fits an int64.

@@ -163,17 +163,8 @@ func (vm *VM) interpret(base int) heap.Oop {
 				if !b.IsInt() {
 					y = b.ImmFloat()
 				}
-				var v float64
-				switch aop {
-				case arithAdd:
-					v = x + y
-				case arithSub:
-					v = x - y
-				case arithMul:
-					v = x * y
-				case arithDiv:
-					v = x / y
-				default: // an immediate float is never a nan
+				v, computed := floatArith(aop, x, y)
+				if !computed { // a comparison; an immediate float is never a nan
 					r = vm.m.Bool(compare(aop, x < y, x == y))
 					goto done
 				}
