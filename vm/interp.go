@@ -324,6 +324,11 @@ func (vm *VM) interpret(base int) heap.Oop {
 				}
 			}
 			pc = t
+		case opJumpPop:
+			vm.sp--
+			pc = u32(code, pc) + 1
+		case opLitJumpPop:
+			pc = u32(code, pc+3) + 1
 		case opIf:
 			top := vm.stack[vm.sp-1]
 			isTrue := top == vm.m.True
