@@ -186,6 +186,14 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 		done:
 			vm.sp -= taken
+			if code[next] == opStoreLocal && code[next+1] == 0 && f.act == heap.Nil {
+				// sum: sum + x: the result goes to its local without a
+				// dispatch of its own (code ends in a return, so next
+				// is an instruction).
+				vm.stack[f.vars+u16(code, next+2)] = r
+				pc = next + 4
+				continue
+			}
 			vm.push(r)
 			pc = next
 			continue
@@ -286,6 +294,10 @@ func (vm *VM) interpret(base int) heap.Oop {
 				return result
 			}
 			load()
+			if code[pc] == opPop { // a send whose result is dropped
+				pc++
+				continue
+			}
 			vm.push(result)
 		case opNonLocalReturn:
 			result := vm.pop()
