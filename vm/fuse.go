@@ -32,6 +32,11 @@ const (
 	// opIntArith: opPushInt then opArith ((2 * i) + 1): the stack's top
 	// and an integer from the code.
 	opIntArith
+	// opLitLocalArith: opPushLit, opPushLocal, opArith (0.0 - sign): a
+	// literal and a local; otherwise the push of the literal.
+	opLitLocalArith
+	// opIntLocalArith: opPushInt, opPushLocal, opArith (2 * i), likewise.
+	opIntLocalArith
 	// opJumpPop: a forward opJump whose target is opPop (the end of an
 	// inlined ifTrue: whose value is dropped): the jump and the pop in
 	// one dispatch.
@@ -49,6 +54,8 @@ var fusions = []struct {
 }{
 	{[]byte{opPushLocal, opPushLit, opArith}, opLocalLitArith},
 	{[]byte{opPushLocal, opPushInt, opArith}, opLocalIntArith},
+	{[]byte{opPushLit, opPushLocal, opArith}, opLitLocalArith},
+	{[]byte{opPushInt, opPushLocal, opArith}, opIntLocalArith},
 	{[]byte{opPushLocal, opArith}, opLocalArith},
 	{[]byte{opPushInt, opArith}, opIntArith},
 	{[]byte{opPushSelf, opSend}, opSelfSend},

@@ -95,7 +95,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			} else {
 				pc += 6
 			}
-		case opArith, opLocalLitArith, opLocalIntArith, opLocalArith, opIntArith:
+		case opArith, opLocalLitArith, opLocalIntArith, opLitLocalArith, opIntLocalArith, opLocalArith, opIntArith:
 			// The commonest cases without a call: + - * or a comparison of
 			// two small integers under the integer guard, and + - * / or a
 			// comparison of an immediate float and an immediate float or
@@ -118,6 +118,16 @@ func (vm *VM) interpret(base int) heap.Oop {
 				aop, next, taken = arithOp(code[pc+12]), pc+13, 0
 				if code[pc] == 0 && f.act == heap.Nil {
 					a, b = vm.stack[f.vars+u16(code, pc+1)], heap.FromInt(int64(int32(u32(code, pc+4))))
+				}
+			case opLitLocalArith:
+				aop, next, taken = arithOp(code[pc+10]), pc+11, 0
+				if code[pc+3] == 0 && f.act == heap.Nil {
+					a, b = f.ic.litv[u16(code, pc)], vm.stack[f.vars+u16(code, pc+4)]
+				}
+			case opIntLocalArith:
+				aop, next, taken = arithOp(code[pc+12]), pc+13, 0
+				if code[pc+5] == 0 && f.act == heap.Nil {
+					a, b = heap.FromInt(int64(int32(u32(code, pc)))), vm.stack[f.vars+u16(code, pc+6)]
 				}
 			case opLocalArith:
 				aop, next, taken = arithOp(code[pc+7]), pc+8, 1
@@ -199,9 +209,13 @@ func (vm *VM) interpret(base int) heap.Oop {
 			continue
 		general:
 			switch op { // a fused form runs its first instruction alone
-			case opIntArith:
+			case opIntArith, opIntLocalArith:
 				vm.push(heap.FromInt(int64(int32(u32(code, pc)))))
 				pc += 4
+				continue
+			case opLitLocalArith:
+				vm.push(f.ic.litv[u16(code, pc)])
+				pc += 2
 				continue
 			case opLocalLitArith, opLocalIntArith, opLocalArith:
 				vm.pushVar(f, code[pc], u16(code, pc+1))
