@@ -257,10 +257,15 @@ func (vm *VM) interpret(base int) heap.Oop {
 				f.pc = pc
 				vm.resend(f.holder, sel, argc, parent)
 			case opPrim:
+				e := vm.primAt(f.ic, selLit)
+				if e.vector != numIndex && vm.vectorPrim(e.vector, argc) {
+					pc += 4
+					continue
+				}
 				ifFail := code[pc+3] != 0
 				pc += 4
 				f.pc = pc
-				vm.primitive(vm.primAt(f.ic, selLit), argc, ifFail)
+				vm.primitive(e, argc, ifFail)
 			}
 			load()
 		case opSelfSend, opLocalSend:
