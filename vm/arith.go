@@ -96,6 +96,42 @@ func (vm *VM) arith(op arithOp) bool {
 	return true
 }
 
+// intPrim runs integer primitive op (_IntAdd:, _IntLT: ...) sent directly
+// with one argument when the receiver and the argument are small integers
+// and the result is one or a boolean; otherwise it does nothing and
+// reports false, and the primitive runs (big integers, its errors). No
+// guard: the primitive is what the code names, whoever redefined +.
+func (vm *VM) intPrim(op arithOp) bool {
+	a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+	if !a.IsInt() || !b.IsInt() {
+		return false
+	}
+	x, y := a.Int(), b.Int()
+	var r heap.Oop
+	switch op {
+	case arithAdd:
+		if !heap.FitsSmallInt(x + y) { // two small integers cannot overflow an int64
+			return false
+		}
+		r = heap.FromInt(x + y)
+	case arithSub:
+		if !heap.FitsSmallInt(x - y) {
+			return false
+		}
+		r = heap.FromInt(x - y)
+	case arithMul:
+		if x < -halfWord || x > halfWord || y < -halfWord || y > halfWord || !heap.FitsSmallInt(x*y) {
+			return false
+		}
+		r = heap.FromInt(x * y)
+	default:
+		r = vm.m.Bool(compare(op, x < y, x == y))
+	}
+	vm.sp--
+	vm.stack[vm.sp-1] = r
+	return true
+}
+
 // halfWord bounds the factors whose product surely fits an int64.
 const halfWord = 1<<31 - 1
 

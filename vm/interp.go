@@ -258,7 +258,8 @@ func (vm *VM) interpret(base int) heap.Oop {
 				vm.resend(f.holder, sel, argc, parent)
 			case opPrim:
 				e := vm.primAt(f.ic, selLit)
-				if e.vector != numIndex && vm.vectorPrim(e.vector, argc) {
+				if e.vector != numIndex && vm.vectorPrim(e.vector, argc) ||
+					e.intArith != numArith && argc == 1 && vm.intPrim(e.intArith) {
 					pc += 4
 					continue
 				}

@@ -44,6 +44,10 @@ type primEntry struct {
 	// _VectorAt:Put:, _VectorSize), which the loop runs as it runs
 	// at:, at:Put: and size (vectorPrim); numIndex for any other.
 	vector indexOp
+	// intArith is the arithOp of an integer primitive the loop runs on
+	// two small integers (_IntAdd:, _IntLT: ..., intPrim); numArith for
+	// any other.
+	intArith arithOp
 }
 
 // vmPrims are the primitives the interpreter implements itself, because
@@ -97,7 +101,12 @@ func (vm *VM) primEntry(sel heap.Oop) primEntry {
 		if n, ok := vmPrims[e.name]; ok {
 			e.perform = n
 		}
-		e.vector = numIndex
+		e.vector, e.intArith = numIndex, numArith
+		for op, x := range arithTable {
+			if x.intPrim != "" && x.intPrim == name { // the exact name, as for vector
+				e.intArith = arithOp(op)
+			}
+		}
 		for op, x := range indexTable {
 			if x.prims[idxVector] == name { // the exact name: an IfFail: form keeps the general path
 				e.vector = indexOp(op)
