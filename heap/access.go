@@ -253,6 +253,24 @@ func (h *Heap) FieldOfKind(o Oop, kind uint8, i int) (Oop, bool) {
 	return *(*Oop)(unsafe.Add(hdr, off)), true
 }
 
+// SetYoungFieldOfKind sets pointer field i of o to v and reports true when
+// o is a young object of kind kind that has field i; otherwise it does
+// nothing and reports false, and the caller sets it the checked way. A
+// young object needs no write barrier (SetField's young case), so this is
+// the interpreter's store into a young receiver's data slot.
+func (h *Heap) SetYoungFieldOfKind(o Oop, kind uint8, i int, v Oop) bool {
+	y := uint64(o) &^ tagMask
+	if o&tagMask != tagYoung || y-h.young.cur >= h.young.top-h.young.cur {
+		return false
+	}
+	hdr := unsafe.Add(h.young.base, y)
+	if h1Kind(*(*uint64)(unsafe.Add(hdr, wordSize))) != kind || uint64(i) >= h0Ptrs(*(*uint64)(hdr)) {
+		return false
+	}
+	*(*Oop)(unsafe.Add(hdr, headerSize+uint64(i)*wordSize)) = v
+	return true
+}
+
 // Field answers pointer field i of o.
 func (h *Heap) Field(o Oop, i int) Oop {
 	return *(*Oop)(h.fieldAddr(o, i))

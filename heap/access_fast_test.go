@@ -62,3 +62,28 @@ func TestYoungField(t *testing.T) {
 		t.Error("an old object answered")
 	}
 }
+
+// SetYoungFieldOfKind stores only into a young object of the kind asked,
+// within its fields; anything else is left to SetField and its barrier.
+func TestSetYoungFieldOfKind(t *testing.T) {
+	h, _ := newHeap(t)
+	const kind, other = 9, 10
+	o := h.Alloc(2, 0, kind, Nil)
+	if !h.SetYoungFieldOfKind(o, kind, 1, FromInt(7)) || h.Field(o, 1) != FromInt(7) {
+		t.Errorf("field 1 = %v; want 7 stored", h.Field(o, 1))
+	}
+	if h.SetYoungFieldOfKind(o, kind, 2, FromInt(8)) {
+		t.Error("field 2 of a 2-field object was stored")
+	}
+	if h.SetYoungFieldOfKind(o, other, 0, FromInt(8)) || h.Field(o, 0) != Nil {
+		t.Errorf("an object of kind %d was stored into for kind %d", kind, other)
+	}
+	if h.SetYoungFieldOfKind(FromInt(3), kind, 0, FromInt(8)) {
+		t.Error("a small integer was stored into")
+	}
+	h.SetRoot(0, o)
+	mustCommit(t, h)
+	if h.SetYoungFieldOfKind(h.Root(0), kind, 1, FromInt(9)) || h.Field(h.Root(0), 1) != FromInt(7) {
+		t.Error("an old object was stored into without the barrier")
+	}
+}

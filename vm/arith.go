@@ -19,27 +19,9 @@ func (vm *VM) arith(op arithOp) bool {
 				return false
 			}
 		}
-		x, y := a.Int(), b.Int()
-		switch op {
-		case arithAdd, arithSub, arithMul:
-			var v int64
-			switch op {
-			case arithAdd:
-				v = x + y // two small integers cannot overflow an int64
-			case arithSub:
-				v = x - y
-			default:
-				if x < -halfWord || x > halfWord || y < -halfWord || y > halfWord {
-					return false
-				}
-				v = x * y
-			}
-			if !heap.FitsSmallInt(v) {
-				return false
-			}
-			r = heap.FromInt(v)
-		default:
-			r = vm.m.Bool(compare(op, x < y, x == y))
+		var ok bool
+		if r, ok = vm.smallIntArith(op, a.Int(), b.Int()); !ok {
+			return false
 		}
 	} else {
 		var x, y float64
@@ -102,6 +84,50 @@ func floatArith(op arithOp, x, y float64) (float64, bool) {
 		return x / y, true
 	}
 	return 0, false
+}
+
+// intPrim runs integer primitive op (_IntAdd:, _IntLT: ...) sent directly
+// with one argument when the receiver and the argument are small integers
+// and the result is one or a boolean; otherwise it does nothing and
+// reports false, and the primitive runs (big integers, its errors). No
+// guard: the primitive is what the code names, whoever redefined +.
+func (vm *VM) intPrim(op arithOp) bool {
+	a, b := vm.stack[vm.sp-2], vm.stack[vm.sp-1]
+	if !a.IsInt() || !b.IsInt() {
+		return false
+	}
+	r, ok := vm.smallIntArith(op, a.Int(), b.Int())
+	if !ok {
+		return false
+	}
+	vm.sp--
+	vm.stack[vm.sp-1] = r
+	return true
+}
+
+// smallIntArith answers x op y for the values of two small integers when
+// the result is a small integer, or a boolean for a comparison; false when
+// it is not (the primitive makes the big integer). The interpreter loop
+// repeats its + - and comparisons inline, where a call would cost.
+func (vm *VM) smallIntArith(op arithOp, x, y int64) (heap.Oop, bool) {
+	switch op {
+	case arithAdd:
+		if !heap.FitsSmallInt(x + y) { // two small integers cannot overflow an int64
+			return 0, false
+		}
+		return heap.FromInt(x + y), true
+	case arithSub:
+		if !heap.FitsSmallInt(x - y) {
+			return 0, false
+		}
+		return heap.FromInt(x - y), true
+	case arithMul:
+		if x < -halfWord || x > halfWord || y < -halfWord || y > halfWord || !heap.FitsSmallInt(x*y) {
+			return 0, false
+		}
+		return heap.FromInt(x * y), true
+	}
+	return vm.m.Bool(compare(op, x < y, x == y)), true
 }
 
 // halfWord bounds the factors whose product surely fits an int64.

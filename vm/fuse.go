@@ -32,6 +32,19 @@ const (
 	// opIntArith: opPushInt then opArith ((2 * i) + 1): the stack's top
 	// and an integer from the code.
 	opIntArith
+	// opLitLocalArith: opPushLit, opPushLocal, opArith (0.0 - sign): a
+	// literal and a local; otherwise the push of the literal.
+	opLitLocalArith
+	// opIntLocalArith: opPushInt, opPushLocal, opArith (2 * i), likewise.
+	opIntLocalArith
+	// opJumpPop: a forward opJump whose target is opPop (the end of an
+	// inlined ifTrue: whose value is dropped): the jump and the pop in
+	// one dispatch.
+	opJumpPop
+	// opLitJumpPop: opPushLit then such a jump (the nil an inlined
+	// ifTrue: answers when its condition is false, dropped at once):
+	// nothing is pushed, and the loop goes on after the pop.
+	opLitJumpPop
 )
 
 // fusions lists the sequences fuse looks for, longest first at each start.
@@ -41,6 +54,8 @@ var fusions = []struct {
 }{
 	{[]byte{opPushLocal, opPushLit, opArith}, opLocalLitArith},
 	{[]byte{opPushLocal, opPushInt, opArith}, opLocalIntArith},
+	{[]byte{opPushLit, opPushLocal, opArith}, opLitLocalArith},
+	{[]byte{opPushInt, opPushLocal, opArith}, opIntLocalArith},
 	{[]byte{opPushLocal, opArith}, opLocalArith},
 	{[]byte{opPushInt, opArith}, opIntArith},
 	{[]byte{opPushSelf, opSend}, opSelfSend},
@@ -64,6 +79,12 @@ func fuse(code []byte) []byte {
 				break
 			}
 		}
+		switch {
+		case jumpsToPop(code, pc):
+			out[pc] = opJumpPop
+		case code[pc] == opPushLit && jumpsToPop(code, pc+size):
+			out[pc] = opLitJumpPop
+		}
 		pc += size
 	}
 	return out
@@ -78,4 +99,15 @@ func matchesAt(code []byte, pc int, seq []byte) bool {
 		pc += instrSize(op)
 	}
 	return pc <= len(code)
+}
+
+// jumpsToPop reports whether the instruction at pc is a forward opJump
+// whose target holds opPop. Forward only: a backward jump checks for
+// interrupts, which the fused form would skip.
+func jumpsToPop(code []byte, pc int) bool {
+	if pc+instrSize(opJump) > len(code) || code[pc] != opJump {
+		return false
+	}
+	t := u32(code, pc+1)
+	return t > pc && t < len(code) && code[t] == opPop
 }

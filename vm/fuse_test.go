@@ -90,3 +90,27 @@ func TestFusedSends(t *testing.T) {
 		}
 	}
 }
+
+// A forward jump to a pop, alone or after a literal's push, is fused; a
+// backward one, or one to anything but a pop, is not.
+func TestFuseJumpToPop(t *testing.T) {
+	b := &methodBuilder{}
+	b.op(opPushLit) // 0: the literal dropped after the jump
+	b.u16(0)
+	b.op(opJump) // 3: to the pop
+	b.code = append(b.code, 13, 0, 0, 0)
+	b.op(opJump) // 8: to the return, not a pop
+	b.code = append(b.code, 14, 0, 0, 0)
+	b.op(opPop)    // 13
+	b.op(opReturn) // 14
+	run := fuse(b.code)
+	want := append([]byte(nil), b.code...)
+	want[0], want[3] = opLitJumpPop, opJumpPop
+	if !bytes.Equal(run, want) {
+		t.Errorf("fused %v, want %v", run, want)
+	}
+	back := []byte{opPop, opJump, 0, 0, 0, 0}
+	if got := fuse(back); !bytes.Equal(got, back) {
+		t.Errorf("a backward jump to a pop was fused: %v", got)
+	}
+}

@@ -156,6 +156,22 @@ func (vm *VM) index(op indexOp) bool {
 	return true
 }
 
+// vectorPrim runs a send of vector primitive op (_VectorAt:, ...) with
+// argc arguments the way index runs at:, at:Put: and size, when the
+// receiver is a vector index takes; otherwise it does nothing, reports
+// false, and the primitive runs as any other (its errors included).
+func (vm *VM) vectorPrim(op indexOp, argc int) bool {
+	if argc != indexTable[op].argc {
+		return false
+	}
+	rcv := vm.stack[vm.sp-1-argc]
+	c := &vm.indexLast[op]
+	if (c.rcv != rcv || c.stamp != vm.epoch.Current()) && !vm.indexFit(op, rcv) {
+		return false
+	}
+	return c.k == idxVector && vm.index(op)
+}
+
 // indexFit reports whether op runs in the loop on rcv: an object of an
 // index kind op has a primitive for, whose method for op is the core
 // world's (indexGuard); if so it makes rcv op's indexLast.

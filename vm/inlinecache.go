@@ -121,6 +121,13 @@ func (vm *VM) sendFrom(f *frame, selLit int, argc int) {
 			return
 		}
 	}
+	if e.res.kind == object.SlotAssign && e.res.holder == heap.Nil &&
+		vm.h.SetYoungFieldOfKind(rcv, object.KindSlots, object.FirstData+e.res.index, vm.stack[vm.sp-1]) {
+		// A young receiver's own data slot, held in the object itself:
+		// one store, no barrier; the receiver is the result.
+		vm.sp -= argc
+		return
+	}
 	if e.res.kind != object.SlotMethod {
 		if !vm.runSlot(rcv, argc, &e.res) {
 			panic(vm.undefinedSelector(rcv, f.ic.litv[selLit]))

@@ -95,7 +95,7 @@ func (vm *VM) interpret(base int) heap.Oop {
 			} else {
 				pc += 6
 			}
-		case opArith, opLocalLitArith, opLocalIntArith, opLocalArith, opIntArith:
+		case opArith, opLocalLitArith, opLocalIntArith, opLitLocalArith, opIntLocalArith, opLocalArith, opIntArith:
 			// The commonest cases without a call: + - * or a comparison of
 			// two small integers under the integer guard, and + - * / or a
 			// comparison of an immediate float and an immediate float or
@@ -118,6 +118,16 @@ func (vm *VM) interpret(base int) heap.Oop {
 				aop, next, taken = arithOp(code[pc+12]), pc+13, 0
 				if code[pc] == 0 && f.act == heap.Nil {
 					a, b = vm.stack[f.vars+u16(code, pc+1)], heap.FromInt(int64(int32(u32(code, pc+4))))
+				}
+			case opLitLocalArith:
+				aop, next, taken = arithOp(code[pc+10]), pc+11, 0
+				if code[pc+3] == 0 && f.act == heap.Nil {
+					a, b = f.ic.litv[u16(code, pc)], vm.stack[f.vars+u16(code, pc+4)]
+				}
+			case opIntLocalArith:
+				aop, next, taken = arithOp(code[pc+12]), pc+13, 0
+				if code[pc+5] == 0 && f.act == heap.Nil {
+					a, b = heap.FromInt(int64(int32(u32(code, pc)))), vm.stack[f.vars+u16(code, pc+6)]
 				}
 			case opLocalArith:
 				aop, next, taken = arithOp(code[pc+7]), pc+8, 1
@@ -177,14 +187,26 @@ func (vm *VM) interpret(base int) heap.Oop {
 			}
 		done:
 			vm.sp -= taken
+			if code[next] == opStoreLocal && code[next+1] == 0 && f.act == heap.Nil {
+				// sum: sum + x: the result goes to its local without a
+				// dispatch of its own (code ends in a return, so next
+				// is an instruction).
+				vm.stack[f.vars+u16(code, next+2)] = r
+				pc = next + 4
+				continue
+			}
 			vm.push(r)
 			pc = next
 			continue
 		general:
 			switch op { // a fused form runs its first instruction alone
-			case opIntArith:
+			case opIntArith, opIntLocalArith:
 				vm.push(heap.FromInt(int64(int32(u32(code, pc)))))
 				pc += 4
+				continue
+			case opLitLocalArith:
+				vm.push(f.ic.litv[u16(code, pc)])
+				pc += 2
 				continue
 			case opLocalLitArith, opLocalIntArith, opLocalArith:
 				vm.pushVar(f, code[pc], u16(code, pc+1))
@@ -226,10 +248,16 @@ func (vm *VM) interpret(base int) heap.Oop {
 				f.pc = pc
 				vm.resend(f.holder, sel, argc, parent)
 			case opPrim:
+				e := vm.primAt(f.ic, selLit)
+				if e.vector != numIndex && vm.vectorPrim(e.vector, argc) ||
+					e.intArith != numArith && argc == 1 && vm.intPrim(e.intArith) {
+					pc += 4
+					continue
+				}
 				ifFail := code[pc+3] != 0
 				pc += 4
 				f.pc = pc
-				vm.primitive(vm.primAt(f.ic, selLit), argc, ifFail)
+				vm.primitive(e, argc, ifFail)
 			}
 			load()
 		case opSelfSend, opLocalSend:
@@ -277,6 +305,10 @@ func (vm *VM) interpret(base int) heap.Oop {
 				return result
 			}
 			load()
+			if code[pc] == opPop { // a send whose result is dropped
+				pc++
+				continue
+			}
 			vm.push(result)
 		case opNonLocalReturn:
 			result := vm.pop()
@@ -315,6 +347,11 @@ func (vm *VM) interpret(base int) heap.Oop {
 				}
 			}
 			pc = t
+		case opJumpPop:
+			vm.sp--
+			pc = u32(code, pc) + 1
+		case opLitJumpPop:
+			pc = u32(code, pc+3) + 1
 		case opIf:
 			top := vm.stack[vm.sp-1]
 			isTrue := top == vm.m.True

@@ -40,6 +40,14 @@ type primEntry struct {
 	p       *prims.Prim
 	name    string
 	perform int
+	// vector is the indexOp of a vector primitive (_VectorAt:,
+	// _VectorAt:Put:, _VectorSize), which the loop runs as it runs
+	// at:, at:Put: and size (vectorPrim); numIndex for any other.
+	vector indexOp
+	// intArith is the arithOp of an integer primitive the loop runs on
+	// two small integers (_IntAdd:, _IntLT: ..., intPrim); numArith for
+	// any other.
+	intArith arithOp
 }
 
 // vmPrims are the primitives the interpreter implements itself, because
@@ -92,6 +100,17 @@ func (vm *VM) primEntry(sel heap.Oop) primEntry {
 		e = primEntry{p: p, name: prims.StripIfFail(name), perform: -1}
 		if n, ok := vmPrims[e.name]; ok {
 			e.perform = n
+		}
+		e.vector, e.intArith = numIndex, numArith
+		for op, x := range arithTable {
+			if x.intPrim != "" && x.intPrim == name { // the exact name, as for vector
+				e.intArith = arithOp(op)
+			}
+		}
+		for op, x := range indexTable {
+			if x.prims[idxVector] == name { // the exact name: an IfFail: form keeps the general path
+				e.vector = indexOp(op)
+			}
 		}
 		if vm.primCache == nil {
 			vm.primCache = map[heap.Oop]primEntry{}
