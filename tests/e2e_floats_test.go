@@ -29,10 +29,7 @@ func TestE2EFloatsImageRoundTrip(t *testing.T) {
 	want := "'1.25 -0.0 3e+300 1e-320 inf nan (1.25, 3e+300, 3e+38, 1e-38) 0.5'"
 	e.expectEval(w, state, want)
 
-	img := e.path("floats.img")
-	e.ok("export", "-w", w, img)
-	w2 := e.path("copy")
-	e.ok("new", w2, "--image", img)
+	w2 := e.copyByImage(w, "floats.img", "copy")
 	e.expectEval(w2, state, want)
 	// immediates keep their identity; boxes are the same objects as before
 	e.expectEval(w2, "(imm == 1.25) && [(floats at: 0) == imm]", "true")
@@ -44,7 +41,7 @@ func TestE2EFloatsImageRoundTrip(t *testing.T) {
 
 	// An immediate float ref whose value has no immediate form (1e300)
 	// is refused.
-	body := imageE2EBody(t, img)
+	body := imageE2EBody(t, e.path("floats.img"))
 	var ref [9]byte
 	ref[0] = floatsE2ERef
 	binary.LittleEndian.PutUint64(ref[1:], math.Float64bits(1.25))

@@ -443,3 +443,13 @@ var e2eANSI = regexp.MustCompile(`\x1b\[[0-9;?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]
 
 // e2eStripANSI removes terminal control sequences.
 func e2eStripANSI(s string) string { return e2eANSI.ReplaceAllString(s, "") }
+
+// copyByImage exports world w to the image img and makes the world copy
+// from it (both names in the test's directory), and answers copy's path.
+func (e *e2eEnv) copyByImage(w, img, copy string) string {
+	e.t.Helper()
+	imgPath, copyPath := e.path(img), e.path(copy)
+	e.ok("export", "-w", w, imgPath)
+	e.ok("new", copyPath, "--image", imgPath)
+	return copyPath
+}

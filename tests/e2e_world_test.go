@@ -285,10 +285,8 @@ func TestE2EImages(t *testing.T) {
 		t.Fatalf("100 factorial is not what it should be: %s", want)
 	}
 
+	w2 := e.copyByImage(w, "saved.img", "copy")
 	img := e.path("saved.img")
-	e.ok("export", "-w", w, img)
-	w2 := e.path("copy")
-	e.ok("new", w2, "--image", img)
 	e.expectEval(w2, state, want)
 	e.expectEval(w2, "s", "'a string, with \\'quotes\\''")
 	e.expectEval(w2, "(big / 99 factorial) printString", "'100'")
@@ -299,10 +297,7 @@ func TestE2EImages(t *testing.T) {
 	e.checkWorld(w2)
 
 	// An image of the copy round-trips too.
-	img2 := e.path("again.img")
-	e.ok("export", "-w", w2, img2)
-	w3 := e.path("copy2")
-	e.ok("new", w3, "--image", img2)
+	w3 := e.copyByImage(w2, "again.img", "copy2")
 	e.expectEval(w3, "obj double", "20")
 
 	good := e2eRead(t, img)

@@ -74,21 +74,7 @@ func TestUnixDelivery(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("%s: mode %v, want an owner-only socket", SocketPath(dir), fi.Mode())
 	}
-	c, err := Dial(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	rs, err := c.Deliver(context.Background(), testBatch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(rs, testReplies) {
-		t.Fatalf("replies %+v, want %+v", rs, testReplies)
-	}
-	if got := deliveredTo(t, l, h); !reflect.DeepEqual(got, []Batch{testBatch}) {
-		t.Fatalf("host was given %+v, want the batch", got)
-	}
+	deliverTestBatch(t, dir, l, h)
 }
 
 func TestUnixSocketWithLongPath(t *testing.T) {
@@ -172,21 +158,7 @@ func TestTLSDelivery(t *testing.T) {
 	if err != nil || parsed != addr {
 		t.Fatalf("the sturdy reference %s parses as %+v, %v", addr, parsed, err)
 	}
-	c, err := Dial(addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	rs, err := c.Deliver(context.Background(), testBatch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(rs, testReplies) {
-		t.Fatalf("replies %+v, want %+v", rs, testReplies)
-	}
-	if got := deliveredTo(t, l, h); !reflect.DeepEqual(got, []Batch{testBatch}) {
-		t.Fatalf("host was given %+v, want the batch", got)
-	}
+	deliverTestBatch(t, addr.String(), l, h)
 }
 
 func TestCredentialsAreKeptOwnerOnly(t *testing.T) {
@@ -419,5 +391,26 @@ func TestDoRunsOnTheLoopAndStopsWithIt(t *testing.T) {
 	}
 	if err := l.Do(func() error { return nil }); err != ErrStopped {
 		t.Fatalf("Do after the loop stopped: %v, want ErrStopped", err)
+	}
+}
+
+// deliverTestBatch dials dest, delivers testBatch and checks that it
+// answers testReplies and that the host behind loop l was given the batch.
+func deliverTestBatch(t *testing.T, dest string, l *Loop, h *fakeHost) {
+	t.Helper()
+	c, err := Dial(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rs, err := c.Deliver(context.Background(), testBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rs, testReplies) {
+		t.Fatalf("replies %+v, want %+v", rs, testReplies)
+	}
+	if got := deliveredTo(t, l, h); !reflect.DeepEqual(got, []Batch{testBatch}) {
+		t.Fatalf("host was given %+v, want the batch", got)
 	}
 }

@@ -43,16 +43,7 @@ func collect(t *testing.T, w *World, dest string) int {
 	if _, err := w.Collect(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := w.Outgoing()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range out {
-		if o.Dest == dest {
-			return len(o.Batch.Messages)
-		}
-	}
-	return 0
+	return len(batchFor(t, w, dest).Batch.Messages)
 }
 
 // alive reports whether a's object o still exists once o's own slot is
@@ -102,9 +93,7 @@ func TestVatGCKeyHeldByTwoSurvivesOneDrop(t *testing.T) {
 	b, c := hs[0], hs[1]
 	eval(t, a, `h0 take: o. h1 take: o`)
 	pump(t, a, b, c)
-	eval(t, b, `gateway held: nil`)
-	collect(t, b, a.Address())
-	pump(t, b, a)
+	dropAll(t, b, a)
 	if got := eval(t, a, `vats exports size`); got != "1" {
 		t.Fatalf("a forgot o while c holds it: %s", got)
 	}
@@ -113,9 +102,7 @@ func TestVatGCKeyHeldByTwoSurvivesOneDrop(t *testing.T) {
 	if got := eval(t, a, `o n`); got != "1" {
 		t.Errorf("c's send to o: %s", got)
 	}
-	eval(t, c, `gateway held: nil`)
-	collect(t, c, a.Address())
-	pump(t, c, a)
+	dropAll(t, c, a)
 	if got := eval(t, a, `vats exports size`); got != "0" {
 		t.Errorf("a keeps o after both dropped it: %s", got)
 	}
@@ -143,9 +130,7 @@ func TestVatGCPassedOnKeyKeptForSecondHolder(t *testing.T) {
 	if got := eval(t, a, `o n`); got != "1" {
 		t.Errorf("c's send to o: %s", got)
 	}
-	eval(t, c, `gateway held: nil`)
-	collect(t, c, a.Address())
-	pump(t, c, a)
+	dropAll(t, c, a)
 	if got := eval(t, a, `vats exports size`); got != "0" {
 		t.Errorf("a keeps o after both dropped it: %s", got)
 	}
@@ -179,9 +164,7 @@ func TestVatGCDroppedThenReceivedAgain(t *testing.T) {
 		t.Errorf("b's send after receiving o again: %s", got)
 	}
 	// and once dropped for good, a later pass exports o afresh
-	eval(t, b, `gateway held: nil`)
-	collect(t, b, a.Address())
-	pump(t, b, a)
+	dropAll(t, b, a)
 	if got := eval(t, a, `vats exports size`); got != "0" {
 		t.Fatalf("a keeps o: %s", got)
 	}
@@ -255,4 +238,27 @@ func TestVatGCRefsTargetRefusesOtherMessages(t *testing.T) {
 		t.Errorf("dropped: with a number: %s", eval(t, b, `q`))
 	}
 	checkClean(t, a, b)
+}
+
+// batchFor answers from's outgoing batch for dest (zero if none).
+func batchFor(t *testing.T, from *World, dest string) vat.Outgoing {
+	t.Helper()
+	out, err := from.Outgoing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out {
+		if o.Dest == dest {
+			return o
+		}
+	}
+	return vat.Outgoing{}
+}
+
+// dropAll makes h let go of what it holds and sends its drop to a.
+func dropAll(t *testing.T, h, a *World) {
+	t.Helper()
+	eval(t, h, `gateway held: nil`)
+	collect(t, h, a.Address())
+	pump(t, h, a)
 }

@@ -37,29 +37,6 @@ func deliverOnly(t *testing.T, from, to *World) int {
 	return 0
 }
 
-// batchFor answers from's outgoing batch for dest (zero if none).
-func batchFor(t *testing.T, from *World, dest string) vat.Outgoing {
-	t.Helper()
-	out, err := from.Outgoing()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range out {
-		if o.Dest == dest {
-			return o
-		}
-	}
-	return vat.Outgoing{}
-}
-
-// dropAll makes h let go of what it holds and sends its drop to a.
-func dropAll(t *testing.T, h, a *World) {
-	t.Helper()
-	eval(t, h, `gateway held: nil`)
-	collect(t, h, a.Address())
-	pump(t, h, a)
-}
-
 // The race of limit (1), played in the order that broke it: B's link to C
 // is fast and its link to A slow, so C receives o and drops it before B's
 // passed: is carried to A. B must still reach o afterwards.
