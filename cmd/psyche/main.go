@@ -261,7 +261,7 @@ func inWorld(dir string, timeout time.Duration, stdout, stderr io.Writer, eval f
 	defer w.Close()
 	// Ctrl-C interrupts the evaluation, which then rolls back like any
 	// failed one, instead of killing the process mid-way.
-	err = evalSending(w, timeout, func() error {
+	err = evalSending(w, timeout, stderr, func() error {
 		stop := interruptOn(w)
 		defer stop()
 		return eval(w)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -114,10 +115,16 @@ func serveWorld(w *world.World, listen string, stdout, stderr io.Writer) error {
 
 // evalSending runs eval, one top-level evaluation of w, and then, until
 // every message it sent has its reply or timeout passes (or SIGINT), takes
-// in replies and messages, each as its own transaction.
-func evalSending(w *world.World, timeout time.Duration, eval func() error) error {
+// in replies and messages, each as its own transaction. An outbox the core
+// cannot read (vat.ErrNotFatal: a user broke it) does not stop the
+// evaluation: it is reported on warn, and nothing is waited for.
+func evalSending(w *world.World, timeout time.Duration, warn io.Writer, eval func() error) error {
 	host := w
 	before, err := vat.Pending(host)
+	if errors.Is(err, vat.ErrNotFatal) {
+		fmt.Fprintf(warn, "vat: %v (messages are not sent until it is repaired or rolled back)\n", err)
+		return eval()
+	}
 	if err != nil {
 		return err
 	}
@@ -125,6 +132,10 @@ func evalSending(w *world.World, timeout time.Duration, eval func() error) error
 		return err
 	}
 	after, err := vat.Pending(host)
+	if errors.Is(err, vat.ErrNotFatal) {
+		fmt.Fprintf(warn, "vat: the evaluation was kept, but %v (its messages are not sent until it is repaired or rolled back)\n", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
