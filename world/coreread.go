@@ -46,9 +46,19 @@ func coreFailed(what string, err error) error {
 	case err == nil || errors.As(err, &ce):
 		return err
 	case selfError(err):
-		return &coreError{msg: fmt.Sprintf("the core world failed %s (it was undone; roll back or repair the core): %v", what, err), err: err}
+		return &coreError{msg: fmt.Sprintf("the core world failed %s: %v%s (undone; roll back or repair the core)", what, err, innermost(err)), err: err}
 	}
 	return err
+}
+
+// innermost names the method err was raised in, from its stack: that is
+// the method a user broke, more often than not.
+func innermost(err error) string {
+	var se *vm.Error
+	if errors.As(err, &se) && len(se.Stack) > 0 {
+		return ", in " + se.Stack[0]
+	}
+	return ""
 }
 
 // selfError reports whether err is an error of the Self code a crank ran
@@ -88,8 +98,8 @@ func (w *World) global(obj *coreObject) (heap.Oop, error) {
 func (w *World) dataSlot(o heap.Oop, obj *coreObject, name, what string) (heap.Oop, error) {
 	s, ok := w.ownSlot(o, name)
 	if !ok || s.Kind != object.SlotData {
-		return heap.Nil, coreErrorf("%s is not %s: it has no data slot %s (declared by %s), but is %s",
-			what, obj.name, name, obj.source, w.vm.Model().Describe(o))
+		return heap.Nil, coreErrorf("%s has no data slot %s, which Go reads in %s (declared by %s): it is %s",
+			what, name, obj.name, obj.source, w.vm.Model().Describe(o))
 	}
 	return w.vm.Model().DataAt(o, s.Index), nil
 }

@@ -502,7 +502,7 @@ func (w *World) RunCallbacks() error {
 		if !selfError(err) {
 			return errors.Join(append(errs, err)...)
 		}
-		errs = append(errs, &coreError{msg: "a promise callback failed: " + err.Error(), err: err})
+		errs = append(errs, &coreError{msg: "a promise callback failed: " + err.Error() + innermost(err), err: err})
 		err = w.crank(func() error { _, err := w.sendVats("dropDue"); return err })
 		if err != nil {
 			return errors.Join(append(errs, coreFailed("to drop the failed promise callback (vats dropDue)", err))...)
