@@ -145,6 +145,3 @@ var (
 		older:  handoffFields,
 	}
 )
-
-// coreRecords is every declared record, for the test that checks them.
-var coreRecords = []*coreRecord{&outboxEntry, &storedReply, &deliveredRecord, &handoff}
