@@ -175,7 +175,11 @@ func (l *Loop) run(ctx context.Context, want map[MessageID]bool) (int, error) {
 			return 0, nil
 		}
 		l.send(outs)
-		l.arm(timer)
+		if err != nil {
+			timer.Reset(l.opts.RetryMax) // read the outbox again then: it may be mended
+		} else {
+			l.arm(timer)
+		}
 		select {
 		case <-ctx.Done():
 			return waiting, nil
