@@ -21,7 +21,9 @@ type fakeHost struct {
 }
 
 // notFatal answers the error of a failing call of method.
-func notFatal(method string) error { return fmt.Errorf("%s failed in the core: %w", method, ErrNotFatal) }
+func notFatal(method string) error {
+	return fmt.Errorf("%s failed in the core: %w", method, ErrNotFatal)
+}
 
 func newFakeHost(id, addr string) *fakeHost {
 	return &fakeHost{id: id, addr: addr, outbox: map[string][]Message{}, ack: map[string]uint64{}}
