@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +118,8 @@ func TestE2ECoreBreakagesReceiver(t *testing.T) {
 }
 
 // e2eCoreStillWorks checks world w with its core broken by c: the breakage
-// took, 3 + 4 answers 7, check passes, and eval --at before sees the core
-// whole.
+// took, 3 + 4 answers 7, check passes, eval --at before sees the core
+// whole, info and gc work, and so does a copy made by export and import.
 func e2eCoreStillWorks(t *testing.T, e *e2eEnv, w string, c e2eCoreBreakage) {
 	t.Helper()
 	if r := e.run("eval", "-w", w, c.probe); r.code == 0 && r.out() == c.want {
@@ -130,6 +131,12 @@ func e2eCoreStillWorks(t *testing.T, e *e2eEnv, w string, c e2eCoreBreakage) {
 	e.checkWorld(w)
 	if r := e.run("eval", "-w", w, "--at", "before", c.probe); r.code != 0 || r.out() != c.want {
 		t.Errorf("%s broken: eval --at before should print %s:\n%s", c.name, c.want, r)
+	}
+	e.ok("info", "-w", w)
+	e.ok("gc", "-w", w)
+	copied := e.copyByImage(w, filepath.Base(w)+".img", filepath.Base(w)+"-copy")
+	if r := e.run("eval", "-w", copied, "3 + 4"); r.code != 0 || !strings.HasPrefix(r.out(), "7") {
+		t.Errorf("%s broken, exported and imported: 3 + 4 should answer 7:\n%s", c.name, r)
 	}
 }
 

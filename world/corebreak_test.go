@@ -164,3 +164,35 @@ func settled(t *testing.T, a, b *World, count string) {
 		}
 	}
 }
+
+// TestCoreBreakageInCollectImports: a collection whose forgetting of
+// imports fails in a broken core keeps the collection, answers an error
+// that is not fatal and names the method, and changes nothing else; after
+// a rollback, the next collection forgets them and tells the exporter.
+func TestCoreBreakageInCollectImports(t *testing.T) {
+	a, hs := gcWorlds(t, 1)
+	b := hs[0]
+	eval(t, a, `h0 take: o`)
+	pump(t, a, b)
+	eval(t, b, `gateway held: nil`)
+	if err := b.Checkpoint("before"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, b, `traits dictionary _AddSlots: (| keysAndValuesDo: blk = ( rep ) |)`)
+	_, err := b.Collect()
+	if !errors.Is(err, vat.ErrNotFatal) || !strings.Contains(err.Error(), "collectImports") || !strings.Contains(err.Error(), "keysAndValuesDo:") {
+		t.Fatalf("a collection with keysAndValuesDo: broken: %v; want a not fatal error naming collectImports and keysAndValuesDo:", err)
+	}
+	if n := len(batchFor(t, b, a.Address()).Batch.Messages); n != 0 {
+		t.Errorf("the failed forgetting left %d messages", n)
+	}
+	if got := eval(t, b, "3 + 4"); got != "7" {
+		t.Errorf("3 + 4: %s", got)
+	}
+	if _, err := b.Rollback("before", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := collect(t, b, a.Address()); n != 1 {
+		t.Errorf("the drop after the rollback: %d messages", n)
+	}
+}

@@ -65,6 +65,7 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer w.Close()
+	w.SetWarnings(stderr) // not errOut: a warning is no failure of the input
 	r := &repl{w: w, out: stdout, errOut: stderr}
 
 	interactive := liner.TerminalSupported() && isTerminal(stdin)
