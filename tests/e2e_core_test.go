@@ -111,6 +111,12 @@ func TestE2ECoreBreakagesReceiver(t *testing.T) {
 	srv = vatFlowServe(t, e, bank)
 	e.expectEval(me, "(bank deposit: 0 To: 'y') whenResolved: [|:v| v printLine]. 0", "0\ny has 1")
 	e.expectEval(me, "p", "a promise (fulfilled: 'x has 1')")
+	// A failing callback is reported and undoes only itself.
+	r = e.run("eval", "-w", me, "p: bank deposit: 0 To: 'z'. p whenResolved: [|:v| rep]. 0")
+	if r.code != 0 || r.out() != "0" || !strings.Contains(r.stderr, "a promise callback failed: undefinedSelector: rep") {
+		t.Errorf("a failing callback should be reported, the evaluation kept:\n%s", r)
+	}
+	e.expectEval(me, "p", "a promise (fulfilled: 'z has 1')")
 	srv.stop(t)
 	e.expectEval(bank, "gateway total", "1")
 	e.checkWorld(bank)

@@ -29,9 +29,13 @@ var _ vat.Host = (*world.World)(nil)
 // new reason per destination (the loop keeps trying), and remembers the
 // last one.
 type sendReporter struct {
-	mu   sync.Mutex
-	out  io.Writer // nil: remember only
-	last map[string]string
+	mu  sync.Mutex
+	out io.Writer // nil: remember only
+	// notFatal, if set, is told of the world's own failures
+	// (vat.ErrNotFatal: a promise callback, a broken core) even when out is
+	// nil: the user must hear of them, not only of the last.
+	notFatal io.Writer
+	last     map[string]string
 }
 
 func newSendReporter(out io.Writer) *sendReporter {
@@ -45,8 +49,11 @@ func (s *sendReporter) report(dest string, err error) {
 		return
 	}
 	s.last[dest] = err.Error()
-	if s.out != nil {
+	switch {
+	case s.out != nil:
 		fmt.Fprintf(s.out, "vat: %v (trying again)\n", err)
+	case s.notFatal != nil && errors.Is(err, vat.ErrNotFatal):
+		fmt.Fprintf(s.notFatal, "vat: %v\n", err)
 	}
 }
 
@@ -144,6 +151,7 @@ func evalSending(w *world.World, timeout time.Duration, warn io.Writer, eval fun
 		return nil
 	}
 	reporter := newSendReporter(nil)
+	reporter.notFatal = warn
 	loop := vat.NewLoop(host, vat.LoopOptions{Report: reporter.report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {
