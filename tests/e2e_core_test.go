@@ -101,7 +101,7 @@ func TestE2ECoreBreakagesReceiver(t *testing.T) {
 	r := e.run("eval", "--timeout", "1s", "-w", me, "p: bank deposit: 1 To: 'x'. 0")
 	e.checkFailure(r, "1 reply still pending")
 	srv.stop(t)
-	if !strings.Contains(srv.out.String(), c.names) || !strings.Contains(srv.out.String(), "trying again") {
+	if !strings.Contains(srv.out.String(), c.names) || !strings.Contains(srv.out.String(), "the message waits") {
 		t.Errorf("the bank's serve should report the broken %s and go on:\n%s", c.names, srv.out)
 	}
 	e2eCoreStillWorks(t, e, bank, c)

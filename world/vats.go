@@ -79,6 +79,9 @@ func (w *World) Outgoing() ([]vat.Outgoing, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, vat.ErrNotFatal) {
+		return nil, &coreError{msg: "the outbox cannot be read, and nothing is sent until the core is repaired or rolled back: " + err.Error(), err: err}
+	}
 	return out, err
 }
 

@@ -50,10 +50,12 @@ func (s *sendReporter) report(dest string, err error) {
 	}
 	s.last[dest] = err.Error()
 	switch {
+	case errors.Is(err, vat.ErrNotFatal) && s.out != nil:
+		fmt.Fprintf(s.out, "vat: %v\n", err) // it says itself what happens next
+	case errors.Is(err, vat.ErrNotFatal) && s.notFatal != nil:
+		fmt.Fprintf(s.notFatal, "vat: %v\n", err)
 	case s.out != nil:
 		fmt.Fprintf(s.out, "vat: %v (trying again)\n", err)
-	case s.notFatal != nil && errors.Is(err, vat.ErrNotFatal):
-		fmt.Fprintf(s.notFatal, "vat: %v\n", err)
 	}
 }
 
@@ -129,7 +131,7 @@ func evalSending(w *world.World, timeout time.Duration, warn io.Writer, eval fun
 	host := w
 	before, err := vat.Pending(host)
 	if errors.Is(err, vat.ErrNotFatal) {
-		fmt.Fprintf(warn, "vat: %v (messages are not sent until it is repaired or rolled back)\n", err)
+		fmt.Fprintf(warn, "vat: %v\n", err)
 		return eval()
 	}
 	if err != nil {
@@ -140,7 +142,7 @@ func evalSending(w *world.World, timeout time.Duration, warn io.Writer, eval fun
 	}
 	after, err := vat.Pending(host)
 	if errors.Is(err, vat.ErrNotFatal) {
-		fmt.Fprintf(warn, "vat: the evaluation was kept, but %v (its messages are not sent until it is repaired or rolled back)\n", err)
+		fmt.Fprintf(warn, "vat: the evaluation was kept, but %v\n", err)
 		return nil
 	}
 	if err != nil {
