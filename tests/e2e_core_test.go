@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +162,29 @@ func e2eServeUntil(t *testing.T, e *e2eEnv, w string, done func(out string) bool
 		}
 	}
 	return out.String()
+}
+
+// TestE2ECoreBreakageRepl: in a REPL, which runs as a vat and reads its
+// outbox between inputs, breaking the core's list do: and then globals
+// vats fails no later input, and :rollback restores the core.
+func TestE2ECoreBreakageRepl(t *testing.T) {
+	e := newE2E(t)
+	w := e.newWorld("w")
+	e.ok("checkpoint", "-w", w, "before")
+	r := e.runInput(`traits list _AddSlots: (| do: b = ( rep ) |)
+3 + 4
+globals _AddSlots: (| vats = 3 |)
+3 + 4
+:rollback before
+((list copyRemoveAll add: 5) asVector) at: 0
+vats printString
+`, "repl", "-w", w)
+	lines := strings.Split(r.out(), "\n")
+	if r.code != 0 || len(lines) < 6 || lines[1] != "7" || lines[3] != "7" || !slices.Contains(lines, "5") || !slices.Contains(lines, "'vats'") {
+		t.Errorf("the REPL should answer every input and restore the core:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "the outbox cannot be read") || !strings.Contains(r.stderr, "globals vats") {
+		t.Errorf("the REPL should say the outbox cannot be read, naming globals vats:\n%s", r)
+	}
+	e.checkWorld(w)
 }

@@ -27,19 +27,17 @@ var _ vat.Host = (*world.World)(nil)
 
 // sendReporter tells the user of failed sends to other vats, once for each
 // new reason per destination (the loop keeps trying), and remembers the
-// last one.
+// last one; and of the world's own failures (vat.ErrNotFatal: a promise
+// callback, a broken core), which are no failed send.
 type sendReporter struct {
-	mu  sync.Mutex
-	out io.Writer // nil: remember only
-	// notFatal, if set, is told of the world's own failures
-	// (vat.ErrNotFatal: a promise callback, a broken core) even when out is
-	// nil: the user must hear of them, not only of the last.
-	notFatal io.Writer
+	mu       sync.Mutex
+	out      io.Writer // failed sends; nil: remember only
+	notFatal io.Writer // the world's own failures
 	last     map[string]string
 }
 
-func newSendReporter(out io.Writer) *sendReporter {
-	return &sendReporter{out: out, last: map[string]string{}}
+func newSendReporter(out, notFatal io.Writer) *sendReporter {
+	return &sendReporter{out: out, notFatal: notFatal, last: map[string]string{}}
 }
 
 func (s *sendReporter) report(dest string, err error) {
@@ -50,10 +48,8 @@ func (s *sendReporter) report(dest string, err error) {
 	}
 	s.last[dest] = err.Error()
 	switch {
-	case errors.Is(err, vat.ErrNotFatal) && s.out != nil:
-		fmt.Fprintf(s.out, "vat: %v\n", err) // it says itself what happens next
-	case errors.Is(err, vat.ErrNotFatal) && s.notFatal != nil:
-		fmt.Fprintf(s.notFatal, "vat: %v\n", err)
+	case errors.Is(err, vat.ErrNotFatal):
+		fmt.Fprintf(s.notFatal, "vat: %v\n", err) // it says itself what happens next
 	case s.out != nil:
 		fmt.Fprintf(s.out, "vat: %v (trying again)\n", err)
 	}
@@ -98,7 +94,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 // and over TLS on listen if it is not empty.
 func serveWorld(w *world.World, listen string, stdout, stderr io.Writer) error {
 	host := w
-	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(stderr).report})
+	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(stderr, stderr).report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {
 		return err
@@ -152,8 +148,7 @@ func evalSending(w *world.World, timeout time.Duration, warn io.Writer, eval fun
 	if len(sent) == 0 {
 		return nil
 	}
-	reporter := newSendReporter(nil)
-	reporter.notFatal = warn
+	reporter := newSendReporter(nil, warn)
 	loop := vat.NewLoop(host, vat.LoopOptions{Report: reporter.report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {
