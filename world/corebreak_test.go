@@ -21,8 +21,9 @@ type coreBreakage struct {
 	names string
 }
 
-// coreBreakages is shared with tests/e2e_core_test.go's table, by copy of
-// intent: each breaks something world/vats.go once sent.
+// coreBreakages: each breaks a method or object that world/vats.go once
+// sent to, or that the core's vats methods it runs rely on
+// (tests/e2e_core_test.go breaks a few of them in real processes).
 var coreBreakages = []coreBreakage{
 	{"list do:", `traits list _AddSlots: (| do: b = ( rep ) |)`, `((list copyRemoveAll add: 5) asVector) at: 0`, `5`, "rep"},
 	{"asVector", `traits collection _AddSlots: (| asVector = ( error: 'asVector is broken' ) |)`, `(list copyRemoveAll add: 5) asVector size`, `1`, "asVector is broken"},
