@@ -165,8 +165,9 @@ func e2eServeUntil(t *testing.T, e *e2eEnv, w string, done func(out string) bool
 }
 
 // TestE2ECoreBreakageRepl: in a REPL, which runs as a vat and reads its
-// outbox between inputs, breaking the core's list do: and then globals
-// vats fails no later input, and :rollback restores the core.
+// outbox between inputs, breaking the core's list do:, then globals vats,
+// then the lobby's slot lobby fails no later input (:ls included), and
+// :rollback restores the core.
 func TestE2ECoreBreakageRepl(t *testing.T) {
 	e := newE2E(t)
 	w := e.newWorld("w")
@@ -175,6 +176,8 @@ func TestE2ECoreBreakageRepl(t *testing.T) {
 3 + 4
 globals _AddSlots: (| vats = 3 |)
 3 + 4
+lobby _AddSlots: (| lobby = 3 |)
+:ls
 :rollback before
 ((list copyRemoveAll add: 5) asVector) at: 0
 vats printString
@@ -182,6 +185,9 @@ vats printString
 	lines := strings.Split(r.out(), "\n")
 	if r.code != 0 || len(lines) < 6 || lines[1] != "7" || lines[3] != "7" || !slices.Contains(lines, "5") || !slices.Contains(lines, "'vats'") {
 		t.Errorf("the REPL should answer every input and restore the core:\n%s", r)
+	}
+	if !strings.Contains(r.stdout, "globals*  constant parent") {
+		t.Errorf(":ls should list the lobby's slots even when its slot lobby is redefined:\n%s", r)
 	}
 	if !strings.Contains(r.stderr, "the outbox cannot be read") || !strings.Contains(r.stderr, "globals vats") {
 		t.Errorf("the REPL should say the outbox cannot be read, naming globals vats:\n%s", r)
