@@ -1,5 +1,7 @@
 package world
 
+import "psyche/vm"
+
 // The core world's layouts that Go relies on: the seed of the declared
 // contract between Go and the Self sources of bootstrap/. Go reads these
 // objects directly, through their slots and fields, and never by sending
@@ -35,10 +37,13 @@ const (
 	listItems = "items"
 	listStart = "start"
 	listSize  = "size"
+)
 
-	dictionaryKeys   = "keyTable"
-	dictionaryValues = "valueTable"
-	dictionarySize   = "size"
+// A dictionary's, as the VM's hash-table primitives name them.
+var (
+	dictionaryKeys   = vm.TableSlots.Keys
+	dictionaryValues = vm.TableSlots.Values
+	dictionarySize   = vm.TableSlots.Size
 )
 
 var (
