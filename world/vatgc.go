@@ -1,6 +1,8 @@
 package world
 
 import (
+	"fmt"
+
 	"psyche/heap"
 )
 
@@ -16,7 +18,10 @@ func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats
 	if err != nil {
 		return st, err
 	}
-	return st, w.collectImports()
+	if err := w.collectImports(); err != nil {
+		return st, fmt.Errorf("the garbage was collected (%d bytes freed), but %w", st.FreedBytes, err)
+	}
+	return st, nil
 }
 
 // collectImports runs vats collectImports in a crank of its own, in a
