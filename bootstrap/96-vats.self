@@ -29,7 +29,11 @@
    due         promise callbacks to run, each a vector: block, value
 
  The world (world/vats.go) sends the methods below from Go, each inside
- the transaction it runs. This file comes after the prototypes it copies."
+ a transaction of its own, where a failure (a user changed one) is undone.
+ What it only reads (id, outbox, delivered, due, imports, and the vectors
+ kept in them) it reads from Go, through the layouts declared in
+ world/corelayout.go: TestCoreLayoutMatchesBootstrap fails, naming them,
+ if this file changes one. This file comes after the prototypes it copies."
 
 globals _AddSlots: ( |
     farRef = ( | parent* = traits farRef. vat <- ''. key <- '' | ).
@@ -96,13 +100,6 @@ globals _AddSlots: ( |
             r ).
         "the handoffs field of an outbox entry or a stored reply"
         handoffs: waits = ( waits isEmpty ifTrue: [nil] False: [waits asVector] ).
-        "whether any (address, sequence number) pair of handoffs still
-         names an outbox entry: that passed: is not acknowledged yet"
-        handoffPending: handoffs = (
-            handoffs isNil ifTrue: [^ false].
-            handoffs do: [|:h| outbox do: [|:e|
-                (((e at: 0) = (h at: 0)) && [(e at: 1) = (h at: 1)]) ifTrue: [^ true]]].
-            false ).
         "the value of bytes, noting the far references it brings"
         decode: bytes = ( | v | v: _VatDecode: bytes. noteImports: v. v ).
         "o's export key, made (a swiss number) the first time o is passed;
@@ -235,11 +232,6 @@ globals _AddSlots: ( |
             r at: 0 Put: t.
             0 upTo: a size Do: [|:i| r at: i + 1 Put: (a at: i)].
             r ).
-        lastDeliveredFrom: sender = ( (delivered at: sender IfAbsent: [^ 0]) at: 0 ).
-        storedReplyFrom: sender Seq: n = ( | r |
-            r: delivered at: sender IfAbsent: [^ nil].
-            (r at: 1) do: [|:reply| ((reply at: 0) = n) ifTrue: [^ reply]].
-            nil ).
         record: reply From: sender = ( | r |
             r: delivered at: sender IfAbsent: [
                 r: vector copySize: 2.
@@ -275,7 +267,6 @@ globals _AddSlots: ( |
             d at: 1 Put: v.
             due addLast: d.
             self ).
-        hasDue = ( due notEmpty ).
         runDue = ( | d |
             d: due removeFirst.
             (d at: 0) value: (d at: 1).

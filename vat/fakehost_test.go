@@ -15,6 +15,14 @@ type fakeHost struct {
 	ack       map[string]uint64    // per destination, the highest reply taken
 	delivered []Batch              // every batch Deliver was given
 	accepted  []Reply              // every reply Accept was given
+	// The next so many calls of each method fail with an ErrNotFatal error
+	// (as a world's does whose core a user broke) and change nothing.
+	outgoingFails, deliverFails, acceptFails int
+}
+
+// notFatal answers the error of a failing call of method.
+func notFatal(method string) error {
+	return fmt.Errorf("%s failed in the core: %w", method, ErrNotFatal)
 }
 
 func newFakeHost(id, addr string) *fakeHost {
@@ -34,6 +42,10 @@ func (h *fakeHost) send(dest string, n int) {
 }
 
 func (h *fakeHost) Outgoing() ([]Outgoing, error) {
+	if h.outgoingFails > 0 {
+		h.outgoingFails--
+		return nil, notFatal("Outgoing")
+	}
 	var outs []Outgoing
 	for _, dest := range slices.Sorted(mapKeys(h.outbox)) {
 		if q := h.outbox[dest]; len(q) > 0 {
@@ -44,6 +56,10 @@ func (h *fakeHost) Outgoing() ([]Outgoing, error) {
 }
 
 func (h *fakeHost) Deliver(b Batch) ([]Reply, error) {
+	if h.deliverFails > 0 {
+		h.deliverFails--
+		return nil, notFatal("Deliver")
+	}
 	h.delivered = append(h.delivered, b)
 	var rs []Reply
 	for _, m := range b.Messages {
@@ -57,6 +73,10 @@ func (h *fakeHost) Deliver(b Batch) ([]Reply, error) {
 }
 
 func (h *fakeHost) Accept(dest string, replies []Reply) error {
+	if h.acceptFails > 0 {
+		h.acceptFails--
+		return notFatal("Accept")
+	}
 	h.accepted = append(h.accepted, replies...)
 	for _, r := range replies {
 		h.outbox[dest] = slices.DeleteFunc(h.outbox[dest], func(m Message) bool { return m.Seq == r.Seq })

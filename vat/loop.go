@@ -31,7 +31,10 @@ var ErrStopped = errors.New("the vat loop has stopped")
 // LoopOptions tune a Loop; the zero value is the default.
 type LoopOptions struct {
 	RetryMin, RetryMax time.Duration // 0: DefaultRetryMin, DefaultRetryMax
-	// Report, if set, is told of each failed send (the loop tries again).
+	// Report, if set, is told of each failed send (the loop tries again),
+	// with the destination, and of each ErrNotFatal error of the Host, with
+	// the vat concerned: the destination of a reply, the vat id of a batch's
+	// sender, the Host's own address for its outbox.
 	Report func(dest string, err error)
 }
 
@@ -158,15 +161,25 @@ func (l *Loop) run(ctx context.Context, want map[MessageID]bool) (int, error) {
 	defer timer.Stop()
 	for {
 		outs, err := l.host.Outgoing()
-		if err != nil {
+		if errors.Is(err, ErrNotFatal) {
+			l.report(l.host.Address(), err)
+			outs = nil // nothing can be sent until the outbox reads again
+		} else if err != nil {
 			return len(want), err
 		}
 		waiting := countWanted(outs, want)
+		if err != nil {
+			waiting = len(want) // unknown: wait for them all
+		}
 		if want != nil && waiting == 0 {
 			return 0, nil
 		}
 		l.send(outs)
-		l.arm(timer)
+		if err != nil {
+			timer.Reset(l.opts.RetryMax) // read the outbox again then: it may be mended
+		} else {
+			l.arm(timer)
+		}
 		select {
 		case <-ctx.Done():
 			return waiting, nil
@@ -243,14 +256,18 @@ func (l *Loop) took(r sendResult) error {
 	p := l.peers[r.dest]
 	p.inFlight = false
 	if r.err != nil {
-		if l.opts.Report != nil {
-			l.opts.Report(r.dest, r.err)
-		}
+		l.report(r.dest, r.err)
 		l.backOff(p)
 		return nil
 	}
 	if len(r.replies) > 0 {
-		if err := l.host.Accept(r.dest, r.replies); err != nil {
+		err := l.host.Accept(r.dest, r.replies)
+		if errors.Is(err, ErrNotFatal) {
+			l.report(r.dest, err)
+			l.backOff(p)
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -260,6 +277,13 @@ func (l *Loop) took(r sendResult) error {
 	}
 	p.backoff, p.retryAt = 0, time.Time{}
 	return nil
+}
+
+// report tells LoopOptions.Report, if set, of err about the vat at dest.
+func (l *Loop) report(dest string, err error) {
+	if l.opts.Report != nil {
+		l.opts.Report(dest, err)
+	}
 }
 
 func (l *Loop) backOff(p *peer) {
@@ -311,6 +335,10 @@ func (l *Loop) deliverBatch(ctx context.Context, b Batch) ([]Reply, error) {
 	j := job{done: make(chan error, 1), f: func() error {
 		var err error
 		replies, err = l.host.Deliver(b)
+		if errors.Is(err, ErrNotFatal) {
+			l.report(b.From, err) // the messages not answered are sent again
+			return nil
+		}
 		if err != nil {
 			l.fatal = err
 		}

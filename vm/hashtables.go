@@ -13,9 +13,11 @@ import (
 // (guards.go, index.go): a user's change of a slot anywhere ends the epoch,
 // so a redefined hash or = on strings is seen at the next primitive.
 
-// tableSlots: the names of a hash table's own data slots, as
-// 65-hashTable.self and 70-dictionary.self define them.
-var tableSlots = struct{ keys, values, size, tags, empty string }{"keyTable", "valueTable", "size", "tagTable", "emptyMarker"}
+// TableSlots: the names of a hash table's own data slots, and of the
+// constant that marks a free place, as 65-hashTable.self and
+// 70-dictionary.self define them; the world's Go side reads dictionaries
+// by them too (world/corelayout.go).
+var TableSlots = struct{ Keys, Values, Size, Tags, Empty string }{"keyTable", "valueTable", "size", "tagTable", "emptyMarker"}
 
 // keyKind is a kind of key the hash-table primitives hash and compare in Go.
 type keyKind uint8
@@ -61,12 +63,12 @@ func (t *hashTables) Layout(rcv heap.Oop) (prims.TableLayout, bool) {
 		return g.lay, g.ok
 	}
 	lay := prims.TableLayout{
-		Keys:   vm.ownDataSlot(mp, tableSlots.keys),
-		Values: vm.ownDataSlot(mp, tableSlots.values),
-		Size:   vm.ownDataSlot(mp, tableSlots.size),
-		Tags:   vm.ownDataSlot(mp, tableSlots.tags),
+		Keys:   vm.ownDataSlot(mp, TableSlots.Keys),
+		Values: vm.ownDataSlot(mp, TableSlots.Values),
+		Size:   vm.ownDataSlot(mp, TableSlots.Size),
+		Tags:   vm.ownDataSlot(mp, TableSlots.Tags),
 	}
-	res, st, byMap := vm.lookupMap(rcv, mp, vm.m.Intern(tableSlots.empty))
+	res, st, byMap := vm.lookupMap(rcv, mp, vm.m.Intern(TableSlots.Empty))
 	ok := lay.Keys != prims.NoSlot && st == found && byMap && res.kind == object.SlotConst
 	lay.Empty = res.value
 	g.mp, g.guardState, g.lay = mp, guardState{stamp: now, ok: ok}, lay

@@ -1,8 +1,9 @@
 package world
 
 import (
+	"fmt"
+
 	"psyche/heap"
-	"psyche/vm/object"
 )
 
 // Collect collects the world's garbage; then, in a transaction of its own,
@@ -17,41 +18,42 @@ func (w *World) CollectProgress(progress func(done, total uint64)) (heap.GCStats
 	if err != nil {
 		return st, err
 	}
-	return st, w.collectImports()
+	if err := w.collectImports(); err != nil {
+		return st, fmt.Errorf("the garbage was collected (%d bytes freed), but %w", st.FreedBytes, err)
+	}
+	return st, nil
 }
 
 // collectImports runs vats collectImports in a crank of its own, in a
-// world whose vats keeps imports: one made from an older image has none
-// (nor even vats), and keeps every export as it always did.
+// world whose vats keeps imports (one made from an older image has none,
+// and keeps every export as it always did) and has some (read directly).
+// A failure of the core's method is undone and answered as a coreError.
 func (w *World) collectImports() error {
-	if !w.keepsImports() {
-		return nil
+	var n int
+	err := w.look(func() error {
+		if !w.vatsHas(vatsImports) {
+			return nil
+		}
+		imports, err := w.vatsSlot(vatsImports)
+		if err == nil {
+			n, err = w.dictionarySizeOf(imports, "vats imports")
+		}
+		return err
+	})
+	if err != nil || n == 0 {
+		return err
 	}
-	return w.crank(func() error { _, err := w.sendVats("collectImports"); return err })
+	err = w.crank(func() error { _, err := w.sendVats("collectImports"); return err })
+	return coreFailed("to forget the imports the collection freed (vats collectImports)", err)
 }
-
-// keepsImports reports whether globals vats has its own slot imports.
-func (w *World) keepsImports() bool { return w.vatsHas("imports") }
 
 // vatsHas reports whether globals vats has its own slot name: a world made
 // from an older image lacks the newer ones.
 func (w *World) vatsHas(name string) bool {
-	m := w.vm.Model()
-	slot := func(o heap.Oop, name string) (object.Slot, bool) {
-		sel := m.LookupInterned([]byte(name))
-		if sel == heap.Nil || !o.IsPtr() {
-			return object.Slot{}, false
-		}
-		i := m.FindSlot(m.MapOf(o), sel)
-		if i < 0 {
-			return object.Slot{}, false
-		}
-		return m.MapSlot(m.MapOf(o), i), true
-	}
-	v, ok := slot(m.Special(object.SpGlobals), "vats")
-	if !ok || v.Kind != object.SlotConst {
+	v, err := w.global(&coreVats)
+	if err != nil {
 		return false
 	}
-	_, ok = slot(v.Value, name)
+	_, ok := w.ownSlot(v, name)
 	return ok
 }

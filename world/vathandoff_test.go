@@ -137,7 +137,7 @@ func TestVatHandoffReplyHeldUntilAcknowledged(t *testing.T) {
 		}
 	}
 	b = reopen(t, b, b.Dir())
-	if got := eval(t, b, `vats lastDeliveredFrom: `+eval(t, c, `vats id`)); got != "1" {
+	if got := eval(t, b, `(vats delivered at: `+eval(t, c, `vats id`)+`) at: 0`); got != "1" {
 		t.Errorf("b ran give once: last delivered %s", got)
 	}
 	if got := eval(t, c, `gateway held`); got != "nil" {

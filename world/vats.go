@@ -32,30 +32,6 @@ var _ vat.Host = (*World)(nil)
 // Address answers the world's vat address: its absolute directory.
 func (w *World) Address() string { return w.addr }
 
-// The outbox entry's fields (bootstrap/96-vats.self, vats outbox). An
-// entry made by an older world has no handoffs: it has entryHandoffs fields.
-const (
-	entryDest = iota
-	entrySeq
-	entryTarget
-	entrySelector
-	entryArgs
-	entryPromise
-	entryHandoffs
-	entryFields
-)
-
-// The fields of a stored reply (vats delivered). A reply stored by an older
-// world has no handoffs: it has replyHandoffs fields.
-const (
-	replySeq = iota
-	replyOK
-	replyValue
-	replyError
-	replyHandoffs
-	replyFields
-)
-
 // Outgoing answers the committed outbox: one batch per destination, in the
 // order destinations first appear, each with its messages oldest first and
 // Ack one below its oldest (every earlier reply has been taken).
@@ -70,7 +46,7 @@ const (
 func (w *World) Outgoing() ([]vat.Outgoing, error) {
 	var out []vat.Outgoing
 	err := w.look(func() error {
-		id, err := w.sendVats("id")
+		id, err := w.vatsSlot(vatsID)
 		if err != nil {
 			return err
 		}
@@ -78,44 +54,34 @@ func (w *World) Outgoing() ([]vat.Outgoing, error) {
 		if err != nil {
 			return err
 		}
-		box, err := w.sendVats("outbox")
+		entries, err := w.outbox()
 		if err != nil {
 			return err
 		}
-		if box, err = w.vm.Send(box, "asVector"); err != nil {
-			return err
-		}
-		entries, err := w.vectorElems(box, -1, "vats outbox asVector")
-		if err != nil {
-			return err
-		}
-		msgs := make([]vat.Message, len(entries))
-		dests := make([]string, len(entries))
-		handoffs := make([][]vat.MessageID, len(entries))
 		inOutbox := map[vat.MessageID]bool{}
-		for k, e := range entries {
-			if msgs[k], dests[k], handoffs[k], err = w.outboxEntry(e); err != nil {
-				return err
-			}
-			inOutbox[vat.MessageID{Dest: dests[k], Seq: msgs[k].Seq}] = true
+		for _, e := range entries {
+			inOutbox[vat.MessageID{Dest: e.dest, Seq: e.msg.Seq}] = true
 		}
 		at := map[string]int{}
-		for k, msg := range msgs {
-			i, ok := at[dests[k]]
+		for _, e := range entries {
+			i, ok := at[e.dest]
 			if !ok {
 				i = len(out)
-				at[dests[k]] = i
-				out = append(out, vat.Outgoing{Dest: dests[k], Batch: vat.Batch{From: from, Ack: msg.Seq - 1}})
+				at[e.dest] = i
+				out = append(out, vat.Outgoing{Dest: e.dest, Batch: vat.Batch{From: from, Ack: e.msg.Seq - 1}})
 			}
 			o := &out[i]
-			if len(o.Held) > 0 || anyIn(handoffs[k], inOutbox) {
-				o.Held = append(o.Held, msg)
+			if len(o.Held) > 0 || anyIn(e.handoffs, inOutbox) {
+				o.Held = append(o.Held, e.msg)
 			} else {
-				o.Batch.Messages = append(o.Batch.Messages, msg)
+				o.Batch.Messages = append(o.Batch.Messages, e.msg)
 			}
 		}
 		return nil
 	})
+	if errors.Is(err, vat.ErrNotFatal) {
+		return nil, &coreError{msg: "the outbox cannot be read, and nothing is sent until the core is repaired or rolled back: " + err.Error(), err: err}
+	}
 	return out, err
 }
 
@@ -128,38 +94,50 @@ func anyIn(ids []vat.MessageID, set map[vat.MessageID]bool) bool {
 	return false
 }
 
-// outboxEntry answers an outbox entry's message, destination and handoffs.
-func (w *World) outboxEntry(e heap.Oop) (vat.Message, string, []vat.MessageID, error) {
-	f, err := w.fields(e, entryHandoffs, entryFields, "an outbox entry")
-	if err != nil {
-		return vat.Message{}, "", nil, err
-	}
-	dest, err1 := w.stringOf(f[entryDest], "an outbox entry's destination")
-	seq, err2 := w.intOf(f[entrySeq], "an outbox entry's sequence number")
-	target, err3 := w.stringOf(f[entryTarget], "an outbox entry's target")
-	sel, err4 := w.stringOf(f[entrySelector], "an outbox entry's selector")
-	args, err5 := w.bytesOf(f[entryArgs], "an outbox entry's arguments")
-	handoffs, err6 := w.handoffsOf(f[entryHandoffs], "an outbox entry's handoffs")
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
-		return vat.Message{}, "", nil, err
-	}
-	return vat.Message{Seq: seq, Target: target, Selector: sel, Args: args}, dest, handoffs, nil
+// outgoingEntry is an outbox entry as Go reads it.
+type outgoingEntry struct {
+	msg      vat.Message
+	dest     string
+	handoffs []vat.MessageID
 }
 
-// fields answers the elements of o, a vector of old or new elements (a
-// record an older world made has fewer), padded with nil to new.
-func (w *World) fields(o heap.Oop, old, new int, what string) ([]heap.Oop, error) {
-	f, err := w.vectorElems(o, -1, what)
+// outbox answers the entries of vats outbox, oldest first, read directly
+// (coreread.go): the outbox is sent whatever a user did to the core.
+func (w *World) outbox() ([]outgoingEntry, error) {
+	box, err := w.vatsSlot(vatsOutbox)
 	if err != nil {
 		return nil, err
 	}
-	if len(f) != old && len(f) != new {
-		return nil, fmt.Errorf("vats: %s is not a vector of %d or %d elements but has %d", what, old, new, len(f))
+	elems, err := w.listElems(box, "vats outbox")
+	if err != nil {
+		return nil, err
 	}
-	for len(f) < new {
-		f = append(f, w.vm.Model().Nil)
+	entries := make([]outgoingEntry, len(elems))
+	for k, e := range elems {
+		if entries[k], err = w.outboxEntry(e); err != nil {
+			return nil, err
+		}
 	}
-	return f, nil
+	return entries, nil
+}
+
+// outboxEntry reads an outbox entry.
+func (w *World) outboxEntry(e heap.Oop) (outgoingEntry, error) {
+	f, err := w.recordFields(e, &outboxEntry)
+	if err != nil {
+		return outgoingEntry{}, err
+	}
+	field := outboxEntry.field
+	dest, err1 := w.stringOf(f[entryDest], field(entryDest))
+	seq, err2 := w.intOf(f[entrySeq], field(entrySeq))
+	target, err3 := w.stringOf(f[entryTarget], field(entryTarget))
+	sel, err4 := w.stringOf(f[entrySelector], field(entrySelector))
+	args, err5 := w.bytesOf(f[entryArgs], field(entryArgs))
+	handoffs, err6 := w.handoffsOf(f[entryHandoffs], field(entryHandoffs))
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+		return outgoingEntry{}, err
+	}
+	return outgoingEntry{vat.Message{Seq: seq, Target: target, Selector: sel, Args: args}, dest, handoffs}, nil
 }
 
 // handoffsOf answers the passed: entries named by a handoffs field: nil, or
@@ -174,12 +152,12 @@ func (w *World) handoffsOf(o heap.Oop, what string) ([]vat.MessageID, error) {
 	}
 	ids := make([]vat.MessageID, len(hs))
 	for i, h := range hs {
-		f, err := w.vectorElems(h, 2, what)
+		f, err := w.recordFields(h, &handoff)
 		if err != nil {
 			return nil, err
 		}
-		dest, err1 := w.stringOf(f[0], what)
-		seq, err2 := w.intOf(f[1], what)
+		dest, err1 := w.stringOf(f[handoffDest], handoff.field(handoffDest))
+		seq, err2 := w.intOf(f[handoffSeq], handoff.field(handoffSeq))
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, err
 		}
@@ -193,23 +171,33 @@ func (w *World) handoffsOf(o heap.Oop, what string) ([]vat.MessageID, error) {
 // one in a crank of its own; a message delivered before gets its stored
 // reply; a message after a gap (its predecessor has not come) waits, and so
 // do those after it: they get no reply yet.
+//
+// When the core's part fails (a user broke a vats method it runs), that
+// work is undone and answered as a vat.ErrNotFatal error, with the replies
+// made before it: a message that could not be recorded gets no reply, and
+// its sender sends it again.
 func (w *World) Deliver(b vat.Batch) ([]vat.Reply, error) {
 	if b.From == "" {
 		return nil, errors.New("vats: a batch without its sender's vat id")
 	}
+	var ackErr error
 	if b.Ack > 0 {
 		err := w.crank(func() error {
 			_, err := w.sendVats("ackFrom:UpTo:", w.str(b.From), heap.FromInt(int64(min(b.Ack, maxSeq))))
 			return err
 		})
-		if err != nil {
-			return nil, err
+		ackErr = coreFailed(fmt.Sprintf("to drop the replies %s acknowledged (vats ackFrom:UpTo:)", b.From), err)
+		if ackErr != nil && !errors.Is(ackErr, vat.ErrNotFatal) {
+			return nil, ackErr
 		}
 	}
 	var replies []vat.Reply
 	for _, msg := range b.Messages {
 		r, ok, err := w.deliverOne(b.From, msg)
 		if err != nil {
+			if errors.Is(err, vat.ErrNotFatal) {
+				err = errors.Join(ackErr, err)
+			}
 			return replies, err
 		}
 		if !ok {
@@ -219,7 +207,7 @@ func (w *World) Deliver(b vat.Batch) ([]vat.Reply, error) {
 			replies = append(replies, *r)
 		}
 	}
-	return replies, nil
+	return replies, ackErr
 }
 
 // maxSeq bounds sequence numbers to what a small integer holds.
@@ -237,26 +225,8 @@ func (w *World) deliverOne(sender string, msg vat.Message) (r *vat.Reply, ok boo
 	var last uint64
 	var held bool
 	err = w.look(func() error {
-		n, err := w.sendVats("lastDeliveredFrom:", w.str(sender))
-		if err != nil {
-			return err
-		}
-		if last, err = w.intOf(n, "the last delivered sequence number"); err != nil {
-			return err
-		}
-		if msg.Seq > last {
-			return nil
-		}
-		stored, err := w.sendVats("storedReplyFrom:Seq:", w.str(sender), heap.FromInt(int64(msg.Seq)))
-		if err != nil || stored == w.vm.Model().Nil {
-			return err
-		}
-		var handoffs heap.Oop
-		if r, handoffs, err = w.storedReply(stored); err != nil || handoffs == w.vm.Model().Nil {
-			return err
-		}
-		pending, err := w.sendVats("handoffPending:", handoffs)
-		held = pending == w.vm.Model().True
+		var err error
+		last, r, held, err = w.delivered(sender, msg.Seq)
 		return err
 	})
 	switch {
@@ -283,15 +253,66 @@ func (w *World) deliverOne(sender string, msg vat.Message) (r *vat.Reply, ok boo
 		return nil, false, nil
 	}
 	if err != nil {
-		if !selfError(err) {
+		var ce *coreError
+		if !selfError(err) && !errors.As(err, &ce) {
 			return nil, false, err
 		}
 		reply = vat.Reply{Seq: msg.Seq, Error: err.Error()}
-		if err := w.crank(func() error { return w.record(sender, reply, w.vm.Model().Nil) }); err != nil {
-			return nil, false, err
+		err := w.crank(func() error { return w.record(sender, reply, w.vm.Model().Nil) })
+		if err != nil {
+			return nil, false, coreFailed(fmt.Sprintf("to record the rejection of message %d from %s (vats record:From:; the message waits)", msg.Seq, sender), err)
 		}
 	}
 	return &reply, true, nil
+}
+
+// delivered answers, from vats delivered (read directly), the last
+// sequence number delivered from sender, the stored reply to its message
+// seq if there is one, and whether that reply waits for a handoff: a
+// passed: entry it names is still in the outbox.
+func (w *World) delivered(sender string, seq uint64) (last uint64, r *vat.Reply, held bool, err error) {
+	d, err := w.vatsSlot(vatsDelivered)
+	if err != nil {
+		return 0, nil, false, err
+	}
+	rec, ok, err := w.dictionaryAtString(d, sender, "vats delivered")
+	if err != nil || !ok {
+		return 0, nil, false, err
+	}
+	f, err := w.recordFields(rec, &deliveredRecord)
+	if err != nil {
+		return 0, nil, false, err
+	}
+	if last, err = w.intOf(f[deliveredLast], deliveredRecord.field(deliveredLast)); err != nil || seq > last {
+		return last, nil, false, err
+	}
+	stored, err := w.listElems(f[deliveredReplies], deliveredRecord.field(deliveredReplies))
+	if err != nil {
+		return 0, nil, false, err
+	}
+	for _, s := range stored {
+		reply, handoffs, err := w.storedReply(s)
+		if err != nil {
+			return 0, nil, false, err
+		}
+		if reply.Seq != seq {
+			continue
+		}
+		if len(handoffs) == 0 {
+			return last, reply, false, nil
+		}
+		entries, err := w.outbox()
+		if err != nil {
+			return 0, nil, false, err
+		}
+		for _, e := range entries {
+			for _, h := range handoffs {
+				held = held || h == vat.MessageID{Dest: e.dest, Seq: e.msg.Seq}
+			}
+		}
+		return last, reply, held, nil
+	}
+	return last, nil, false, nil
 }
 
 // refsSelectors maps the selectors other vats may send to vat.RefsTarget
@@ -394,21 +415,22 @@ func (w *World) record(sender string, reply vat.Reply, handoffs heap.Oop) error 
 	return err
 }
 
-// storedReply answers a stored reply and its handoffs (nil or a vector).
-func (w *World) storedReply(o heap.Oop) (*vat.Reply, heap.Oop, error) {
+// storedReply answers a stored reply and the passed: entries it waits for.
+func (w *World) storedReply(o heap.Oop) (*vat.Reply, []vat.MessageID, error) {
 	m := w.vm.Model()
-	f, err := w.fields(o, replyHandoffs, replyFields, "a stored reply")
+	f, err := w.recordFields(o, &storedReply)
 	if err != nil {
-		return nil, m.Nil, err
+		return nil, nil, err
 	}
-	seq, err1 := w.intOf(f[replySeq], "a stored reply's sequence number")
-	val, err2 := w.bytesOf(f[replyValue], "a stored reply's value")
-	text, err3 := w.stringOf(f[replyError], "a stored reply's error")
-	_, err4 := w.handoffsOf(f[replyHandoffs], "a stored reply's handoffs")
+	field := storedReply.field
+	seq, err1 := w.intOf(f[replySeq], field(replySeq))
+	val, err2 := w.bytesOf(f[replyValue], field(replyValue))
+	text, err3 := w.stringOf(f[replyError], field(replyError))
+	handoffs, err4 := w.handoffsOf(f[replyHandoffs], field(replyHandoffs))
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return nil, m.Nil, err
+		return nil, nil, err
 	}
-	return &vat.Reply{Seq: seq, OK: f[replyOK] == m.True, Value: val, Error: text}, f[replyHandoffs], nil
+	return &vat.Reply{Seq: seq, OK: f[replyOK] == m.True, Value: val, Error: text}, handoffs, nil
 }
 
 // Accept takes replies from the vat at dest: each settles its promise and
@@ -417,6 +439,10 @@ func (w *World) storedReply(o heap.Oop) (*vat.Reply, heap.Oop, error) {
 // rejects the promise with why. Then the callbacks that became due run,
 // each in its own transaction; their errors are answered, joined, after
 // all have run, and undo nothing but their own callback's work.
+//
+// A reply the core cannot take (a user broke a vats method it runs) leaves
+// its entry in the outbox, to be sent and answered again, and is answered
+// as a vat.ErrNotFatal error, as are the callbacks' errors.
 func (w *World) Accept(dest string, replies []vat.Reply) error {
 	for _, r := range replies {
 		if r.Seq == 0 || r.Seq > maxSeq {
@@ -427,7 +453,7 @@ func (w *World) Accept(dest string, replies []vat.Reply) error {
 			err = w.settle(dest, vat.Reply{Seq: r.Seq, Error: "bad reply from " + dest + ": " + err.Error()})
 		}
 		if err != nil {
-			return err
+			return coreFailed(fmt.Sprintf("to take the reply to message %d from %s (vats acceptFrom:Seq:Ok:Value:; the message stays in the outbox)", r.Seq, dest), err)
 		}
 	}
 	return w.RunCallbacks()
@@ -448,19 +474,28 @@ func (w *World) settle(dest string, r vat.Reply) error {
 	})
 }
 
-// RunCallbacks runs the promise callbacks that are due, each in its own
-// transaction. A callback that fails is dropped (in a transaction of its
-// own) and its error kept; they are answered together at the end.
+// maxCallbacksInARow bounds how many promise callbacks one RunCallbacks
+// runs, so that a runDue a user changed to leave its callback due cannot
+// hold the world forever; the rest run after the next reply.
+const maxCallbacksInARow = 10000
+
+// RunCallbacks runs the promise callbacks that are due (vats due, read
+// directly), each in its own transaction. A callback that fails is dropped
+// (in a transaction of its own) and its error kept; they are answered
+// together at the end, as vat.ErrNotFatal errors: they undid only their
+// own callback.
 func (w *World) RunCallbacks() error {
 	var errs []error
-	for {
-		var due bool
+	for range maxCallbacksInARow {
+		var due int
 		err := w.look(func() error {
-			d, err := w.sendVats("hasDue")
-			due = d == w.vm.Model().True
+			d, err := w.vatsSlot(vatsDue)
+			if err == nil {
+				due, err = w.listSize(d, "vats due")
+			}
 			return err
 		})
-		if err != nil || !due {
+		if err != nil || due == 0 {
 			return errors.Join(append(errs, err)...)
 		}
 		err = w.crank(func() error { _, err := w.sendVats("runDue"); return err })
@@ -470,9 +505,11 @@ func (w *World) RunCallbacks() error {
 		if !selfError(err) {
 			return errors.Join(append(errs, err)...)
 		}
-		errs = append(errs, fmt.Errorf("a promise callback failed: %w", err))
-		if err := w.crank(func() error { _, err := w.sendVats("dropDue"); return err }); err != nil {
-			return errors.Join(append(errs, err)...)
+		errs = append(errs, &coreError{msg: "a promise callback failed: " + err.Error() + innermost(err), err: err})
+		err = w.crank(func() error { _, err := w.sendVats("dropDue"); return err })
+		if err != nil {
+			return errors.Join(append(errs, coreFailed("to drop the failed promise callback (vats dropDue)", err))...)
 		}
 	}
+	return errors.Join(append(errs, coreErrorf("more than %d promise callbacks ran in a row (does vats runDue still remove the callback it runs?); the rest run after the next reply", maxCallbacksInARow))...)
 }

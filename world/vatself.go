@@ -1,22 +1,18 @@
 package world
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-
 	"psyche/heap"
-	"psyche/vm"
-	"psyche/vm/object"
 )
 
-// Reaching the vats object from Go: sending to it, running Self code as a
-// look (aborted) or a crank (one transaction), and reading what it answers
-// with errors that name what was wrong.
+// Running the core's vats methods from Go: each runs in a transaction, a
+// look (aborted) or a crank (committed if it succeeds), so that a method a
+// user broke undoes its own work and nothing else. What Go only reads, it
+// reads directly (coreread.go).
 
-// sendVats sends sel with args to the vats object.
+// sendVats sends sel with args to globals vats, read from globals' slot
+// rather than sent for, so that a user's vats method cannot stand in for it.
 func (w *World) sendVats(sel string, args ...heap.Oop) (heap.Oop, error) {
-	v, err := w.vm.Send(w.vm.Model().Lobby, "vats")
+	v, err := w.global(&coreVats)
 	if err != nil {
 		return heap.Nil, err
 	}
@@ -36,58 +32,4 @@ func (w *World) crank(f func() error) error {
 	_, err := w.transaction(func() (heap.Oop, error) { return heap.Nil, heap.Catch(f) })
 	w.h.Abort() // a crank that changed nothing left its transaction open (see transaction)
 	return err
-}
-
-// selfError reports whether err is an error of the Self code a crank ran
-// (it rejects the message), not a failure of the heap (which stops).
-func selfError(err error) bool {
-	var e *vm.Error
-	var ce *vm.CompileError
-	return errors.As(err, &e) && e.Cause == nil || errors.As(err, &ce)
-}
-
-func (w *World) str(s string) heap.Oop { return w.vm.Model().NewString([]byte(s)) }
-
-func (w *World) stringOf(o heap.Oop, what string) (string, error) {
-	m := w.vm.Model()
-	if o == m.Nil {
-		return "", nil
-	}
-	if !m.IsString(o) {
-		return "", fmt.Errorf("vats: %s is not a string but %s", what, m.Describe(o))
-	}
-	return m.StringOf(o), nil
-}
-
-func (w *World) intOf(o heap.Oop, what string) (uint64, error) {
-	if !o.IsInt() || o.Int() < 0 {
-		return 0, fmt.Errorf("vats: %s is not a sequence number but %s", what, w.vm.Model().Describe(o))
-	}
-	return uint64(o.Int()), nil
-}
-
-// vectorElems answers the elements of o, which must be a Self vector of n
-// elements (n < 0: any number).
-func (w *World) vectorElems(o heap.Oop, n int, what string) ([]heap.Oop, error) {
-	m := w.vm.Model()
-	if !o.IsPtr() || object.Kind(w.h.Kind(o)) != object.KindVector || n >= 0 && m.VectorSize(o) != n {
-		return nil, fmt.Errorf("vats: %s is not a vector of %d elements but %s", what, n, m.Describe(o))
-	}
-	elems := make([]heap.Oop, m.VectorSize(o))
-	for i := range elems {
-		elems[i] = m.VectorAt(o, i)
-	}
-	return elems, nil
-}
-
-// bytesOf answers a byteVector's bytes (a copy), or nil for nil.
-func (w *World) bytesOf(o heap.Oop, what string) ([]byte, error) {
-	m := w.vm.Model()
-	if o == m.Nil {
-		return nil, nil
-	}
-	if !o.IsPtr() || object.Kind(w.h.Kind(o)) != object.KindByteVector {
-		return nil, fmt.Errorf("vats: %s is not a byteVector but %s", what, m.Describe(o))
-	}
-	return bytes.Clone(w.h.Bytes(o)), nil
 }

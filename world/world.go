@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"psyche/heap"
+	"psyche/vat"
 	"psyche/vm"
 )
 
@@ -34,6 +35,9 @@ type World struct {
 	// gcSlice is how long the collection slice after each evaluation may
 	// take; 0 turns automatic collection off (see SetCollectionSlice).
 	gcSlice time.Duration
+	// warnings, if set, is told of what the world's own bookkeeping after
+	// an evaluation could not do (see SetWarnings).
+	warnings io.Writer
 }
 
 // makeWorld answers the World of heap h in dir, before its VM exists.
@@ -215,11 +219,23 @@ func (w *World) collectSlice() error {
 		w.gcSlice = 0
 		return fmt.Errorf("collecting garbage failed (automatic collection is off until the world is reopened): %w", err)
 	}
-	if finished {
-		return w.collectImports()
+	if !finished {
+		return nil
 	}
-	return nil
+	err = w.collectImports()
+	if errors.Is(err, vat.ErrNotFatal) && w.warnings != nil {
+		fmt.Fprintf(w.warnings, "warning: %v; a later collection tries again\n", err)
+		return nil
+	}
+	return err
 }
+
+// SetWarnings sets where the world tells of a failure of its own
+// bookkeeping after an evaluation that was kept and answered: the core's
+// part failed (vat.ErrNotFatal: a user broke a method it runs), its work
+// was undone and is tried again later. Unset, such a failure is the
+// evaluation's error, so that it is never lost.
+func (w *World) SetWarnings(out io.Writer) { w.warnings = out }
 
 // transaction runs one top-level evaluation and answers its result. It
 // commits what eval did, keeping the result alive through the commit's

@@ -119,9 +119,11 @@ func (r *repl) inspect(src string) error {
 	})
 }
 
+// listLobby shows the lobby's slots. It peeks at self, the top level's
+// receiver, not at lobby: a user may redefine that slot.
 func (r *repl) listLobby() error {
 	v := r.w.VM()
-	return r.w.Peek("<ls>", []byte("lobby"), 0, func(o heap.Oop) error {
+	return r.w.Peek("<ls>", []byte("self"), 0, func(o heap.Oop) error {
 		writeSlots(r.out, v, o)
 		return nil
 	})

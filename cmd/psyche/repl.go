@@ -65,6 +65,7 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer w.Close()
+	w.SetWarnings(stderr) // not errOut: a warning is no failure of the input
 	r := &repl{w: w, out: stdout, errOut: stderr}
 
 	interactive := liner.TerminalSupported() && isTerminal(stdin)
@@ -113,7 +114,9 @@ func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
 // replies from other vats between them, each as its own transaction.
 func (r *repl) serve(stderr io.Writer) int {
 	host := r.w
-	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(r.errOut).report})
+	// The world's own failures go to stderr, not errOut: they are no
+	// failure of an input.
+	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(r.errOut, stderr).report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {
 		reportError(stderr, err)

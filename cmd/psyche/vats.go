@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,15 +27,17 @@ var _ vat.Host = (*world.World)(nil)
 
 // sendReporter tells the user of failed sends to other vats, once for each
 // new reason per destination (the loop keeps trying), and remembers the
-// last one.
+// last one; and of the world's own failures (vat.ErrNotFatal: a promise
+// callback, a broken core), which are no failed send.
 type sendReporter struct {
-	mu   sync.Mutex
-	out  io.Writer // nil: remember only
-	last map[string]string
+	mu       sync.Mutex
+	out      io.Writer // failed sends; nil: remember only
+	notFatal io.Writer // the world's own failures
+	last     map[string]string
 }
 
-func newSendReporter(out io.Writer) *sendReporter {
-	return &sendReporter{out: out, last: map[string]string{}}
+func newSendReporter(out, notFatal io.Writer) *sendReporter {
+	return &sendReporter{out: out, notFatal: notFatal, last: map[string]string{}}
 }
 
 func (s *sendReporter) report(dest string, err error) {
@@ -44,7 +47,10 @@ func (s *sendReporter) report(dest string, err error) {
 		return
 	}
 	s.last[dest] = err.Error()
-	if s.out != nil {
+	switch {
+	case errors.Is(err, vat.ErrNotFatal):
+		fmt.Fprintf(s.notFatal, "vat: %v\n", err) // it says itself what happens next
+	case s.out != nil:
 		fmt.Fprintf(s.out, "vat: %v (trying again)\n", err)
 	}
 }
@@ -88,7 +94,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 // and over TLS on listen if it is not empty.
 func serveWorld(w *world.World, listen string, stdout, stderr io.Writer) error {
 	host := w
-	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(stderr).report})
+	loop := vat.NewLoop(host, vat.LoopOptions{Report: newSendReporter(stderr, stderr).report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {
 		return err
@@ -114,10 +120,16 @@ func serveWorld(w *world.World, listen string, stdout, stderr io.Writer) error {
 
 // evalSending runs eval, one top-level evaluation of w, and then, until
 // every message it sent has its reply or timeout passes (or SIGINT), takes
-// in replies and messages, each as its own transaction.
-func evalSending(w *world.World, timeout time.Duration, eval func() error) error {
+// in replies and messages, each as its own transaction. An outbox the core
+// cannot read (vat.ErrNotFatal: a user broke it) does not stop the
+// evaluation: it is reported on warn, and nothing is waited for.
+func evalSending(w *world.World, timeout time.Duration, warn io.Writer, eval func() error) error {
 	host := w
 	before, err := vat.Pending(host)
+	if errors.Is(err, vat.ErrNotFatal) {
+		fmt.Fprintf(warn, "vat: %v\n", err)
+		return eval()
+	}
 	if err != nil {
 		return err
 	}
@@ -125,6 +137,10 @@ func evalSending(w *world.World, timeout time.Duration, eval func() error) error
 		return err
 	}
 	after, err := vat.Pending(host)
+	if errors.Is(err, vat.ErrNotFatal) {
+		fmt.Fprintf(warn, "vat: the evaluation was kept, but %v\n", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -132,7 +148,7 @@ func evalSending(w *world.World, timeout time.Duration, eval func() error) error
 	if len(sent) == 0 {
 		return nil
 	}
-	reporter := newSendReporter(nil)
+	reporter := newSendReporter(nil, warn)
 	loop := vat.NewLoop(host, vat.LoopOptions{Report: reporter.report})
 	us, err := vat.ServeUnix(loop, host.Address())
 	if err != nil {
