@@ -112,6 +112,9 @@ func (h *Heap) commit(keep *Oop) error {
 	if err := h.writeDirtyPages(); err != nil {
 		return err
 	}
+	if err := h.writeCommitMark(h.state.Seq); err != nil {
+		return err
+	}
 	h.keepClean()
 	h.endLarge() // their pages are in the file now
 	h.forgetSpills()
