@@ -3,6 +3,9 @@ package heap
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"math/bits"
+	"sync"
 	"unsafe"
 )
 
@@ -29,9 +32,13 @@ import (
 // objects on it must pass the validation an image's objects pass before
 // they are used (the layer above does that). A page whose stored checksum
 // is a well-formed one that differs from the page's in more than one byte
-// is taken as damaged and not read: one flipped byte of an entry changes
-// one byte of it, while any damage to the page changes the CRC in every
-// byte but with a chance of about one in ten million.
+// is taken as damaged: one flipped byte of an entry changes one byte of it,
+// while any damage to the page changes the CRC in every byte but with a
+// chance of about one in ten million. A damaged page is repaired when
+// exactly one change of one byte makes it match its checksum (a CRC is
+// linear, so the byte is found from the difference of the two checksums
+// without trying every change): a flipped byte, the commonest damage, then
+// costs nothing. Otherwise it is not read, and its objects are lost.
 
 // Salvage collects what a salvaging open (Options.Salvage) found damaged.
 type Salvage struct {
@@ -47,6 +54,9 @@ type Salvage struct {
 	// the end of a truncated file); LostPages lists the first of them.
 	Lost      uint64
 	LostPages []uint64
+	// Repaired lists the damaged pages made to match their checksum again
+	// by changing one byte, each as "page N: byte at offset X".
+	Repaired []string
 
 	replay, undo []*record // the log's records to install (recovery.go)
 	logSize      int64
@@ -135,12 +145,22 @@ func (h *Heap) readsSuspect(p uint64) bool {
 		if err != nil {
 			stored = sumZero // an entry that cannot be read says nothing
 		}
-		if _, rerr := h.file.ReadAt(h.pageBuf, int64(p*PageSize)); rerr == nil && tableLooksDamaged(stored, pageSum(p, h.pageBuf)) {
+		_, rerr := h.file.ReadAt(h.pageBuf, int64(p*PageSize))
+		switch {
+		case rerr != nil:
+		case tableLooksDamaged(stored, pageSum(p, h.pageBuf)):
 			s.Suspect++
 			if len(s.SuspectPages) < maxListedPages {
 				s.SuspectPages = append(s.SuspectPages, p)
 			}
 			return true
+		default:
+			if at, v, ok := repairByte(p, stored, h.pageBuf); ok {
+				// Into the private mapping only: the file is never written.
+				*(*byte)(unsafe.Add(h.base, p*PageSize+uint64(at))) ^= v
+				s.Repaired = append(s.Repaired, fmt.Sprintf("page %d: byte at offset %d", p, p*PageSize+uint64(at)))
+				return true
+			}
 		}
 	}
 	if !s.lostSeen[p] {
@@ -172,3 +192,44 @@ func tableLooksDamaged(stored, computed uint64) bool {
 	}
 	return differ == 1
 }
+
+// repairByte answers the one byte of page p's data (its offset, and what
+// to XOR it with) whose change makes the page match its stored checksum,
+// when exactly one does.
+func repairByte(p, stored uint64, data []byte) (at int, v byte, ok bool) {
+	if stored>>32 != 1 {
+		return 0, 0, false
+	}
+	syndrome := uint32(stored ^ pageSum(p, data))
+	t := byteSyndromes()
+	found := 0
+	var combo [256]uint32
+	for i := range t {
+		for x := 1; x < 256; x++ {
+			low := x & -x
+			combo[x] = combo[x&(x-1)] ^ t[i][bits.TrailingZeros(uint(low))]
+			if combo[x] == syndrome {
+				at, v = i, byte(x)
+				found++
+			}
+		}
+	}
+	return at, v, found == 1
+}
+
+// byteSyndromes answers, for each bit of each byte of a page, how flipping
+// it changes the page's CRC: since a CRC is affine, that change is the same
+// whatever the page holds and whatever its number.
+var byteSyndromes = sync.OnceValue(func() *[PageSize][8]uint32 {
+	t := new([PageSize][8]uint32)
+	buf := make([]byte, 8+PageSize) // the page number, then the page
+	base := crc32.Update(0, castagnoli, buf)
+	for i := range t {
+		for j := range t[i] {
+			buf[8+i] = 1 << j
+			t[i][j] = crc32.Update(0, castagnoli, buf) ^ base
+		}
+		buf[8+i] = 0
+	}
+	return t
+})

@@ -112,7 +112,7 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 		if errors.Is(err, heap.ErrReadOnly) {
 			return nil, fmt.Errorf("world %s cannot be changed: %w (it can be looked at: check, info, export, checkpoints, eval --at)", dir, err)
 		}
-		return nil, err
+		return nil, damaged(dir, err)
 	}
 	w := makeWorld(dir, h)
 	booted := false
@@ -123,7 +123,7 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 	})
 	if err != nil {
 		h.Close()
-		return nil, err
+		return nil, damaged(dir, err)
 	}
 	if !booted {
 		h.Close()
@@ -237,7 +237,7 @@ func (w *World) transaction(eval func() (heap.Oop, error)) (heap.Oop, error) {
 		if ferr := w.h.Err(); ferr != nil {
 			return heap.Nil, ferr
 		}
-		return heap.Nil, err
+		return heap.Nil, damaged(w.dir, err)
 	}
 	if w.h.Err() == nil && len(w.pending) == 0 && !w.h.Changed() {
 		return result, nil
