@@ -237,8 +237,9 @@ const (
 var damageOutcomeNames = [damageOutcomes]string{"still opened", "recovered", "refused by recover"}
 
 // check runs the operations on the damaged world w and, when its present
-// cannot be read, psyche recover, and answers how the trial ended.
-func (d *damageTrial) check(tp *damageTemplate, w string) damageOutcome {
+// cannot be read, psyche recover on damaged, a copy of w made before them
+// (a rollback may have changed w's present), and answers how the trial ended.
+func (d *damageTrial) check(tp *damageTemplate, w, damaged string) damageOutcome {
 	checkOK := d.run("check", "-w", w).code == 0
 	presentOK := d.probe(w, "", tp.present)
 	atOK := true
@@ -267,7 +268,7 @@ func (d *damageTrial) check(tp *damageTemplate, w string) damageOutcome {
 	if presentOK {
 		return damageOpened
 	}
-	return d.recover(tp, w)
+	return d.recover(tp, damaged)
 }
 
 // recover runs psyche recover on w, whose present could not be read: it
@@ -319,11 +320,14 @@ func TestDamageAnyByte(t *testing.T) {
 		damageCopy(t, tp.dir, w)
 		d := &damageTrial{t: t, e: e, seed: seed, trialNo: i}
 		d.what = tp.name + " world: " + damageApply(t, rng, w)
-		outcomes[d.check(tp, w)]++
+		damaged := w + "-damaged"
+		damageCopy(t, w, damaged)
+		outcomes[d.check(tp, w, damaged)]++
 		if d.failed {
 			failures++
 		}
 		os.RemoveAll(w)
+		os.RemoveAll(damaged)
 	}
 	var counts []string
 	for o, n := range outcomes {

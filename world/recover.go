@@ -32,8 +32,10 @@ import (
 const RecoveryFile = "recovery.txt"
 
 // maxRecoverRounds bounds how many times one state's image is written
-// again after import refused one of its objects.
-const maxRecoverRounds = 10000
+// again after import refused one of its objects: each round is a whole
+// import, and refusals come from damaged pages read as suspect and the few
+// objects whose references were cut, not from every object.
+const maxRecoverRounds = 1000
 
 // maxListedLosses bounds the lost references a report lists one by one.
 const maxListedLosses = 1000
@@ -78,7 +80,7 @@ func (r *RecoveryReport) Lost() bool {
 // String is the report as recover prints it and writes it into the new world.
 func (r *RecoveryReport) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "recovered %s into %s\n", r.From, r.To)
+	fmt.Fprintf(&b, "recovery of %s into %s\n", r.From, r.To)
 	if len(r.Damage) == 0 {
 		b.WriteString("damage found on opening: none\n")
 	} else {
