@@ -279,6 +279,8 @@ func (d *damageTrial) recover(tp *damageTemplate, w string) damageOutcome {
 	defer os.RemoveAll(nw)
 	r := d.run("recover", w, nw)
 	if r.code != 0 {
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		d.t.Logf("trial %d, %s: recover refused: %s", d.trialNo, d.what, first)
 		return damageRefused
 	}
 	if d.run("check", "-w", nw).code != 0 {

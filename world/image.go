@@ -100,15 +100,16 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	for i := range roots {
 		roots[i] = h.Root(i)
 	}
-	return writeImage(path, h, roots, order, func(o heap.Oop) (uint64, bool) { return index[o], true }, progress)
+	return writeImage(path, h, roots, order, func(_, o heap.Oop) (uint64, bool) { return index[o], true }, progress)
 }
 
 // writeImage writes an image of the given roots and objects, in order, to
 // path, replacing an existing file atomically. number answers the number of
-// an object in order; a reference to an object it answers false for is
-// written as nil (psyche recover cuts the objects it lost so).
+// the object o that holder (heap.Nil for the roots) refers to; a reference
+// it answers false for is written as nil (psyche recover cuts the objects
+// it lost so).
 func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order []heap.Oop,
-	number func(heap.Oop) (uint64, bool), progress func(done, total int)) (_ ExportStats, err error) {
+	number func(holder, o heap.Oop) (uint64, bool), progress func(done, total int)) (_ ExportStats, err error) {
 	var st ExportStats
 	f, err := createAtomic(path)
 	if err != nil {
@@ -129,12 +130,12 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 	body := &countingWriter{w: bw}
 	var vb [binary.MaxVarintLen64]byte
 	put := func(v uint64) { body.Write(vb[:binary.PutUvarint(vb[:], v)]) }
-	ref := func(o heap.Oop) {
+	ref := func(holder, o heap.Oop) {
 		switch {
 		case o == heap.Nil:
 			put(0)
 		case o.IsPtr():
-			if i, ok := number(o); ok {
+			if i, ok := number(holder, o); ok {
 				put((i+1)<<2 | 1)
 			} else {
 				put(0)
@@ -154,7 +155,7 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 	err = heap.Catch(func() error {
 		put(uint64(len(order)))
 		for _, r := range roots {
-			ref(r)
+			ref(heap.Nil, r)
 		}
 		for i, o := range order {
 			n := h.NumPtrs(o)
@@ -164,7 +165,7 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 			put(uint64(n))
 			put(uint64(len(b)))
 			for f := 0; f < n; f++ {
-				ref(h.Field(o, f))
+				ref(o, h.Field(o, f))
 			}
 			body.Write(b)
 			if progress != nil && i%65536 == 0 {

@@ -416,11 +416,16 @@ func (g *graph) compact() {
 	g.order = kept
 }
 
-// number answers an object's number in the image; a lost one is numbered
-// as Self's nil, or answers false (written as a raw nil) when that is lost too.
-func (g *graph) number(o heap.Oop) (uint64, bool) {
+// number answers the number in the image of the object o that holder
+// refers to. A lost one becomes Self's nil, except in the VM's own tables
+// (raw objects, the roots), whose empty entries are raw nils: there, and
+// when Self's nil is lost too, it answers false (written as a raw nil).
+func (g *graph) number(holder, o heap.Oop) (uint64, bool) {
 	if i, ok := g.index[o]; ok {
 		return i, true
+	}
+	if holder == heap.Nil || g.h.Kind(holder) == object.KindRaw {
+		return 0, false
 	}
 	i, ok := g.index[g.nilObj]
 	return i, ok
@@ -457,6 +462,9 @@ func (g *graph) cuts(m *object.Model, f func(Loss)) {
 			if m != nil {
 				heap.Catch(func() error { // a name is a nicety: damage met finding it leaves the plain one
 					holder, slot := m.Describe(o), m.FieldName(o, fi)
+					if h.Kind(o) == object.KindMap {
+						holder = "a map"
+					}
 					l.Holder, l.Slot = holder, slot
 					return nil
 				})
