@@ -42,6 +42,7 @@ const maxListedLosses = 1000
 
 // RecoveryReport says what Recover found and lost.
 type RecoveryReport struct {
+	// From and To are the damaged world's directory and the new one's.
 	From, To string
 	// Damage is what the files showed wrong, as opening would have reported it.
 	Damage []string
@@ -51,10 +52,14 @@ type RecoveryReport struct {
 	Suspect, Unreadable     uint64
 	SuspectPages, LostPages []uint64
 	// Repaired lists the damaged pages one changed byte made whole again.
-	Repaired                  []string
-	States                    []StateReport
-	CheckpointsLost           []string // "name: why"
-	Checkpoints, Objects, Cut int
+	Repaired []string
+	// States are the states kept: the checkpoints, oldest first, then
+	// the present.
+	States          []StateReport
+	CheckpointsLost []string // "name: why"
+	// Checkpoints counts the checkpoints kept, Cut the references cut in
+	// all the states.
+	Checkpoints, Cut int
 }
 
 // StateReport is what one recovered state (a checkpoint, or the present)
@@ -181,8 +186,6 @@ func Recover(dir, newDir string, out io.Writer) (_ *RecoveryReport, err error) {
 				return nil, err
 			}
 			r.Checkpoints++
-		} else {
-			r.Objects = st.Objects
 		}
 	}
 	if err := writeReport(newDir, r.String()); err != nil {
