@@ -295,6 +295,11 @@ func (d *damageTrial) recover(tp *damageTemplate, w string) damageOutcome {
 	case p.code == 0 && !slices.Contains(tp.history, p.out()):
 		d.fail("a silent wrong answer: the recovered world's probe printed %q, no state the world ever had", p.out())
 	}
+	for _, cp := range []string{"A", "B"} {
+		if at := d.run("eval", "-w", nw, "--at", cp, damageProbe); at.code == 0 && at.out() != tp.at[cp] {
+			d.fail("a silent wrong answer: at the recovered checkpoint %s the probe printed %q, want %q", cp, at.out(), tp.at[cp])
+		}
+	}
 	return damageRecovered
 }
 

@@ -179,11 +179,13 @@ func recoverAt(e *e2eEnv, w, cp, expr, want string) {
 }
 
 // recoverKilled makes a world whose log holds six transactions the REPL
-// reported done (x 101 to 106), killed before it could close.
+// reported done (x 101 to 106), killed before it could close, made after
+// the checkpoint "before" (x 100), whose delta holds the pages they changed.
 func recoverKilled(e *e2eEnv) string {
 	e.t.Helper()
 	w := e.newWorld("killed")
 	e.eval(w, "lobby _AddSlots: (| x <- 100. s <- 'hello' |). x")
+	e.ok("checkpoint", "-w", w, "before")
 	cmd := e.command("repl", "-w", w)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -220,10 +222,13 @@ func TestE2ERecoverLogDamagedInTheMiddle(t *testing.T) {
 	w := recoverKilled(e)
 	recoverFlip(t, filepath.Join(w, "heap.log"), 5000) // in the first record's first page
 	recoverRefused(e, w, "heap.log")
-	nw, _ := recoverInto(e, w, "damaged record", "the log was cut")
-	// The heap file holds every page the killed process wrote.
+	nw, _ := recoverInto(e, w, "damaged record", "the log was cut", "past its committed length were used")
+	// The heap file holds every page the killed process wrote, and the
+	// checkpoint's delta the old contents of those it changed.
 	e.expectEval(nw, "x", "106")
 	e.expectEval(nw, "s", "'hello-106'")
+	recoverAt(e, nw, "before", "x", "100")
+	recoverAt(e, nw, "before", "s", "'hello'")
 }
 
 func TestE2ERecoverCutLog(t *testing.T) {
@@ -251,6 +256,7 @@ func TestE2ERecoverCutLog(t *testing.T) {
 			nw, _ := recoverInto(e, w, "the log was cut")
 			e.expectEval(nw, "x", "106")
 			e.expectEval(nw, "s", "'hello-106'")
+			recoverAt(e, nw, "before", "x", "100")
 		})
 	}
 }

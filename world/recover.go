@@ -1,6 +1,7 @@
 package world
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -266,6 +267,9 @@ func recoverState(dir, name, img string, w **World, r *RecoveryReport, out io.Wr
 		if sv.w == nil {
 			return st, sv.cpsErr
 		}
+		if note := sv.w.cps.readNewestWhole(); note != "" && !slices.Contains(r.Damage, note) {
+			r.Damage = append(r.Damage, note)
+		}
 		if err := sv.w.cps.lookAt(name); err != nil {
 			return st, err
 		}
@@ -311,6 +315,47 @@ func (st *StateReport) count(g *graph, sv *salvaging) {
 		}
 		st.Cut++
 	})
+}
+
+// readNewestWhole makes the newest checkpoint's delta be read to its last
+// whole record whose checksum holds, past the committed length the heap's
+// state records. When the log was cut or damaged, that state is older than
+// the heap file's pages, and the lost transactions saved the old contents
+// of the pages they overwrote after it: without those records a checkpoint
+// would show their new contents. A record past the committed length whose
+// commit never happened holds what its page still holds (a page is saved
+// only the first time it changes), so reading it changes nothing.
+// It answers a note for the report when it read any.
+func (c *checkpoints) readNewestWhole() string {
+	n := len(c.idx.cps)
+	if n == 0 || c.newest == nil {
+		return ""
+	}
+	committed := c.newest.end
+	end := committed
+	var hdr [deltaRecordHdr]byte
+	le := binary.LittleEndian
+	for {
+		if _, err := c.newest.f.ReadAt(hdr[:], end); err != nil || le.Uint32(hdr[0:]) != deltaMagic {
+			break
+		}
+		size := int64(le.Uint32(hdr[12:]))
+		if size == 0 || size > maxDeltaRecord || c.newest.has(le.Uint64(hdr[4:])) {
+			break
+		}
+		comp := make([]byte, size)
+		if _, err := c.newest.f.ReadAt(comp, end+deltaRecordHdr); err != nil || c.newest.recordSum(hdr[:], comp) != le.Uint32(hdr[16:]) {
+			break
+		}
+		c.newest.pages[le.Uint64(hdr[4:])] = end
+		end += deltaRecordHdr + size
+	}
+	if end == committed {
+		return ""
+	}
+	c.newest.end = end
+	return fmt.Sprintf("%s: %d bytes of saved pages past its committed length were used (the log that recorded them is damaged)",
+		c.deltaPath(c.idx.cps[n-1].ID), end-committed)
 }
 
 // importInto imports the image at img: into a new world at dir when *w is
