@@ -47,6 +47,16 @@ var salvageDamages = []salvageDamage{
 			salvageFlip(t, path+".log", rng.Int64N(fi.Size()), byte(1+rng.IntN(255)))
 		}
 	}},
+	{"checksum table deleted", true, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
+		if err := os.Remove(path + ".sums"); err != nil {
+			t.Fatal(err)
+		}
+	}},
+	{"log deleted", false, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
+		if err := os.Remove(path + ".log"); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}},
 	{"log truncated", false, func(t *testing.T, rng *rand.Rand, path string, _ uint64) {
 		if fi, err := os.Stat(path + ".log"); err == nil && fi.Size() > 0 {
 			if err := os.Truncate(path+".log", rng.Int64N(fi.Size())); err != nil {
@@ -87,7 +97,7 @@ func salvageFlip(t *testing.T, path string, off int64, x byte) {
 // damaged), as a length it had before (the log damaged), or fail with a
 // *CorruptError (lost); whatever plain opening does, it does not panic.
 func TestSalvage(t *testing.T) {
-	rounds := 36
+	rounds := 48
 	if os.Getenv("PSYCHE_SOAK") != "" {
 		rounds = 600
 	}
