@@ -150,19 +150,29 @@ func Recover(dir, newDir string, out io.Writer) (_ *RecoveryReport, err error) {
 	if !Exists(dir) {
 		return nil, fmt.Errorf("%s: no world here", dir)
 	}
-	if _, err := creationTarget(newDir); err != nil {
+	target, err := creationTarget(newDir)
+	if err != nil {
+		return nil, err
+	}
+	if from, err := filepath.Abs(dir); err != nil || strings.HasPrefix(target, from+string(filepath.Separator)) {
+		return nil, fmt.Errorf("%s is inside %s, which recover must not write", newDir, dir)
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return nil, err
 	}
 	r := &RecoveryReport{From: dir, To: newDir}
-	img := filepath.Join(filepath.Dir(filepath.Clean(newDir)), "."+filepath.Base(newDir)+".recovering.img")
-	defer os.Remove(img)
+	img := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".recovering.img")
 	var w *World
 	defer func() {
+		if rerr := os.Remove(img); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
 		if w != nil {
 			err = errors.Join(err, w.Close())
 		}
 		if err != nil && w != nil {
-			os.RemoveAll(newDir) // recover made it; a half-recovered world is not kept
+			// Recover made it; a half-recovered world is not kept.
+			err = errors.Join(err, os.RemoveAll(newDir))
 		}
 	}()
 	names, err := r.checkpointNames(dir)
@@ -197,12 +207,12 @@ func Recover(dir, newDir string, out io.Writer) (_ *RecoveryReport, err error) {
 
 // checkpointNames answers the checkpoints of the world in dir, oldest
 // first, and notes the damage opening found (the first salvaging open).
-func (r *RecoveryReport) checkpointNames(dir string) ([]string, error) {
+func (r *RecoveryReport) checkpointNames(dir string) (_ []string, err error) {
 	sv, err := openSalvaging(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer sv.close()
+	defer func() { err = errors.Join(err, sv.close()) }()
 	for _, p := range sv.salvage.Problems {
 		r.Damage = append(r.Damage, p.What)
 	}
@@ -236,7 +246,7 @@ func openSalvaging(dir string) (*salvaging, error) {
 		if errors.Is(err, heap.ErrLocked) {
 			return nil, fmt.Errorf("world %s is open in another process", dir)
 		}
-		return nil, fmt.Errorf("its heap cannot be read at all: %w", err)
+		return nil, fmt.Errorf("%s: its heap cannot be read at all: %w", dir, err)
 	}
 	w := makeWorld(dir, sv.h)
 	sv.cpsErr = heap.Catch(func() error {
@@ -252,17 +262,17 @@ func openSalvaging(dir string) (*salvaging, error) {
 	return sv, nil
 }
 
-func (sv *salvaging) close() { sv.h.Close() }
+func (sv *salvaging) close() error { return sv.h.Close() }
 
 // recoverState reads one state of the world in dir (checkpoint name, or the
 // present for "") and imports it into *w, creating it at r.To if it is nil.
-func recoverState(dir, name, img string, w **World, r *RecoveryReport, out io.Writer) (StateReport, error) {
+func recoverState(dir, name, img string, w **World, r *RecoveryReport, out io.Writer) (_ StateReport, err error) {
 	st := StateReport{Name: name}
 	sv, err := openSalvaging(dir)
 	if err != nil {
 		return st, err
 	}
-	defer sv.close()
+	defer func() { err = errors.Join(err, sv.close()) }()
 	if name != "" {
 		if sv.w == nil {
 			return st, sv.cpsErr

@@ -26,6 +26,9 @@ func TestRecoverCopiesAHealthyWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := Recover(dir, filepath.Join(dir, "inside"), io.Discard); err == nil || !strings.Contains(err.Error(), "must not write") {
+		t.Fatalf("recovering into the world's own directory: %v", err)
+	}
 	newDir := filepath.Join(t.TempDir(), "recovered")
 	r, err := Recover(dir, newDir, io.Discard)
 	if err != nil {
