@@ -428,17 +428,19 @@ func readGraph(h *heap.Heap) *graph {
 	for i := 0; i < heap.NumRoots; i++ {
 		add(h.Root(i))
 	}
-	var fields []heap.Oop
 	for i := 0; i < len(g.order); i++ {
 		o := g.order[i]
-		fields = fields[:0]
+		// Every part is read before any field is followed, so what a lost
+		// object refers to is not reached through it; the fields are read
+		// again rather than kept, since a damaged header may claim as many
+		// as the file has words.
 		err := heap.Catch(func() error {
 			h.Kind(o)
 			h.Hash(o)
 			h.Flags(o)
 			h.Bytes(o)
 			for f, n := 0, h.NumPtrs(o); f < n; f++ {
-				fields = append(fields, h.Field(o, f))
+				h.Field(o, f)
 			}
 			return nil
 		})
@@ -446,8 +448,8 @@ func readGraph(h *heap.Heap) *graph {
 			g.lost[o] = "cannot be read: " + err.Error()
 			continue
 		}
-		for _, f := range fields {
-			add(f)
+		for f, n := 0, h.NumPtrs(o); f < n; f++ {
+			add(h.Field(o, f))
 		}
 	}
 	g.compact()
