@@ -99,7 +99,9 @@ func (h *Heap) installSalvaged() error {
 	}
 	install := func(keepNewer bool) func(loggedPage) error {
 		return func(lp loggedPage) error {
-			if keepNewer && h.fileHasGoodPage(lp.no) {
+			// A page past the newest state's heap (an older record's, before
+			// a collection shrank the file) holds nothing it reaches.
+			if lp.no >= h.state.PageCount || keepNewer && h.fileHasGoodPage(lp.no) {
 				return nil
 			}
 			return Catch(func() error {
