@@ -260,7 +260,10 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	}
 	h.file = h.wrap(FileHeap, h.osFile)
 	if err := h.readSuperblocks(); err != nil {
-		return nil, err
+		if h.salvage == nil || !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotHeap) {
+			return nil, err
+		}
+		h.salvage.noSuperblock(err) // the log's records may still carry the state
 	}
 	logPath, sumsPath := heapFiles(path)
 	if err := h.openLog(logPath); err != nil {

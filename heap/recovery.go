@@ -18,6 +18,9 @@ import (
 // no file has changed.
 func (h *Heap) recover() error {
 	logName := h.path + ".log"
+	if h.log == nil && h.salvage != nil && h.salvage.noState {
+		return h.stateFromLog(nil)
+	}
 	if h.log == nil {
 		// Read-only, and the log was removed after a clean close (or, when
 		// salvaging, is missing).
@@ -33,6 +36,11 @@ func (h *Heap) recover() error {
 			return err
 		}
 		h.salvage.note(err) // the records before the damage are still good
+	}
+	if h.salvage != nil && h.salvage.noState {
+		if err := h.stateFromLog(recs); err != nil {
+			return err
+		}
 	}
 	var replay []*record // the records the heap file lacks, in order
 	var undo []*record   // the undo records of the transaction that did not commit

@@ -58,6 +58,9 @@ type Salvage struct {
 	// by changing one byte, each as "page N: byte at offset X".
 	Repaired []string
 
+	// noState: both superblocks are damaged, so the state must come from
+	// the log's first record (stateFromLog).
+	noState      bool
 	replay, undo []*record // the log's records to install (recovery.go)
 	logSize      int64
 	logCut       bool   // the log ends before the commit mark
@@ -71,6 +74,29 @@ const maxListedPages = 100
 // note records damage found at open.
 func (s *Salvage) note(err error) {
 	s.Problems = append(s.Problems, Problem{Page: -1, Offset: -1, What: err.Error()})
+}
+
+// noSuperblock notes that neither superblock can be read.
+func (s *Salvage) noSuperblock(err error) {
+	s.note(err)
+	s.noState = true
+}
+
+// stateFromLog gives a heap whose superblocks are both damaged the state
+// from before the log's first redo record, so that every record is
+// replayed: each carries the whole state after its transaction. Without
+// one there is no state to read the heap by.
+func (h *Heap) stateFromLog(recs []*record) error {
+	for _, rec := range recs {
+		if rec.kind == redoRecord {
+			h.state = rec.st
+			h.state.Seq = rec.seq - 1
+			h.committed = h.state
+			return nil
+		}
+	}
+	return &CorruptError{File: h.path, Page: 0, Offset: 0,
+		Msg: "neither superblock can be read and the log holds no transaction's state: the roots cannot be found"}
 }
 
 // installSalvaged installs the log's good records into the private

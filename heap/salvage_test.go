@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -17,47 +18,53 @@ const salvageRoots = 4
 type salvageDamage struct {
 	name  string
 	exact bool
+	// stateInLog: the state can be found only in the log's records, so a
+	// heap closed cleanly (its log empty) cannot be salvaged.
+	stateInLog bool
 	// apply damages the heap at path, whose objects are on pages below pages.
 	apply func(t *testing.T, rng *rand.Rand, path string, pages uint64)
 }
 
 var salvageDamages = []salvageDamage{
-	{"checksum table zeroed", true, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
+	{"checksum table zeroed", true, false, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
 		fi, err := os.Stat(path + ".sums")
 		if err != nil {
 			t.Fatal(err)
 		}
 		salvagePatch(t, path+".sums", 0, make([]byte, fi.Size()))
 	}},
-	{"a byte of a checksum flipped", true, func(t *testing.T, rng *rand.Rand, path string, pages uint64) {
+	{"a byte of a checksum flipped", true, false, func(t *testing.T, rng *rand.Rand, path string, pages uint64) {
 		p := superPages + rng.Uint64N(pages-superPages)
 		salvageFlip(t, path+".sums", int64(p*8)+rng.Int64N(8), byte(1+rng.IntN(255)))
 	}},
-	{"a byte of a page flipped", true, func(t *testing.T, rng *rand.Rand, path string, pages uint64) {
+	{"a byte of a page flipped", true, false, func(t *testing.T, rng *rand.Rand, path string, pages uint64) {
 		p := superPages + rng.Uint64N(pages-superPages)
 		salvageFlip(t, path, int64(p*PageSize)+rng.Int64N(PageSize), byte(1+rng.IntN(255)))
 	}},
-	{"heap file truncated", false, func(t *testing.T, rng *rand.Rand, path string, pages uint64) {
+	{"heap file truncated", false, false, func(t *testing.T, rng *rand.Rand, path string, pages uint64) {
 		if err := os.Truncate(path, int64((superPages+rng.Uint64N(pages-superPages))*PageSize)); err != nil {
 			t.Fatal(err)
 		}
 	}},
-	{"a byte of the log flipped", false, func(t *testing.T, rng *rand.Rand, path string, _ uint64) {
+	{"a byte of the log flipped", false, false, func(t *testing.T, rng *rand.Rand, path string, _ uint64) {
 		if fi, err := os.Stat(path + ".log"); err == nil && fi.Size() > 0 {
 			salvageFlip(t, path+".log", rng.Int64N(fi.Size()), byte(1+rng.IntN(255)))
 		}
 	}},
-	{"checksum table deleted", true, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
+	{"checksum table deleted", true, false, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
 		if err := os.Remove(path + ".sums"); err != nil {
 			t.Fatal(err)
 		}
 	}},
-	{"log deleted", false, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
+	{"log deleted", false, false, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
 		if err := os.Remove(path + ".log"); err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
 	}},
-	{"log truncated", false, func(t *testing.T, rng *rand.Rand, path string, _ uint64) {
+	{"both superblocks zeroed", false, true, func(t *testing.T, _ *rand.Rand, path string, _ uint64) {
+		salvagePatch(t, path, 0, make([]byte, superPages*PageSize))
+	}},
+	{"log truncated", false, false, func(t *testing.T, rng *rand.Rand, path string, _ uint64) {
 		if fi, err := os.Stat(path + ".log"); err == nil && fi.Size() > 0 {
 			if err := os.Truncate(path+".log", rng.Int64N(fi.Size())); err != nil {
 				t.Fatal(err)
@@ -97,7 +104,7 @@ func salvageFlip(t *testing.T, path string, off int64, x byte) {
 // damaged), as a length it had before (the log damaged), or fail with a
 // *CorruptError (lost); whatever plain opening does, it does not panic.
 func TestSalvage(t *testing.T) {
-	rounds := 48
+	rounds := 54
 	if os.Getenv("PSYCHE_SOAK") != "" {
 		rounds = 600
 	}
@@ -135,6 +142,12 @@ func TestSalvage(t *testing.T) {
 			opts := testOptions()
 			opts.Salvage = s
 			sh, err := Open(path, opts)
+			if damage.stateInLog && !crashed {
+				if err == nil || !strings.Contains(err.Error(), "the roots cannot be found") {
+					t.Fatalf("a heap with no state left opened salvaging (%v)", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("a salvaging open failed: %v", err)
 			}

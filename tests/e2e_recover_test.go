@@ -231,6 +231,20 @@ func TestE2ERecoverLogDamagedInTheMiddle(t *testing.T) {
 	recoverAt(e, nw, "before", "s", "'hello'")
 }
 
+// TestE2ERecoverBothSuperblocks: with both superblocks gone, the state is
+// the one the log's records carry (a killed world's), and the heap file's
+// pages are read by it.
+func TestE2ERecoverBothSuperblocks(t *testing.T) {
+	e := newE2E(t)
+	w := recoverKilled(e)
+	recoverPatch(t, filepath.Join(w, "heap"), 0, make([]byte, 2*4096))
+	recoverRefused(e, w, "not a psyche heap file")
+	nw, _ := recoverInto(e, w, "not a psyche heap file")
+	e.expectEval(nw, "x", "106")
+	e.expectEval(nw, "s", "'hello-106'")
+	recoverAt(e, nw, "before", "x", "100")
+}
+
 func TestE2ERecoverCutLog(t *testing.T) {
 	for _, c := range []struct {
 		name string

@@ -566,10 +566,11 @@ func (e *DamageError) Error() string {
 
 func (e *DamageError) Unwrap() error { return e.Err }
 
-// damaged adds the next step to err if it found dir's heap damaged.
+// damaged adds the next step to err if it found dir's heap damaged (a heap
+// file whose superblocks both lost their magic is not told from no heap).
 func damaged(dir string, err error) error {
 	var de *DamageError
-	if err == nil || !errors.Is(err, heap.ErrCorrupt) || errors.As(err, &de) {
+	if err == nil || !errors.Is(err, heap.ErrCorrupt) && !errors.Is(err, heap.ErrNotHeap) || errors.As(err, &de) {
 		return err
 	}
 	return &DamageError{Dir: dir, Err: err}
