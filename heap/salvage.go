@@ -20,7 +20,9 @@ import (
 //     pages, which may be newer than the log's, are kept wherever they
 //     verify, and the log's pages are used only where they do not;
 //   - a missing log or checksum table, a truncated heap file: pages past
-//     the file's end that no log record holds cannot be read.
+//     the file's end that no log record holds cannot be read;
+//   - both superblocks damaged: the state is taken from the log's records
+//     (stateFromLog).
 //
 // The log's records are installed into the private mapping (a view, as a
 // checkpoint's pages are for eval --at, spilling past the dirty budget), so
@@ -36,7 +38,7 @@ import (
 // while any damage to the page changes the CRC in every byte but with a
 // chance of about one in ten million. A damaged page is repaired when
 // exactly one change of one byte makes it match its checksum (a CRC is
-// linear, so the byte is found from the difference of the two checksums
+// affine, so the byte is found from the difference of the two checksums
 // without trying every change): a flipped byte, the commonest damage, then
 // costs nothing. Otherwise it is not read, and its objects are lost.
 
