@@ -506,6 +506,9 @@ func (g *graph) roots() [heap.NumRoots]heap.Oop {
 // cuts calls f for every reference to a lost object from a root or a kept
 // object, naming the holder and slot with m when it can.
 func (g *graph) cuts(m *object.Model, f func(Loss)) {
+	if len(g.lost) == 0 {
+		return
+	}
 	h := g.h
 	for i := 0; i < heap.NumRoots; i++ {
 		if why, ok := g.lost[h.Root(i)]; ok {
