@@ -38,7 +38,7 @@ func (h *Heap) touch(p uint64) {
 		h.verified[p>>6] |= 1 << (p & 63)
 		return
 	}
-	if err := h.verifyPage(p); err != nil {
+	if err := h.verifyPage(p); err != nil && !h.readsSuspect(p) {
 		panic(err)
 	}
 	h.verified[p>>6] |= 1 << (p & 63)

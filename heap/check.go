@@ -62,6 +62,9 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 			add(i*PageSize, "superblock %d is damaged (%v); the other copy is in use", i, err)
 		}
 	}
+	if _, damaged, err := h.readCommitMark(); err != nil || damaged {
+		add(-1, "the commit mark in %s.sums is damaged (a cut log would not be noticed until the next commit writes it)", h.path)
+	}
 	pages := st.PageCount
 	bad := make(map[uint64]bool)
 	for p := uint64(superPages); p < pages; p++ {

@@ -13,10 +13,11 @@ import (
 // Commit: promote the young objects persistent ones reach; append one log
 // record holding every dirty page and the new state; fsync the log (from here
 // on the transaction is durable); write the same pages to the heap file, so
-// that the file always shows the last committed state; drop the private
-// copies of those pages (MADV_DONTNEED, in bulk: see keepClean), so that
-// resident memory does not grow with the number of pages ever written; and
-// now and then fsync the heap file and trim the log.
+// that the file always shows the last committed state, and the commit mark
+// (recovery.go), so that a log cut before this transaction is noticed; drop
+// the private copies of those pages (MADV_DONTNEED, in bulk: see keepClean),
+// so that resident memory does not grow with the number of pages ever
+// written; and now and then fsync the heap file and trim the log.
 //
 // Abort: drop every private dirty page (the mapping shows the file again,
 // which holds the last committed state), forget the young space and the
@@ -110,6 +111,9 @@ func (h *Heap) commit(keep *Oop) error {
 		return h.poison("growing heap file", err)
 	}
 	if err := h.writeDirtyPages(); err != nil {
+		return err
+	}
+	if err := h.writeCommitMark(h.state.Seq); err != nil {
 		return err
 	}
 	h.keepClean()

@@ -32,7 +32,8 @@
 //     mapping), growth, closing.
 //   - log.go: the redo log's record format, and telling a torn tail from damage.
 //   - recovery.go: replaying the log on open, and trimming it (the only
-//     time the superblocks are written).
+//     time the superblocks are written); the commit mark that makes a cut
+//     log an error instead of a silent return to an older state.
 //   - access.go: reading objects (with lazy page verification) and the write barrier.
 //   - young.go: the young space, scavenging, and promotion at commit.
 //   - alloc.go: the persistent heap's free lists and frontier.
@@ -44,12 +45,17 @@
 //   - gc.go: incremental mark-sweep collection in slices between
 //     transactions, weak objects and ephemerons, giving the file's free tail back.
 //   - check.go: the full consistency check.
+//   - salvage.go: opening a damaged heap to read what can still be read
+//     (psyche recover): what opening refuses is recorded, pages whose
+//     checksum table looks damaged are read as suspect, a page one byte
+//     damaged is repaired.
 //
 // # Files
 //
 // A heap at path is three files: path (superblocks, then object pages),
 // path.log (the redo log, empty when the heap is closed cleanly) and
-// path.sums (one 8-byte checksum per page). The heap file is little-endian
+// path.sums (one 8-byte checksum per page; the entries of the two
+// superblock pages hold the commit mark). The heap file is little-endian
 // and native-layout; images, not heap files, are the portable format.
 //
 // # Transactions larger than memory
@@ -74,6 +80,9 @@
 //     put them back).
 //   - The BeforeCommit hook sees each page a transaction overwrites once,
 //     before its committed contents leave the heap file.
+//   - The commit mark never names a transaction the log may not hold (it
+//     is written after the log's fsync), and opening refuses a log that
+//     ends before it.
 //   - While the superblocks' log mark says the log is empty, it holds no
 //     record newer than them: the mark is set to "in use" before the first
 //     append, so a log missing where it may have held records is noticed.

@@ -50,6 +50,7 @@ func TestTornLogTail(t *testing.T) {
 		if err := os.Truncate(path+".log", fi.Size()-cut); err != nil {
 			t.Fatal(err)
 		}
+		tearLastCommit(t, path, 2)
 		h, err := openT(t, path)
 		if err != nil {
 			t.Fatalf("cut %d: %v", cut, err)
@@ -94,6 +95,7 @@ func TestDamagedLastRecordIsTornTail(t *testing.T) {
 	path := committedPair(t)
 	fi, _ := os.Stat(path + ".log")
 	flipBit(t, path+".log", fi.Size()-100)
+	tearLastCommit(t, path, 2)
 	h, err := openT(t, path)
 	if err != nil {
 		t.Fatal(err)

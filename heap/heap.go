@@ -31,6 +31,10 @@ const (
 type Options struct {
 	// Access is ReadWrite (the zero value) or ReadOnly.
 	Access Access
+	// Salvage, when set, opens a damaged heap to read what can still be
+	// read (salvage.go): ReadOnly, and what opening would refuse is
+	// recorded in it instead.
+	Salvage *Salvage
 	// Reserve is the address range mapped for the heap file, the most it can
 	// grow to without a remap. Default 1 TiB: the mapping is MAP_NORESERVE,
 	// so the reservation costs address space, not memory.
@@ -150,6 +154,7 @@ type Heap struct {
 	beforeCommit func(pages []uint64) error
 	invalidate   func()
 	readOnly     bool
+	salvage      *Salvage // what a salvaging open found damaged, or nil
 
 	logEnd     int64
 	logMaxPage uint64   // the highest page a record in the log holds
@@ -234,7 +239,10 @@ func Create(path string, opts Options) (*Heap, error) {
 // its cost does not depend on the heap's size.
 func Open(path string, opts Options) (_ *Heap, err error) {
 	opts.setDefaults()
-	h := &Heap{path: path, opts: opts, hash: 0x9E3779B9, budgetPages: max(1, opts.DirtyBudget/PageSize)}
+	if opts.Salvage != nil {
+		opts.Access = ReadOnly
+	}
+	h := &Heap{path: path, opts: opts, hash: 0x9E3779B9, budgetPages: max(1, opts.DirtyBudget/PageSize), salvage: opts.Salvage}
 	defer func() {
 		if err != nil {
 			h.release()
@@ -252,13 +260,20 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	}
 	h.file = h.wrap(FileHeap, h.osFile)
 	if err := h.readSuperblocks(); err != nil {
-		return nil, err
+		if h.salvage == nil || !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotHeap) {
+			return nil, err
+		}
+		h.salvage.noSuperblock(err) // the log's records may still carry the state
 	}
 	logPath, sumsPath := heapFiles(path)
 	if err := h.openLog(logPath); err != nil {
 		return nil, err
 	}
 	sf, err := openFile(sumsPath, h.openFlag())
+	if err != nil && h.salvage != nil {
+		h.salvage.note(fmt.Errorf("%s: the page checksum table is missing (%v): every page is read as suspect", sumsPath, err))
+		sf, err = openFile(os.DevNull, os.O_RDONLY) // reads as an empty table
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: the page checksum table is missing (%v)", ErrCorrupt, sumsPath, err)
 	}
@@ -273,7 +288,7 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	if err := h.recover(); err != nil {
 		return nil, err
 	}
-	if want := h.state.PageCount * PageSize; h.fileSize < want {
+	if want := h.state.PageCount * PageSize; h.fileSize < want && h.salvage == nil {
 		return nil, &CorruptError{File: path, Page: int64(h.fileSize / PageSize), Offset: int64(h.fileSize),
 			Msg: fmt.Sprintf("heap file truncated: %d bytes, the heap needs %d", h.fileSize, want)}
 	}
@@ -300,6 +315,11 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 	if err := h.young.init(opts.YoungReserve, opts.YoungLimit); err != nil {
 		return nil, err
 	}
+	if h.salvage != nil {
+		if err := h.installSalvaged(); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
@@ -310,6 +330,10 @@ func Open(path string, opts Options) (_ *Heap, err error) {
 func (h *Heap) openLog(logPath string) error {
 	lf, err := openFile(logPath, h.openFlag())
 	if errors.Is(err, os.ErrNotExist) {
+		if h.salvage != nil && h.superMark != logEmpty {
+			h.salvage.note(fmt.Errorf("%s: the log is missing: transactions it held that are not in the heap file are lost", logPath))
+			return nil
+		}
 		if h.superMark != logEmpty {
 			return &CorruptError{File: logPath, Page: -1, Offset: -1,
 				Msg: "the log is missing, and the heap was not closed cleanly: the log may hold committed " +

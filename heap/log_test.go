@@ -165,6 +165,7 @@ func TestTornTailFollowedByJunk(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.Close()
+			tearLastCommit(t, path, 3)
 			h, err := openT(t, path)
 			if err != nil {
 				t.Fatalf("a torn tail followed by %s: %v", junk.name, err)

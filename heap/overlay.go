@@ -90,7 +90,9 @@ func ValidateState(s State) error {
 // of it durable atomically. On any error the caller must Abort.
 func (h *Heap) InstallState(st State) error {
 	defer h.invalidateCaches()
-	if h.InTransaction() {
+	// A salvaging heap's transaction holds the log's pages (salvage.go):
+	// they are the present a checkpoint's pages go over.
+	if h.InTransaction() && h.salvage == nil {
 		return fmt.Errorf("heap: Install inside a transaction")
 	}
 	h.cancelCollection() // its marks describe pages that are about to change
@@ -122,6 +124,9 @@ func (h *Heap) InstallPage(p uint64, data []byte) error {
 	defer h.invalidateCaches()
 	if p < FirstDataPage || p >= h.fileSize/PageSize || len(data) != PageSize {
 		return fmt.Errorf("heap: cannot install page %d", p)
+	}
+	if h.salvage != nil {
+		h.verified[p>>6] |= 1 << (p & 63) // overwritten whole: what was there does not matter
 	}
 	return Catch(func() error {
 		h.markDirty(p)

@@ -3,6 +3,7 @@ package heap
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 )
 
 // Recovery and the log's life: on open, the log's committed records are
@@ -16,17 +17,30 @@ import (
 // the whole log before it writes anything, so that when it reports damage
 // no file has changed.
 func (h *Heap) recover() error {
+	logName := h.path + ".log"
+	if h.log == nil && h.salvage != nil && h.salvage.noState {
+		return h.stateFromLog(nil)
+	}
 	if h.log == nil {
-		return nil // read-only, and the log was removed after a clean close
+		// Read-only, and the log was removed after a clean close (or, when
+		// salvaging, is missing).
+		return h.checkCommitMark(logName, h.state.Seq)
 	}
 	fi, err := h.log.Stat()
 	if err != nil {
 		return err
 	}
-	logName := h.path + ".log"
 	recs, good, err := scanLog(h.log, fi.Size(), logName)
 	if err != nil {
-		return err
+		if h.salvage == nil {
+			return err
+		}
+		h.salvage.note(err) // the records before the damage are still good
+	}
+	if h.salvage != nil && h.salvage.noState {
+		if err := h.stateFromLog(recs); err != nil {
+			return err
+		}
 	}
 	var replay []*record // the records the heap file lacks, in order
 	var undo []*record   // the undo records of the transaction that did not commit
@@ -36,8 +50,13 @@ func (h *Heap) recover() error {
 			continue // undo records are sorted out below; older ones are in the heap file
 		}
 		if rec.seq != next {
-			return &CorruptError{File: logName, Page: -1, Offset: rec.off,
+			jump := &CorruptError{File: logName, Page: -1, Offset: rec.off,
 				Msg: fmt.Sprintf("log jumps from transaction %d to %d", next-1, rec.seq)}
+			if h.salvage == nil {
+				return jump
+			}
+			h.salvage.note(jump)
+			break
 		}
 		replay = append(replay, rec)
 		next++
@@ -51,6 +70,13 @@ func (h *Heap) recover() error {
 			return &CorruptError{File: logName, Page: -1, Offset: rec.off,
 				Msg: fmt.Sprintf("undo record of transaction %d after transaction %d", rec.seq, next-1)}
 		}
+	}
+	if err := h.checkCommitMark(logName, next-1); err != nil {
+		return err
+	}
+	if h.salvage != nil {
+		h.salvage.replay, h.salvage.undo, h.salvage.logSize = replay, undo, fi.Size()
+		return nil // installed into the private mapping once it exists (salvage.go)
 	}
 	if h.opts.Access == ReadOnly {
 		if len(replay) > 0 {
@@ -83,6 +109,84 @@ func (h *Heap) recover() error {
 		// Make the replayed state the superblock's and start an empty log.
 		return h.checkpointLog(logInUse)
 	}
+	return nil
+}
+
+// The commit mark. The checksum table's entries for the superblock pages
+// are free (a superblock carries its own checksum), so they hold the
+// sequence number of the newest transaction whose log record was fsynced
+// (entry 0) and a check of it (entry 1, pageSum of the number). Commit
+// writes it after the log's fsync and the pages' pwrites, so it never names
+// a transaction the log may not hold: a log that ends, after replay, before
+// the mark was cut (truncated, or its end zeroed or torn away by hand), and
+// replaying it would silently take the heap back to an older state over
+// pages of newer transactions. The mark is not fsynced with the log: lost
+// in a power cut it only reads lower, which hides nothing a crash could
+// have cut. Zero entries (a new table, or one older programs wrote) say
+// nothing; a mark whose check fails is damage to the table, reported by
+// Check and ignored by opening, since the pages' own checksums still guard
+// every page read.
+
+// commitMarkLen is the bytes of the table the mark takes: entries 0 and 1.
+const commitMarkLen = superPages * 8
+
+func encodeCommitMark(seq uint64) []byte {
+	b := make([]byte, commitMarkLen)
+	binary.LittleEndian.PutUint64(b, seq)
+	binary.LittleEndian.PutUint64(b[8:], pageSum(0, b[:8]))
+	return b
+}
+
+// writeCommitMark records seq as the newest transaction the log holds.
+func (h *Heap) writeCommitMark(seq uint64) error {
+	if _, err := h.sums.WriteAt(encodeCommitMark(seq), 0); err != nil {
+		return h.poison("writing the commit mark", err)
+	}
+	return nil
+}
+
+// readCommitMark answers the mark (0 when there is none) and whether the
+// table's entries hold a damaged one.
+func (h *Heap) readCommitMark() (seq uint64, damaged bool, err error) {
+	b := make([]byte, commitMarkLen)
+	n, err := h.sums.ReadAt(b, 0)
+	if err != nil && err != io.EOF {
+		return 0, false, &CorruptError{File: h.path + ".sums", Page: -1, Offset: 0,
+			Msg: fmt.Sprintf("cannot read the commit mark: %v", err)}
+	}
+	if n < commitMarkLen {
+		return 0, false, nil // an empty or new table
+	}
+	seq = binary.LittleEndian.Uint64(b)
+	check := binary.LittleEndian.Uint64(b[8:])
+	switch {
+	case seq == 0 && check == 0:
+		return 0, false, nil
+	case check != pageSum(0, b[:8]):
+		return 0, true, nil
+	}
+	return seq, false, nil
+}
+
+// checkCommitMark refuses a log that ends at transaction reached when the
+// mark says a later one was committed (see above). A salvaging open notes it
+// and goes on: the heap file's pages are then the newest there are.
+func (h *Heap) checkCommitMark(logName string, reached uint64) error {
+	if h.sums == nil {
+		return nil
+	}
+	mark, _, err := h.readCommitMark()
+	if err != nil || mark <= reached {
+		return err
+	}
+	cut := &CorruptError{File: logName, Page: -1, Offset: -1,
+		Msg: fmt.Sprintf("the log ends at transaction %d, but transaction %d was committed (the commit mark in %s.sums): "+
+			"the log was cut, and replaying it would go back to an older state over newer pages", reached, mark, h.path)}
+	if h.salvage == nil {
+		return cut
+	}
+	h.salvage.note(cut)
+	h.salvage.logCut = true
 	return nil
 }
 

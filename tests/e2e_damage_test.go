@@ -2,9 +2,12 @@ package tests
 
 // The damage test: flip a bit in, or truncate, any file of a world that has
 // checkpoints (after a clean close, and after a kill -9 that left records in
-// the log), then run check, eval, eval --at, rollback and open again. Each
-// trial must end with no panic, no silent wrong answer, and no world that an
-// operation's failure left unopenable. make test runs a hundred trials;
+// the log), then run check, eval, eval --at, rollback and open again; when
+// the present cannot be read, psyche recover. Each trial must end with no
+// panic, no silent wrong answer, no world that an operation's failure left
+// unopenable, and a world that opens, or one recover built (its values
+// right, or the loss reported), or recover's clean refusal; the counts of
+// each are logged. make test runs a hundred trials;
 // make soak (PSYCHE_SOAK=1) runs thousands. PSYCHE_DAMAGE_SEED replays one
 // run's choices.
 
@@ -14,6 +17,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +36,9 @@ type damageTemplate struct {
 	dir     string
 	present string
 	at      map[string]string // checkpoint name -> the probe's output there
+	// history is every state the probe printed, oldest first: a recovery
+	// that reports damage to the log may find one before the present.
+	history []string
 }
 
 // damageBuild makes the template worlds: one closed cleanly, one killed after
@@ -49,11 +56,14 @@ func damageBuild(e *e2eEnv) []*damageTemplate {
 			out := e.eval(w, step)
 			e.ok("checkpoint", "-w", w, cp)
 			tp.at[cp] = out
+			tp.history = append(tp.history, out)
 		}
 		tp.present = e.eval(w, "v: 'present'. n: 99. junk: nil. "+damageProbe)
 		if name == "killed" {
+			tp.history = append(tp.history, tp.present)
 			tp.present = damageKillAfter(e, w, "v: 'after-kill'. n: 123. "+damageProbe)
 		}
+		tp.history = append(tp.history, tp.present)
 		ts = append(ts, tp)
 	}
 	return ts
@@ -213,7 +223,23 @@ func (d *damageTrial) probe(w, at, want string) bool {
 	return r.code == 0
 }
 
-func (d *damageTrial) check(tp *damageTemplate, w string) {
+// damageOutcome is how a trial's damaged world ended: it still opened, or
+// psyche recover made a new world from it, or recover refused it cleanly.
+type damageOutcome int
+
+const (
+	damageOpened damageOutcome = iota
+	damageRecovered
+	damageRefused
+	damageOutcomes
+)
+
+var damageOutcomeNames = [damageOutcomes]string{"still opened", "recovered", "refused by recover"}
+
+// check runs the operations on the damaged world w and, when its present
+// cannot be read, psyche recover on damaged, a copy of w made before them
+// (a rollback may have changed w's present), and answers how the trial ended.
+func (d *damageTrial) check(tp *damageTemplate, w, damaged string) damageOutcome {
 	checkOK := d.run("check", "-w", w).code == 0
 	presentOK := d.probe(w, "", tp.present)
 	atOK := true
@@ -239,6 +265,42 @@ func (d *damageTrial) check(tp *damageTemplate, w string) {
 	if checkOK && d.run("eval", "-w", w, "3 + 4").code != 0 {
 		d.fail("the world no longer works after the operations above")
 	}
+	if presentOK {
+		return damageOpened
+	}
+	return d.recover(tp, damaged)
+}
+
+// recover runs psyche recover on w, whose present could not be read: it
+// must build a world whose probe answers a state of the template's history
+// (the present unless the report names damage), or fail with a message.
+func (d *damageTrial) recover(tp *damageTemplate, w string) damageOutcome {
+	nw := w + "-recovered"
+	defer os.RemoveAll(nw)
+	r := d.run("recover", w, nw)
+	if r.code != 0 {
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		d.t.Logf("trial %d, %s: recover refused: %s", d.trialNo, d.what, first)
+		return damageRefused
+	}
+	if d.run("check", "-w", nw).code != 0 {
+		d.fail("the recovered world does not check clean")
+	}
+	p := d.run("eval", "-w", nw, damageProbe)
+	clean := strings.Contains(r.stdout, "damage found on opening: none") && strings.Contains(r.stdout, "nothing was lost")
+	switch {
+	case p.code == 0 && p.out() == tp.present:
+	case clean:
+		d.fail("the report says nothing was lost, yet the probe answered %q (exit %d), want %q", p.out(), p.code, tp.present)
+	case p.code == 0 && !slices.Contains(tp.history, p.out()):
+		d.fail("a silent wrong answer: the recovered world's probe printed %q, no state the world ever had", p.out())
+	}
+	for _, cp := range []string{"A", "B"} {
+		if at := d.run("eval", "-w", nw, "--at", cp, damageProbe); at.code == 0 && at.out() != tp.at[cp] {
+			d.fail("a silent wrong answer: at the recovered checkpoint %s the probe printed %q, want %q", cp, at.out(), tp.at[cp])
+		}
+	}
+	return damageRecovered
 }
 
 func TestDamageAnyByte(t *testing.T) {
@@ -258,16 +320,25 @@ func TestDamageAnyByte(t *testing.T) {
 	e := newE2E(t)
 	templates := damageBuild(e)
 	failures := 0
+	var outcomes [damageOutcomes]int
 	for i := 0; i < trials && failures < 5; i++ {
 		tp := templates[i%len(templates)]
 		w := e.path(fmt.Sprintf("trial-%d", i))
 		damageCopy(t, tp.dir, w)
 		d := &damageTrial{t: t, e: e, seed: seed, trialNo: i}
 		d.what = tp.name + " world: " + damageApply(t, rng, w)
-		d.check(tp, w)
+		damaged := w + "-damaged"
+		damageCopy(t, w, damaged)
+		outcomes[d.check(tp, w, damaged)]++
 		if d.failed {
 			failures++
 		}
 		os.RemoveAll(w)
+		os.RemoveAll(damaged)
 	}
+	var counts []string
+	for o, n := range outcomes {
+		counts = append(counts, fmt.Sprintf("%s %d", damageOutcomeNames[o], n))
+	}
+	t.Logf("outcomes: %s", strings.Join(counts, ", "))
 }

@@ -486,7 +486,7 @@ func (vm *VM) ValidateScopes(objs []heap.Oop) (err error) {
 		parent[child] = p
 		return nil
 	}
-	for _, meth := range objs {
+	for mi, meth := range objs {
 		if h.Kind(meth) != object.KindMethod {
 			continue
 		}
@@ -509,7 +509,7 @@ func (vm *VM) ValidateScopes(objs []heap.Oop) (err error) {
 			}
 		})
 		if err != nil {
-			return err
+			return &ObjectError{Index: mi, Err: err}
 		}
 	}
 	// scope answers the method whose activation is d scopes out of meth's.
@@ -559,8 +559,19 @@ func (vm *VM) ValidateScopes(objs []heap.Oop) (err error) {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("object %d: %w", idx, err)
+			return &ObjectError{Index: idx, Err: err}
 		}
 	}
 	return nil
 }
+
+// ObjectError is what ValidateScopes found wrong, and the index in its
+// list of the object that shows it (psyche recover leaves that object out
+// and tries again).
+type ObjectError struct {
+	Index int
+	Err   error
+}
+
+func (e *ObjectError) Error() string { return fmt.Sprintf("object %d: %v", e.Index, e.Err) }
+func (e *ObjectError) Unwrap() error { return e.Err }

@@ -96,6 +96,21 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	if err != nil {
 		return st, err
 	}
+	var roots [heap.NumRoots]heap.Oop
+	for i := range roots {
+		roots[i] = h.Root(i)
+	}
+	return writeImage(path, h, roots, order, func(_, o heap.Oop) (uint64, bool) { return index[o], true }, progress)
+}
+
+// writeImage writes an image of the given roots and objects, in order, to
+// path, replacing an existing file atomically. number answers the number of
+// the object o that holder (heap.Nil for the roots) refers to; a reference
+// it answers false for is written as nil (psyche recover cuts the objects
+// it lost so).
+func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order []heap.Oop,
+	number func(holder, o heap.Oop) (uint64, bool), progress func(done, total int)) (_ ExportStats, err error) {
+	var st ExportStats
 	f, err := createAtomic(path)
 	if err != nil {
 		return st, err
@@ -115,12 +130,16 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	body := &countingWriter{w: bw}
 	var vb [binary.MaxVarintLen64]byte
 	put := func(v uint64) { body.Write(vb[:binary.PutUvarint(vb[:], v)]) }
-	ref := func(o heap.Oop) {
+	ref := func(holder, o heap.Oop) {
 		switch {
 		case o == heap.Nil:
 			put(0)
 		case o.IsPtr():
-			put((index[o]+1)<<2 | 1)
+			if i, ok := number(holder, o); ok {
+				put((i+1)<<2 | 1)
+			} else {
+				put(0)
+			}
 		case o.IsInt():
 			v := o.Int()
 			put(uint64(v<<1^v>>63)<<2 | 2)
@@ -135,8 +154,8 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	}
 	err = heap.Catch(func() error {
 		put(uint64(len(order)))
-		for i := 0; i < heap.NumRoots; i++ {
-			ref(h.Root(i))
+		for _, r := range roots {
+			ref(heap.Nil, r)
 		}
 		for i, o := range order {
 			n := h.NumPtrs(o)
@@ -146,7 +165,7 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 			put(uint64(n))
 			put(uint64(len(b)))
 			for f := 0; f < n; f++ {
-				ref(h.Field(o, f))
+				ref(o, h.Field(o, f))
 			}
 			body.Write(b)
 			if progress != nil && i%65536 == 0 {
@@ -194,11 +213,26 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // ImageError says why an image was refused.
-type ImageError struct{ Msg string }
+type ImageError struct {
+	Msg string
+	// Object is the number of the object refused, or noObject when the
+	// refusal is not about one object.
+	Object int
+}
+
+// noObject is ImageError.Object for a refusal of the image as a whole.
+const noObject = -1
 
 func (e *ImageError) Error() string { return "bad image: " + e.Msg }
 
-func badImage(format string, args ...any) error { return &ImageError{fmt.Sprintf(format, args...)} }
+func badImage(format string, args ...any) error {
+	return &ImageError{Msg: fmt.Sprintf(format, args...), Object: noObject}
+}
+
+// badObject refuses the image for what object i is.
+func badObject(i int, err error) error {
+	return &ImageError{Msg: fmt.Sprintf("object %d: %v", i, err), Object: i}
+}
 
 // FromImage answers a Builder that fills a new world from the image in r
 // (size bytes).
@@ -451,7 +485,7 @@ func (in *imageReader) build(v *vm.VM) error {
 			break
 		}
 		if nptrs > in.left || nbytes > in.left || hash == 0 || hash >= 1<<24 || kf[1]&^(heap.FlagWeak|heap.FlagEphemeron) != 0 {
-			return badImage("object %d has an impossible header (%d fields, %d bytes, hash %d)", i, nptrs, nbytes, hash)
+			return badObject(int(i), fmt.Errorf("an impossible header (%d fields, %d bytes, hash %d)", nptrs, nbytes, hash))
 		}
 		// Every field takes at least a byte, so the loop ends with the body.
 		in.fields = in.fields[:0]
@@ -524,13 +558,17 @@ func validateGraph(v *vm.VM, objs []heap.Oop) error {
 	v.FlushCaches() // the model reads the well-known objects from the new roots
 	for i, o := range objs {
 		if err := v.ValidateObject(o); err != nil {
-			return badImage("object %d: %v", i, err)
+			return badObject(i, err)
 		}
 		if h.Kind(o) == object.KindActivation {
 			h.SetField(o, 5, heap.Nil) // no activation is running in a new world
 		}
 	}
 	if err := v.ValidateScopes(objs); err != nil {
+		var oe *vm.ObjectError
+		if errors.As(err, &oe) {
+			return badObject(oe.Index, oe.Err)
+		}
 		return badImage("%v", err)
 	}
 	if err := validateSpecials(v); err != nil {

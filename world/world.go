@@ -116,7 +116,7 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 		if errors.Is(err, heap.ErrReadOnly) {
 			return nil, fmt.Errorf("world %s cannot be changed: %w (it can be looked at: check, info, export, checkpoints, eval --at)", dir, err)
 		}
-		return nil, err
+		return nil, damaged(dir, err)
 	}
 	w := makeWorld(dir, h)
 	booted := false
@@ -127,7 +127,7 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 	})
 	if err != nil {
 		h.Close()
-		return nil, err
+		return nil, damaged(dir, err)
 	}
 	if !booted {
 		h.Close()
@@ -253,7 +253,7 @@ func (w *World) transaction(eval func() (heap.Oop, error)) (heap.Oop, error) {
 		if ferr := w.h.Err(); ferr != nil {
 			return heap.Nil, ferr
 		}
-		return heap.Nil, err
+		return heap.Nil, damaged(w.dir, err)
 	}
 	if w.h.Err() == nil && len(w.pending) == 0 && !w.h.Changed() {
 		return result, nil

@@ -43,6 +43,7 @@ func init() {
 		{"checkpoints", "psyche checkpoints [-w DIR]", "List the world's checkpoints, oldest first.\n\nExample:\n  psyche checkpoints", cmdCheckpoints},
 		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nNothing is lost: the present state is first kept as a new checkpoint,\nbefore-rollback-to-NAME (or -2, -3, ... if taken), and rolling back to it undoes this\nrollback. No checkpoint is deleted (checkpoint --delete does that).\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
 		{"check", "psyche check [-w DIR]", "Verify the world's files and heap: every page checksum, object, reference and\ncheckpoint. Says what is wrong and where, and exits 1 if anything is.\n\nExample:\n  psyche check -w ~/worlds/w1", cmdCheck},
+		{"recover", "psyche recover DIR NEWDIR", recoverHelp, cmdRecover},
 		{"gc", "psyche gc [-w DIR]", "Collect the world's garbage now.\n\nExample:\n  psyche gc -w ~/worlds/w1", cmdGC},
 		{"info", "psyche info [-w DIR]", "Show the world's sizes, counts and format version.\n\nExample:\n  psyche info", cmdInfo},
 		{"parse", "psyche parse FILE...", "Check the syntax of Self source files; report FILE:LINE:COL errors and exit 1 if any.\n\nExample:\n  psyche parse *.self", cmdParse},
@@ -387,6 +388,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		}
 		if len(problems) > 0 {
 			fmt.Fprintf(stderr, "%s: %s\n", w.Dir(), plural(len(problems), "problem"))
+			fmt.Fprintf(stderr, "psyche recover %s NEWDIR builds a new world from every object that can still be read, and reports what was lost\n", w.Dir())
 			return errReported
 		}
 		fmt.Fprintf(stdout, "%s: ok\n", w.Dir())

@@ -151,3 +151,26 @@ var escapes = func() (t [256]string) {
 	t['\''], t['\\'], t['\n'], t['\t'], t['\r'], t[0] = `\'`, `\\`, `\n`, `\t`, `\r`, `\0`
 	return t
 }()
+
+// FieldName names field f of object o for a report of what was lost (psyche
+// recover): the slot it holds, the object's map, an element.
+func (m *Model) FieldName(o heap.Oop, f int) string {
+	k := m.H.Kind(o)
+	switch {
+	case k == KindMap && f >= mapHeader:
+		return fmt.Sprintf("the map's slot %s", m.StringOf(m.H.Field(o, mapHeader+slotFields*((f-mapHeader)/slotFields))))
+	case f == FieldMap && HasExt(k):
+		return "its map"
+	case f == FieldExt && HasExt(k):
+		return "its extension"
+	case k == KindSlots:
+		for _, s := range m.MapSlots(m.MapOf(o)) {
+			if s.Kind == SlotData && FirstData+s.Index == f {
+				return "slot " + m.StringOf(s.Name)
+			}
+		}
+	case k == KindVector && f >= FirstData:
+		return fmt.Sprintf("element %d", f-FirstData)
+	}
+	return fmt.Sprintf("field %d", f)
+}
