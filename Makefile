@@ -16,7 +16,7 @@ PEERS := tests/bench/peers
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/psyche
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/psyche
 
 # The REPL on the default world ($$PSYCHE_WORLD, else $$XDG_DATA_HOME/psyche/default.world).
 run: build

@@ -124,6 +124,40 @@ func TestE2ECliHelp(t *testing.T) {
 	}
 }
 
+// The first things a newcomer types: a mistyped command and help on help
+// show the commands; version answers; psyche -w DIR is the REPL on DIR, as
+// psyche alone is on the default world; counts read as English.
+func TestE2ECliFirstSteps(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	for _, args := range [][]string{{"bogus"}, {"help", "bogus"}, {"help", "eval", "run"}} {
+		r := e.run(args...)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") || !strings.Contains(r.stderr, "  psyche eval ") {
+			t.Errorf("expected exit status 2, an error and the commands' usage lines:\n%s", r)
+		}
+	}
+	if r := e.ok("help", "help"); !strings.Contains(r.stdout, "  psyche eval ") {
+		t.Errorf("psyche help help should list the commands:\n%s", r)
+	}
+	for _, v := range []string{"version", "--version"} {
+		if r := e.ok(v); !regexp.MustCompile(`^psyche \S.* \(go1\.`).MatchString(r.stdout) {
+			t.Errorf("expected the version and the Go release:\n%s", r)
+		}
+	}
+	w := e.newWorld("w")
+	r := e.runInput("lobby _AddSlots: (| n <- 41 |).\nn + 1\n", "-w", w)
+	if r.code != 0 || !strings.Contains(r.stdout, "42") {
+		t.Errorf("expected psyche -w DIR to run the REPL on DIR:\n%s", r)
+	}
+	if info := e.eval(w, "world info"); !strings.Contains(info, ", 2 transactions, 0 checkpoints") {
+		t.Errorf("world info: %s", info)
+	}
+	e.ok("checkpoint", "-w", w, "one")
+	if info := e.eval(w, "n: 1. world info"); !strings.Contains(info, ", 1 checkpoint'") {
+		t.Errorf("world info after one checkpoint: %s", info)
+	}
+}
+
 // world checkpoint: inside eval --at would be thrown away with everything
 // else: it is an error, also when the world needs recovery first (and is
 // therefore opened to change it), where it used to pass silently.

@@ -370,7 +370,16 @@ func (w *World) CheckpointNames() []string { return append(w.cps.names(), w.pend
 // Summary answers a one-line description of the world.
 func (w *World) Summary() string {
 	hs := w.h.Info()
-	return fmt.Sprintf("world %s: %d bytes in use, %d transactions, %d checkpoints", w.dir, hs.InUseBytes, hs.Seq, len(w.cps.names()))
+	return fmt.Sprintf("world %s: %d bytes in use, %s, %s", w.dir, hs.InUseBytes,
+		counted(int(hs.Seq), "transaction"), counted(len(w.cps.names()), "checkpoint"))
+}
+
+// counted answers n and the noun, in the plural unless n is 1.
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // Info answers the world's sizes and counts as name/value pairs.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -56,21 +57,65 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
-		if len(args) == 1 {
-			usage(stdout)
-			return 0
-		}
-		if c := lookupCommand(args[1]); c != nil && len(args) == 2 {
-			return c.run([]string{"-h"}, stdout, stderr) // prints its help
-		}
-		fmt.Fprintf(stderr, "error: psyche help takes one command's name; %q is none (psyche help lists them)\n", strings.Join(args[1:], " "))
-		return exitUsage
+		return help(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, versionLine())
+		return 0
+	case "-w":
+		// psyche -w DIR is the REPL on DIR, as psyche alone is on the default world.
+		return lookupCommand("repl").run(args, stdout, stderr)
 	}
 	if c := lookupCommand(args[0]); c != nil {
 		return c.run(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "error: unknown command %q (psyche help lists them)\n", args[0])
+	fmt.Fprintf(stderr, "error: unknown command %q\n", args[0])
+	usage(stderr)
 	return exitUsage
+}
+
+// help prints the command list, or one command's help (psyche help CMD).
+func help(topics []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(topics) == 0, len(topics) == 1 && topics[0] == "help":
+		usage(stdout)
+		return 0
+	case len(topics) == 1:
+		if c := lookupCommand(topics[0]); c != nil {
+			return c.run([]string{"-h"}, stdout, stderr) // prints its help
+		}
+	}
+	fmt.Fprintf(stderr, "error: psyche help takes one command's name; %q is none\n", strings.Join(topics, " "))
+	usage(stderr)
+	return exitUsage
+}
+
+// versionLine answers the program's version: the module version Go stamped
+// into the binary (a tagged release), else the commit it was built from.
+func versionLine() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "psyche (version unknown)"
+	}
+	v := info.Main.Version
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", with uncommitted changes"
+			}
+		}
+	}
+	switch {
+	case v != "" && v != "(devel)": // a tagged release
+	case rev != "":
+		v = "commit " + rev[:min(12, len(rev))] + modified
+	default:
+		v = "development build" // built without version control information
+	}
+	return fmt.Sprintf("psyche %s (%s)", v, info.GoVersion)
 }
 
 // lookupCommand answers the command called name, or nil.
@@ -88,7 +133,8 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %s\n", c.usage)
 	}
-	fmt.Fprintln(w, "\npsyche help CMD (or psyche CMD -h) explains a command.")
+	fmt.Fprintln(w, "  psyche version")
+	fmt.Fprintln(w, "\npsyche alone (or psyche -w DIR) starts the REPL; psyche help CMD (or psyche CMD -h)\nexplains a command.")
 }
 
 // defaultWorld is $PSYCHE_WORLD, else $XDG_DATA_HOME/psyche/default.world.
