@@ -21,6 +21,9 @@ var (
 	ErrVersion = errors.New("unsupported heap format version")
 	// ErrOutOfMemory: the young space or the heap's reserved range is exhausted.
 	ErrOutOfMemory = errors.New("out of memory")
+	// ErrMemoryLimit: the transaction would hold more than
+	// Options.MemoryLimit. It matches ErrOutOfMemory too.
+	ErrMemoryLimit = errors.New("memory limit reached")
 	// ErrExists: Create found a heap already there.
 	ErrExists = errors.New("heap already exists")
 	// ErrReadOnly: the heap cannot be changed: it was opened ReadOnly, or a
@@ -105,7 +108,12 @@ func AsHeapPanic(r any) (error, bool) {
 	return nil, false
 }
 
-type oomError struct{ msg string }
+type oomError struct {
+	msg   string
+	limit bool // the transaction passed Options.MemoryLimit
+}
 
-func (e *oomError) Error() string        { return "out of memory: " + e.msg }
-func (e *oomError) Is(target error) bool { return target == ErrOutOfMemory }
+func (e *oomError) Error() string { return "out of memory: " + e.msg }
+func (e *oomError) Is(target error) bool {
+	return target == ErrOutOfMemory || (e.limit && target == ErrMemoryLimit)
+}

@@ -167,13 +167,13 @@ func (h *Heap) markDirectPrivate(p uint64) {
 // heap file now: it is within the configured limit and the disk can hold it.
 func (h *Heap) checkLarge(size uint64) error {
 	if size > h.opts.ObjectLimit {
-		return &oomError{fmt.Sprintf("an object of %d bytes is larger than the heap's object limit of %d bytes", size, h.opts.ObjectLimit)}
+		return &oomError{msg: fmt.Sprintf("an object of %d bytes is larger than the heap's object limit of %d bytes", size, h.opts.ObjectLimit)}
 	}
 	if err := h.checkMemoryLimit(size); err != nil {
 		return err
 	}
 	if h.state.Frontier+size+PageSize > h.opts.Reserve {
-		return &oomError{fmt.Sprintf("an object of %d bytes does not fit the heap's reserved range of %d bytes", size, h.opts.Reserve)}
+		return &oomError{msg: fmt.Sprintf("an object of %d bytes does not fit the heap's reserved range of %d bytes", size, h.opts.Reserve)}
 	}
 	var fs unix.Statfs_t
 	if err := unix.Fstatfs(int(h.osFile.Fd()), &fs); err == nil {
@@ -201,7 +201,7 @@ const (
 // its size.
 func (h *Heap) allocLarge(nptrs, nbytes uint64, kind uint8, fill Oop, init largeBytes) (Oop, error) {
 	if h.opts.Access == ReadOnly || h.readOnly {
-		return 0, &oomError{fmt.Sprintf("an object of %d bytes cannot be placed in a heap opened read-only", objectSize(nptrs, nbytes))}
+		return 0, &oomError{msg: fmt.Sprintf("an object of %d bytes cannot be placed in a heap opened read-only", objectSize(nptrs, nbytes))}
 	}
 	size := objectSize(nptrs, nbytes)
 	if err := h.checkLarge(size); err != nil {
@@ -330,7 +330,7 @@ func (h *Heap) takeFrontier(size, filePages uint64) (uint64, error) {
 	}
 	e := o + runPages(size)*PageSize
 	if e > h.opts.Reserve {
-		return 0, &oomError{fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
+		return 0, &oomError{msg: fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
 	}
 	if e > h.state.PageCount*PageSize {
 		if err := h.ensureFileSize(e); err != nil {
@@ -613,6 +613,26 @@ func (h *Heap) endLarge() {
 	h.large = h.large[:0]
 	h.pendingBytes = 0
 	h.held = heldMemory{}
+}
+
+// abortLarge forgets this transaction's large objects after an abort, and
+// clears what they wrote past the committed frontier in the committed
+// heap's pages (zeros there, unless a collection left old bytes), so that
+// the heap file is byte for byte what the last commit left. Pages of free
+// chunks inside the heap that they took were cleared when they were taken
+// and stay so: a free chunk's bytes are not data. Pages past the committed
+// heap are cut off by releaseSpace.
+func (h *Heap) abortLarge() {
+	from := (h.committed.Frontier + PageSize - 1) / PageSize
+	to := min(h.committed.PageCount, h.fileSize/PageSize)
+	for _, r := range h.large {
+		if first, end := max(r.first, from), min(r.end(), to); first < end && h.fatal == nil {
+			// A failure poisons the heap (zeroPages); the abort goes on
+			// regardless, and recovery on the next open decides.
+			_ = h.zeroPages(first, end)
+		}
+	}
+	h.endLarge()
 }
 
 // releaseSpace cuts the heap file and the checksum table back to the

@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,10 +43,10 @@ func (h *Heap) checkMemoryLimit(more uint64) error {
 	}
 	if held := h.heldBytes(); held+more > limit {
 		if more == 0 {
-			return &oomError{fmt.Sprintf("this evaluation holds %s, more than its memory limit of %s", Bytes(held), Bytes(limit))}
+			return &oomError{msg: fmt.Sprintf("this evaluation holds %s, more than its memory limit of %s", Bytes(held), Bytes(limit)), limit: true}
 		}
-		return &oomError{fmt.Sprintf("this evaluation holds %s and asked for %s more, past its memory limit of %s",
-			Bytes(held), Bytes(more), Bytes(limit))}
+		return &oomError{msg: fmt.Sprintf("this evaluation holds %s and asked for %s more, past its memory limit of %s",
+			Bytes(held), Bytes(more), Bytes(limit)), limit: true}
 	}
 	return nil
 }
@@ -64,7 +65,8 @@ func (h *Heap) noteLargeMade(size uint64) {
 // OutOfMemoryReason answers what an out-of-memory error of the heap says
 // without its "out of memory: " prefix, and whether err is one.
 func OutOfMemoryReason(err error) (string, bool) {
-	if e, ok := err.(*oomError); ok {
+	var e *oomError
+	if errors.As(err, &e) {
 		return e.msg, true
 	}
 	return "", false
@@ -94,7 +96,7 @@ func (h *Heap) diskFull(what string) error {
 	if err := unix.Fstatfs(int(h.osFile.Fd()), &fs); err == nil {
 		free = Bytes(fs.Bavail * uint64(fs.Bsize)).String()
 	}
-	return &oomError{fmt.Sprintf("no space left on device: %s on the file system at %s (holding %s): %s free, %s kept in reserve for the log and checkpoints",
+	return &oomError{msg: fmt.Sprintf("no space left on device: %s on the file system at %s (holding %s): %s free, %s kept in reserve for the log and checkpoints",
 		what, mountPoint(h.path), filepath.Dir(h.path), free, Bytes(diskMargin))}
 }
 
@@ -119,3 +121,10 @@ func mountPoint(path string) string {
 	}
 	return strings.TrimSuffix(dir, string(os.PathSeparator)+".")
 }
+
+// SetMemoryLimit sets Options.MemoryLimit for the transactions to come (0:
+// none).
+func (h *Heap) SetMemoryLimit(n uint64) { h.opts.MemoryLimit = n }
+
+// MemoryLimit answers Options.MemoryLimit.
+func (h *Heap) MemoryLimit() uint64 { return h.opts.MemoryLimit }

@@ -86,7 +86,7 @@ const MaxObjectFields = 1 << 27
 // and the disk. It touches no memory.
 func (h *Heap) CheckAlloc(nptrs, nbytes int) error {
 	if nptrs < 0 || nbytes < 0 || nptrs > MaxObjectFields || uint64(nbytes) > maxBytes {
-		return &oomError{fmt.Sprintf("an object of %d fields and %d bytes is larger than the limit of %d fields",
+		return &oomError{msg: fmt.Sprintf("an object of %d fields and %d bytes is larger than the limit of %d fields",
 			nptrs, nbytes, MaxObjectFields)}
 	}
 	size := objectSize(uint64(nptrs), uint64(nbytes))
@@ -95,7 +95,7 @@ func (h *Heap) CheckAlloc(nptrs, nbytes int) error {
 	}
 	y := &h.young
 	if y.top+size > y.cur+y.half {
-		return &oomError{fmt.Sprintf("young space of %d bytes is full", y.half)}
+		return &oomError{msg: fmt.Sprintf("young space of %d bytes is full", y.half)}
 	}
 	return nil
 }

@@ -308,10 +308,11 @@ func init() {
 		if !ok {
 			return 0, errBadType
 		}
-		if err := e.checkBytes(int64(object.QuotedLen(a))); err != nil {
+		n := object.QuotedLen(a)
+		if err := e.checkBytes(int64(n)); err != nil {
 			return 0, err
 		}
-		return e.str(object.Quote(string(a))), nil
+		return e.quoted(rcv, n)
 	})
 	register("_StringAsByteVector", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
@@ -350,8 +351,34 @@ func init() {
 			return 0, errBadType
 		}
 		if _, err := e.Out.Write(b); err != nil {
-			return 0, &Failure{"ioError"}
+			return 0, &Failure{Name: "ioError"}
 		}
 		return rcv, nil
 	})
+}
+
+// quoted answers string s quoted as printString shows it, n bytes, written
+// a piece at a time: a large one goes to the heap file, and memory holds
+// one piece whatever its size.
+func (e *Env) quoted(s heap.Oop, n int) (heap.Oop, error) {
+	h := e.M.H
+	o := h.Alloc(object.ByteObjectFields, n, object.KindString, heap.Nil)
+	h.SetField(o, object.FieldMap, e.M.Special(object.SpStringMap))
+	size := h.NumBytes(s)
+	part := make([]byte, min(size, interruptStride))
+	piece := []byte{'\''}
+	at := 0
+	for from := 0; from < size; from += len(part) {
+		if err := e.checkInterrupt(); err != nil {
+			return 0, err
+		}
+		part = part[:min(len(part), size-from)]
+		h.ReadBytes(s, from, part)
+		piece = object.AppendEscaped(piece, part)
+		h.SetBytes(o, at, piece)
+		at += len(piece)
+		piece = piece[:0]
+	}
+	h.SetBytes(o, at, append(piece, '\''))
+	return o, nil
 }

@@ -93,6 +93,11 @@ func heapOptions(access heap.Access) (heap.Options, error) {
 		}
 		o.DirtyBudget = mib << 20
 	}
+	limit, err := memoryLimitFromEnv()
+	if err != nil {
+		return o, err
+	}
+	o.MemoryLimit = limit
 	return o, nil
 }
 

@@ -51,7 +51,7 @@ func init() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return replOn(defaultWorld(), os.Stdin, stdout, stderr)
+		return replOn(defaultWorld(), 0, os.Stdin, stdout, stderr)
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
@@ -107,7 +107,15 @@ func defaultWorld() string {
 // from the core world when it is missing (if another process creates it
 // first, its world is opened); any other missing world is an error that says
 // how to make one, so that a mistyped -w never makes a new world.
-func openOrCreate(dir string, out io.Writer) (*world.World, error) {
+func openOrCreate(dir string, limit memoryLimit, out io.Writer) (*world.World, error) {
+	w, err := openOrMake(dir, out)
+	if err == nil {
+		limit.apply(w)
+	}
+	return w, err
+}
+
+func openOrMake(dir string, out io.Writer) (*world.World, error) {
 	if world.Exists(dir) || dir != defaultWorld() {
 		return world.Open(dir, out)
 	}
@@ -183,6 +191,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 	dir := fs.world()
 	at := fs.String("at", "", "look at the world as it was at checkpoint `CHECKPOINT`, read-only: nothing is kept")
 	timeout := replyTimeout(fs)
+	limit := fs.memory()
 	pos, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -197,6 +206,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer w.Close()
+		limit.apply(w)
 		result, err := w.EvalAt(*at, "<eval>", []byte(pos[0]))
 		if err != nil {
 			reportError(stderr, err)
@@ -205,13 +215,14 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, result)
 		return 0
 	}
-	return evalIn(*dir, "<eval>", []byte(pos[0]), *timeout, stdout, stderr)
+	return evalIn(*dir, *limit, "<eval>", []byte(pos[0]), *timeout, stdout, stderr)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flags("run", stdout, stderr)
 	dir := fs.world()
 	timeout := replyTimeout(fs)
+	limit := fs.memory()
 	pos, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -224,7 +235,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		reportError(stderr, err)
 		return 1
 	}
-	return inWorld(*dir, *timeout, stdout, stderr, func(w *world.World) error {
+	return inWorld(*dir, *limit, *timeout, stdout, stderr, func(w *world.World) error {
 		return w.Run(name, src, vm.Periods)
 	})
 }
@@ -240,8 +251,8 @@ func readProgram(arg string) (name string, src []byte, err error) {
 	return arg, src, err
 }
 
-func evalIn(dir, name string, src []byte, timeout time.Duration, stdout, stderr io.Writer) int {
-	return inWorld(dir, timeout, stdout, stderr, func(w *world.World) error {
+func evalIn(dir string, limit memoryLimit, name string, src []byte, timeout time.Duration, stdout, stderr io.Writer) int {
+	return inWorld(dir, limit, timeout, stdout, stderr, func(w *world.World) error {
 		result, err := w.Eval(name, src)
 		if err == nil {
 			fmt.Fprintln(stdout, result)
@@ -252,8 +263,8 @@ func evalIn(dir, name string, src []byte, timeout time.Duration, stdout, stderr 
 
 // inWorld runs one top-level evaluation, eval, in the world in dir, then
 // waits at most timeout for the replies to the messages it sent.
-func inWorld(dir string, timeout time.Duration, stdout, stderr io.Writer, eval func(w *world.World) error) int {
-	w, err := openOrCreate(dir, stdout)
+func inWorld(dir string, limit memoryLimit, timeout time.Duration, stdout, stderr io.Writer, eval func(w *world.World) error) int {
+	w, err := openOrCreate(dir, limit, stdout)
 	if err != nil {
 		reportError(stderr, err)
 		return 1

@@ -119,17 +119,23 @@ func FormatFloat(f float64) string {
 
 // Quote answers the printString form of a string: quoted, with escapes.
 func Quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for i := 0; i < len(s); i++ {
-		if esc := escapes[s[i]]; esc != "" {
-			b.WriteString(esc)
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '\'')
+	b = AppendEscaped(b, []byte(s))
+	return string(append(b, '\''))
+}
+
+// AppendEscaped appends to dst the bytes of s as Quote writes them between
+// its quotes.
+func AppendEscaped(dst, s []byte) []byte {
+	for _, c := range s {
+		if esc := escapes[c]; esc != "" {
+			dst = append(dst, esc...)
 		} else {
-			b.WriteByte(s[i])
+			dst = append(dst, c)
 		}
 	}
-	b.WriteByte('\'')
-	return b.String()
+	return dst
 }
 
 // QuotedLen answers len(Quote(s)) without making it.
