@@ -225,11 +225,11 @@ func TestFileContentsLimits(t *testing.T) {
 		t.Errorf("a pipe of %d bytes: %v", len(big), err)
 	}
 
-	// An endless device: the memory limit stops it, with its reason.
+	// An endless device: the memory limit stops the evaluation, with its reason.
 	m.H.SetMemoryLimit(32 << 20)
 	_, err = call(t, e, "_FileContents:", m.Nil, m.NewString([]byte("/dev/zero")))
-	var fail *prims.Failure
-	if !errors.As(err, &fail) || fail.Name != "outOfMemoryError" || !strings.Contains(fail.Detail, "memory limit") {
+	var stop *prims.Abort
+	if !errors.As(err, &stop) || !strings.HasPrefix(stop.Msg, "outOfMemoryError: ") || !strings.Contains(stop.Msg, "memory limit of 32.0 MiB") {
 		t.Errorf("/dev/zero under a 32 MiB limit: %v, want outOfMemoryError: ...memory limit...", err)
 	}
 	m.H.SetMemoryLimit(0)
