@@ -43,6 +43,9 @@ func TestE2EMemoryLimitStopsDoublingString(t *testing.T) {
 	e.limitsIntact(w, heap, "the doubling string stopped by PSYCHE_MEMORY")
 	env.fails("past its memory limit of 32.0 MiB", "run", "-w", w, "--memory", "32M", e.writeFile("doubling.self", memoryDoubling))
 	e.limitsIntact(w, heap, "the doubling string run from a file")
+	// An error names a huge receiver by the start of it, read alone.
+	e.fails("undefinedSelector: foo sent to '"+strings.Repeat("y", 37)+"...'", "eval", "-w", w, "x: 2. ('' copySize: 30000000 FillingWith: 'y') foo")
+	e.limitsIntact(w, heap, "an error sent to a 30 MB string")
 	if r := e.run("eval", "-w", w, "--memory", "1K", "3"); r.code != 2 || !strings.Contains(r.stderr, "a memory limit of 1.0 KiB is too small") {
 		t.Errorf("expected a usage error for --memory 1K:\n%s", r)
 	}

@@ -44,8 +44,11 @@ func (m *Model) Describe(o heap.Oop) string {
 	case KindFloat:
 		return FormatFloat(m.FloatOf(o))
 	case KindString, KindMutableString:
-		s := m.StringOf(o)
-		if len(s) > 40 {
+		n := m.H.NumBytes(o)
+		b := make([]byte, min(n, 40)) // only what is shown: the string may be gigabytes
+		m.H.ReadBytes(o, 0, b)
+		s := string(b)
+		if n > 40 {
 			s = s[:37] + "..."
 		}
 		return Quote(s)
