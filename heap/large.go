@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -129,19 +130,9 @@ func (h *Heap) largeRunOf(p uint64) *largeRun {
 // addRun records run r, keeping h.large sorted by first page.
 func (h *Heap) addRun(r largeRun) {
 	i, _ := slices.BinarySearchFunc(h.large, r.first, func(x largeRun, first uint64) int {
-		return cmpUint(x.first, first)
+		return cmp.Compare(x.first, first)
 	})
 	h.large = slices.Insert(h.large, i, r)
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // runPages answers how many pages a run for an object of size bytes needs:
@@ -613,6 +604,7 @@ func (h *Heap) endLarge() {
 	h.large = h.large[:0]
 	h.pendingBytes = 0
 	h.held = heldMemory{}
+	h.largeTracing = false // a scavenge that failed may have left it set
 }
 
 // abortLarge forgets this transaction's large objects after an abort, and

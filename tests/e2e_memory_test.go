@@ -68,7 +68,7 @@ func memoryConcatenation(pieces int) string {
 	return fmt.Sprintf("big: [| s. piece | s: ''. piece: ('' copySize: 1000 FillingWith: 'y'). 1 to: %d Do: [|:i| s: s , piece]. s] value. big size", pieces)
 }
 
-// A string built with ',' in a loop (2000 pieces, a 2 MB result; 20,000 in
+// A string built with ',' in a loop (2000 pieces, a 2 MB result; 6000 in
 // soak) inside a 96 MiB memory cgroup: it completes, and the heap file
 // grows by a few times the result, not by the 2 GB of strings the loop
 // made (each dead copy is freed at a scavenge and its space reused).
@@ -76,7 +76,7 @@ func TestE2EMemoryConcatenationLoop(t *testing.T) {
 	t.Parallel()
 	pieces := 2000
 	if os.Getenv("PSYCHE_SOAK") != "" {
-		pieces = 20000
+		pieces = 6000
 	}
 	e := newE2E(t)
 	cg := newScaleCgroups(t, 96<<20)
