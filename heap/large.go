@@ -361,6 +361,16 @@ func (h *Heap) setDirect(first, end uint64) {
 // filePages, the file's size before the object) is zeroed in the file, and
 // private copies are dropped.
 func (h *Heap) prepareRun(first, end, filePages uint64) error {
+	if err := h.preparePages(first, end, filePages); err != nil {
+		return err
+	}
+	h.setDirect(first, end)
+	return nil
+}
+
+// preparePages makes pages [first, end) safe to write directly, and zeros
+// (prepareRun), without giving them to a run.
+func (h *Heap) preparePages(first, end, filePages uint64) error {
 	committedEnd := h.committed.PageCount
 	if first < committedEnd {
 		reused := make([]uint64, 0, min(end, committedEnd)-first)
@@ -380,7 +390,6 @@ func (h *Heap) prepareRun(first, end, filePages uint64) error {
 		}
 	}
 	unix.Madvise(h.mem[first*PageSize:end*PageSize], unix.MADV_DONTNEED)
-	h.setDirect(first, end)
 	return nil
 }
 

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"golang.org/x/sys/unix"
 )
 
 // Byte objects whose size is known only at the end: a stream (a pipe, a
@@ -40,12 +38,12 @@ func (h *Heap) AllocStreamed(nptrs int, kind uint8, fill Oop, read func([]byte) 
 		return 0, err
 	}
 	head := objectSize(uint64(nptrs), 0)
-	o, err := h.takeFrontier(head+uint64(n), h.fileSize/PageSize)
+	size := objectSize(uint64(nptrs), uint64(n)) // the object's, its byte part padded
+	o, err := h.takeFrontier(size, h.fileSize/PageSize)
 	if err != nil {
 		return 0, err
 	}
-	h.largeRunOf(o >> pageShift).size = head + uint64(n)
-	h.countStreamed(head + uint64(n))
+	h.countStreamed(size)
 	fail := func(err error) (Oop, error) {
 		h.killRun(h.largeRunOf(o >> pageShift)) // its space is reused, or freed at commit
 		return 0, err
@@ -61,13 +59,15 @@ func (h *Heap) AllocStreamed(nptrs int, kind uint8, fill Oop, read func([]byte) 
 		if n == 0 {
 			continue
 		}
-		if err := h.checkLarge(uint64(n)); err != nil {
+		more := objectSize(uint64(nptrs), total+uint64(n)) - size
+		if err := h.checkLarge(more); err != nil {
 			return fail(err)
 		}
-		if err := h.extendRun(o, head+total+uint64(n)); err != nil {
+		if err := h.extendRun(o, size+more); err != nil {
 			return fail(err)
 		}
-		h.countStreamed(uint64(n))
+		size += more
+		h.countStreamed(more)
 		if err := h.writeLarge(o+head+total, piece[:n]); err != nil {
 			return fail(err)
 		}
@@ -127,12 +127,10 @@ func (h *Heap) extendRun(o, size uint64) error {
 		if err := h.ensureFileSize(want * PageSize); err != nil {
 			return err
 		}
-		if end < filePages { // pages the file had already may hold old bytes
-			if err := h.zeroPages(end, min(want, filePages)); err != nil {
-				return err
-			}
+		// Pages inside the committed heap are protected as a new run's are.
+		if err := h.preparePages(end, want, filePages); err != nil {
+			return err
 		}
-		unix.Madvise(h.mem[end*PageSize:want*PageSize], unix.MADV_DONTNEED)
 		for p := end; p < want; p++ {
 			h.directBits[p>>6] |= 1 << (p & 63)
 			h.verified[p>>6] |= 1 << (p & 63)
