@@ -2,6 +2,7 @@ package heap
 
 import (
 	"errors"
+	"io"
 	"math/rand"
 	"os"
 	"testing"
@@ -83,8 +84,8 @@ func (m *largeModel) check(when string) {
 	}
 }
 
-// makeObject makes a large byte object filled with b, by AllocJoined or by
-// Alloc and SetBytes.
+// makeObject makes a large byte object filled with b, by AllocJoined, by
+// Alloc and SetBytes, or from a stream.
 func (m *largeModel) makeObject(b byte) Oop {
 	n := largeObject + m.rng.Intn(2*largeObject)
 	data := make([]byte, n)
@@ -92,18 +93,32 @@ func (m *largeModel) makeObject(b byte) Oop {
 		data[i] = b
 	}
 	var o Oop
-	if m.rng.Intn(2) == 0 {
+	switch m.rng.Intn(3) {
+	case 0:
 		o = m.h.AllocJoined(1, 5, Nil, data[:n/3], data[n/3:])
-	} else {
+	case 1:
 		o = m.h.Alloc(1, n, 5, Nil)
 		m.h.SetBytes(o, 0, data)
+	default:
+		var err error
+		o, err = m.h.AllocStreamed(1, 5, Nil, func(p []byte) (int, error) {
+			k := copy(p, data[:min(len(data), 100<<10)])
+			data = data[k:]
+			if len(data) == 0 {
+				return k, io.EOF
+			}
+			return k, nil
+		})
+		if err != nil {
+			m.t.Fatal(err)
+		}
 	}
 	m.want[o] = b
 	return o
 }
 
 // TestLargeFreedInTransactionModel: random transactions that make large
-// objects, keep them in every kind of place, drop them, scavenge, commit
+// objects (streamed ones too), keep them in every kind of place, drop them, scavenge, commit
 // and abort. Nothing held is ever freed (every held object keeps its
 // bytes), dead ones are freed and their space reused within the
 // transaction, and the heap checks clean after every commit and a reopen.
@@ -118,7 +133,7 @@ func TestLargeFreedInTransactionModel(t *testing.T) {
 	h.SetRoot(0, h.Alloc(largeSlots, 0, 7, Nil))
 	mustCommit(t, h)
 	m.startTransaction()
-	steps := 400
+	steps := 250
 	if os.Getenv("PSYCHE_SOAK") != "" {
 		steps = 5000
 	}
