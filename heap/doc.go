@@ -41,7 +41,7 @@
 //     by a scavenge, their pages given to the next ones.
 //   - stream.go: byte objects read from a stream, grown in the heap file.
 //   - memlimit.go: what a transaction holds, and its limit
-//     (Options.MemoryLimit); the full-disk error.
+//     (Options.MemoryLimit).
 //   - commit.go: Commit and Abort.
 //   - spill.go: transactions larger than the dirty budget, written ahead
 //     to the heap file with their old contents in undo records.

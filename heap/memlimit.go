@@ -1,14 +1,6 @@
 package heap
 
-import (
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-
-	"golang.org/x/sys/unix"
-)
+import "fmt"
 
 // What one transaction holds, and the limit on it (Options.MemoryLimit):
 // its young objects, the objects it tenured, and its large objects not yet
@@ -60,66 +52,6 @@ func (h *Heap) noteLargeMade(size uint64) {
 	if h.held.largeSince > max(h.held.largeWantAt, largeScavengeFloor) {
 		h.young.limit = 0
 	}
-}
-
-// OutOfMemoryReason answers what an out-of-memory error of the heap says
-// without its "out of memory: " prefix, and whether err is one.
-func OutOfMemoryReason(err error) (string, bool) {
-	var e *oomError
-	if errors.As(err, &e) {
-		return e.msg, true
-	}
-	return "", false
-}
-
-// Bytes is a byte count that prints in the unit that reads best (KiB, MiB, GiB).
-type Bytes uint64
-
-func (b Bytes) String() string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", uint64(b))
-}
-
-// diskFull answers the error for what does not fit on the heap's file
-// system: it says the device is full, and names the file system (its mount
-// point) and its free space.
-func (h *Heap) diskFull(what string) error {
-	var fs unix.Statfs_t
-	free := "unknown"
-	if err := unix.Fstatfs(int(h.osFile.Fd()), &fs); err == nil {
-		free = Bytes(fs.Bavail * uint64(fs.Bsize)).String()
-	}
-	return &oomError{msg: fmt.Sprintf("no space left on device: %s on the file system at %s (holding %s): %s free, %s kept in reserve for the log and checkpoints",
-		what, mountPoint(h.path), filepath.Dir(h.path), free, Bytes(diskMargin))}
-}
-
-// mountPoint answers the mount point of the file system holding path: the
-// last directory up from it on the same device.
-func mountPoint(path string) string {
-	dir, err := filepath.Abs(filepath.Dir(path))
-	if err != nil {
-		return filepath.Dir(path)
-	}
-	var st unix.Stat_t
-	if unix.Stat(dir, &st) != nil {
-		return dir
-	}
-	for dir != "/" {
-		up := filepath.Dir(dir)
-		var ust unix.Stat_t
-		if unix.Stat(up, &ust) != nil || ust.Dev != st.Dev {
-			break
-		}
-		dir = up
-	}
-	return strings.TrimSuffix(dir, string(os.PathSeparator)+".")
 }
 
 // SetMemoryLimit sets Options.MemoryLimit for the transactions to come (0:
