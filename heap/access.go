@@ -290,7 +290,7 @@ func (h *Heap) SetField(o Oop, i int, v Oop) {
 		return
 	}
 	if len(h.large) > 0 {
-		h.pinLarge(v) // a scavenge does not trace persistent objects (largefree.go)
+		h.holdLarge(o, v) // a scavenge traces only such persistent objects (largefree.go)
 	}
 	if h.gc != nil {
 		h.barrierShade(v)

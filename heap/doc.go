@@ -105,8 +105,8 @@
 //     become free chunks at commit if nothing takes them.
 //   - A large object of this transaction is freed in it only if the last
 //     scavenge reached it from no root, no oop of the VM's, no young object
-//     it kept and no large object it reached, and no store put it into a
-//     persistent object (which pins it, as tenuring a holder of it does).
+//     it kept, no holder (a persistent object that was given a reference
+//     to one: by a store, or by tenuring) and no large object it reached.
 //   - When a collection cycle's marking ends, every object reachable from the
 //     roots is marked: while it marks, SetField shades every persistent value
 //     it stores, objects promoted by a successful commit are shaded, and

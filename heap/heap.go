@@ -140,13 +140,16 @@ type Heap struct {
 	viewFileSize uint64
 	clean        []uint64 // committed pages whose private copies are still mapped
 
-	large         []largeRun // this transaction's large objects, sorted by first page
-	held          heldMemory // what this transaction holds, for Options.MemoryLimit
-	largeQueue    []uint64   // runs (first pages) reached and not yet traced (largefree.go)
-	largeTracing  bool       // a scavenge is looking for dead large objects
-	directPrivate []uint64   // their pages written through the mapping
-	pendingFrom   uint64     // start of the direct pwrites not yet written back
-	pendingBytes  uint64     // and their size
+	large        []largeRun // this transaction's large objects, sorted by first page
+	held         heldMemory // what this transaction holds, for Options.MemoryLimit
+	largeQueue   []uint64   // runs (first pages) reached and not yet traced (largefree.go)
+	largeTracing bool       // a scavenge is looking for dead large objects
+	// largeHolders: persistent objects that were given a reference to a
+	// large object of this transaction (largefree.go).
+	largeHolders  map[Oop]struct{}
+	directPrivate []uint64 // their pages written through the mapping
+	pendingFrom   uint64   // start of the direct pwrites not yet written back
+	pendingBytes  uint64   // and their size
 
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references

@@ -82,10 +82,7 @@ type largeRun struct {
 	// checksum of what the file holds there.
 	sums []uint64
 	size uint64 // the object's size in bytes
-	// pinned: a persistent object may refer to this one (a store into it, or
-	// a tenured object), so it is never found dead in this transaction.
-	pinned bool
-	dead   bool
+	dead bool
 	// reached: met by the scavenge in progress (largefree.go).
 	reached bool
 }
@@ -614,6 +611,7 @@ func (h *Heap) endLarge() {
 	h.pendingBytes = 0
 	h.held = heldMemory{}
 	h.largeTracing = false // a scavenge that failed may have left it set
+	clear(h.largeHolders)
 }
 
 // abortLarge forgets this transaction's large objects after an abort, and

@@ -11,11 +11,13 @@ import "slices"
 // can be given to the next large object of the same transaction.
 //
 // A scavenge finds which are reached: from the roots, the VM's oops, the
-// young objects it keeps, and then the fields of the large objects reached.
-// A reference to one from a persistent object is not traced: a store of one
-// into a persistent object (SetField) and a tenured object holding one pin
-// it, and a pinned one is kept (and traced from) for the rest of the
-// transaction. What is neither reached nor pinned is dead: its run's pages
+// young objects it keeps, the holders, and then the fields of the large
+// objects reached. The persistent heap is not traced; instead a persistent
+// object that is given a reference to one (a store, SetField, or a
+// tenured object holding one) becomes a holder, and its fields are read
+// at every scavenge of the transaction (as the remembered set's are for
+// young objects): a global slot that held one string and now holds the
+// next keeps only the next. What is not reached is dead: its run's pages
 // join the dead runs, adjacent ones merged, from which takeDeadRun places
 // new large objects; at commit what is left of them becomes free chunks
 // (settleLarge).
@@ -27,7 +29,7 @@ func (h *Heap) startLargeTrace() bool {
 	for i := range h.large {
 		r := &h.large[i]
 		r.reached = false
-		any = any || (!r.pinned && !r.dead)
+		any = any || !r.dead
 	}
 	h.largeQueue = h.largeQueue[:0]
 	h.largeTracing = any
@@ -53,33 +55,40 @@ func (h *Heap) meetLarge(o Oop) {
 	}
 }
 
-// pinLarge notes that a persistent object refers to o: if it is a large
-// object of this transaction, it is never found dead in it.
-func (h *Heap) pinLarge(o Oop) {
-	if r := h.directRun(o); r != nil {
-		r.pinned = true
+// holdLarge notes that persistent object o was given v: if v is a large
+// object of this transaction, o becomes a holder.
+func (h *Heap) holdLarge(o, v Oop) {
+	if h.directRun(v) == nil {
+		return
+	}
+	if h.largeHolders == nil {
+		h.largeHolders = map[Oop]struct{}{}
+	}
+	h.largeHolders[o] = struct{}{}
+}
+
+// traceFields meets every reference in the fields of persistent object o.
+func (h *Heap) traceFields(o Oop) {
+	n := int(h0Ptrs(*(*uint64)(h.addrOf(o, 0))))
+	for i := 0; i < n; i++ {
+		h.meetLarge(h.Field(o, i))
 	}
 }
 
-// finishLargeTrace traces from the pinned runs and the fields of every run
+// finishLargeTrace traces from the holders and the fields of every run
 // reached, frees the runs left unreached, and sets when the next scavenge
 // for large objects is wanted.
 func (h *Heap) finishLargeTrace() {
 	defer func() { h.largeTracing = false }()
-	for i := range h.large {
-		if r := &h.large[i]; r.pinned && !r.reached && !r.dead {
-			r.reached = true
-			h.largeQueue = append(h.largeQueue, r.first)
+	for o := range h.largeHolders {
+		if h.directRun(o) == nil { // a holder that is a large object of this transaction counts once reached
+			h.traceFields(o)
 		}
 	}
 	for len(h.largeQueue) > 0 {
 		p := h.largeQueue[len(h.largeQueue)-1]
 		h.largeQueue = h.largeQueue[:len(h.largeQueue)-1]
-		o := h.largeRunOf(p).obj()
-		n := int(h0Ptrs(*(*uint64)(h.addrOf(o, 0))))
-		for i := 0; i < n; i++ {
-			h.meetLarge(h.Field(o, i))
-		}
+		h.traceFields(h.largeRunOf(p).obj())
 	}
 	for i := range h.large {
 		if r := &h.large[i]; !r.dead && !r.reached {
@@ -99,6 +108,7 @@ func (h *Heap) killRun(r *largeRun) {
 	h.state.Space.Allocated -= min(r.size, h.state.Space.Allocated)
 	h.Stats.LargeFreedBytes += r.size
 	h.remembered = slices.DeleteFunc(h.remembered, func(x Oop) bool { return x == o })
+	delete(h.largeHolders, o)
 	if h.gc != nil {
 		h.gc.fresh = slices.DeleteFunc(h.gc.fresh, func(f freshObject) bool { return f.o == o })
 	}

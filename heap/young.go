@@ -419,7 +419,7 @@ func (h *Heap) promote(keep *Oop, scan func(visit func(*Oop))) error {
 		fields := unsafe.Slice((*Oop)(unsafe.Add(h.base, uint64(o)+headerSize)), n)
 		for i := range fields {
 			if h.largeTracing {
-				h.pinLarge(fields[i]) // a tenured object is not traced by later scavenges
+				h.holdLarge(o, fields[i]) // a tenured object is traced by later scavenges only so
 			}
 			fwd(&fields[i])
 		}

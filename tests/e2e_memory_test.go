@@ -62,16 +62,22 @@ func (e *e2eEnv) writeFile(name, text string) string {
 	return p
 }
 
-// memoryConcatenation builds a string of pieces 1000-byte pieces with ','
-// in one evaluation and keeps it.
-func memoryConcatenation(pieces int) string {
-	return fmt.Sprintf("big: [| s. piece | s: ''. piece: ('' copySize: 1000 FillingWith: 'y'). 1 to: %d Do: [|:i| s: s , piece]. s] value. big size", pieces)
+// memoryConcatenations build a string of pieces 1000-byte pieces with ','
+// in one evaluation, in a block's local and in a slot of the lobby (each
+// step's string is stored into a persistent object, then replaced), and
+// keep it in big.
+func memoryConcatenations(pieces int) map[string]string {
+	return map[string]string{
+		"a local": fmt.Sprintf("big: [| s. piece | s: ''. piece: ('' copySize: 1000 FillingWith: 'y'). 1 to: %d Do: [|:i| s: s , piece]. s] value. big size", pieces),
+		"a slot":  fmt.Sprintf("big: ''. 1 to: %d Do: [|:i| big: big , ('' copySize: 1000 FillingWith: 'y')]. big size", pieces),
+	}
 }
 
 // A string built with ',' in a loop (2000 pieces, a 2 MB result; 6000 in
-// soak) inside a 96 MiB memory cgroup: it completes, and the heap file
-// grows by a few times the result, not by the 2 GB of strings the loop
-// made (each dead copy is freed at a scavenge and its space reused).
+// soak), in a local and in a global slot, inside a 96 MiB memory cgroup:
+// it completes, and the heap file grows by a few times the result, not by
+// the 2 GB of strings the loop made (each dead copy is freed at a scavenge
+// and its space reused).
 func TestE2EMemoryConcatenationLoop(t *testing.T) {
 	t.Parallel()
 	pieces := 2000
@@ -82,25 +88,27 @@ func TestE2EMemoryConcatenationLoop(t *testing.T) {
 	cg := newScaleCgroups(t, 96<<20)
 	w := e.newWorld("w")
 	e.expectEval(w, "lobby _AddSlots: (| big |)", "lobby")
-	before := e2eFileSize(t, filepath.Join(w, "heap"))
-	s, err := cg.start(e, e2eTimeout, "eval", "-w", w, memoryConcatenation(pieces))
-	if err != nil {
-		t.Fatal(err)
+	for where, program := range memoryConcatenations(pieces) {
+		before := e2eFileSize(t, filepath.Join(w, "heap"))
+		s, err := cg.start(e, e2eTimeout, "eval", "-w", w, program)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		result := pieces * 1000
+		if r.code != 0 || strings.TrimSpace(r.stdout) != fmt.Sprint(result) {
+			t.Fatalf("%s: expected %d (%s):\n%s", where, result, r.describe(cg.limit), r.e2eResult)
+		}
+		grew := e2eFileSize(t, filepath.Join(w, "heap")) - before
+		if budget := int64(3*result + 16<<20); grew > budget {
+			t.Errorf("%s: a %d-byte result grew the heap file by %d bytes, more than %d", where, result, grew, budget)
+		}
+		t.Logf("%s, %d pieces: heap file +%.1f MB; %s", where, pieces, float64(grew)/1e6, r.describe(cg.limit))
+		e.expectEval(w, "big size", fmt.Sprint(result))
 	}
-	r, err := s.wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	result := pieces * 1000
-	if r.code != 0 || strings.TrimSpace(r.stdout) != fmt.Sprint(result) {
-		t.Fatalf("expected %d (%s):\n%s", result, r.describe(cg.limit), r.e2eResult)
-	}
-	grew := e2eFileSize(t, filepath.Join(w, "heap")) - before
-	if budget := int64(3*result + 16<<20); grew > budget {
-		t.Errorf("a %d-byte result grew the heap file by %d bytes, more than %d", result, grew, budget)
-	}
-	t.Logf("%d pieces: heap file +%.1f MB; %s", pieces, float64(grew)/1e6, r.describe(cg.limit))
-	e.expectEval(w, "big size", fmt.Sprint(result))
 	e.checkWorld(w)
 }
 
