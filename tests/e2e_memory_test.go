@@ -43,6 +43,12 @@ func TestE2EMemoryLimitStopsDoublingString(t *testing.T) {
 	e.limitsIntact(w, heap, "the doubling string stopped by PSYCHE_MEMORY")
 	env.fails("past its memory limit of 32.0 MiB", "run", "-w", w, "--memory", "32M", e.writeFile("doubling.self", memoryDoubling))
 	e.limitsIntact(w, heap, "the doubling string run from a file")
+	// The REPL: one input stopped, the next one works.
+	r = e.runInput(memoryDoubling+".\n3 + 4.\n", "repl", "-w", w, "--memory", "32M")
+	if !strings.Contains(r.stderr, "past its memory limit of 32.0 MiB") || !strings.Contains(r.stdout, "7") {
+		t.Errorf("the REPL under --memory 32M:\n%s", r)
+	}
+	e.limitsIntact(w, heap, "the doubling string in the REPL")
 	// An error names a huge receiver by the start of it, read alone.
 	e.fails("undefinedSelector: foo sent to '"+strings.Repeat("y", 37)+"...'", "eval", "-w", w, "x: 2. ('' copySize: 30000000 FillingWith: 'y') foo")
 	e.limitsIntact(w, heap, "an error sent to a 30 MB string")
