@@ -325,7 +325,7 @@ func init() {
 		if !e.isKind(rcv, object.KindByteVector) {
 			return 0, errBadType
 		}
-		return e.str(string(e.M.H.Bytes(rcv))), nil
+		return e.M.NewString(e.M.H.Bytes(rcv)), nil // copied once, from the heap
 	})
 	register("_ByteVectorCopySize:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		if !e.isKind(rcv, object.KindByteVector) {
