@@ -135,7 +135,7 @@ func TestLargeFreedInTransactionModel(t *testing.T) {
 	m.startTransaction()
 	steps := 250
 	if os.Getenv("PSYCHE_SOAK") != "" {
-		steps = 5000
+		steps = 1500
 	}
 	next := byte(1)
 	for step := 0; step < steps; step++ {
