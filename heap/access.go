@@ -287,7 +287,12 @@ func (h *Heap) SetField(o Oop, i int, v Oop) {
 	*(*Oop)(p) = v
 	if v.IsYoung() {
 		h.remember(o)
-	} else if h.gc != nil {
+		return
+	}
+	if len(h.large) > 0 {
+		h.holdLarge(o, v) // a scavenge traces only such persistent objects (largefree.go)
+	}
+	if h.gc != nil {
 		h.barrierShade(v)
 	}
 }

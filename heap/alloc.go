@@ -105,7 +105,7 @@ func (h *Heap) allocOld(size uint64) (uint64, error) {
 	a := h.state.Frontier
 	end := a + size
 	if end > h.opts.Reserve {
-		return 0, &oomError{fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
+		return 0, &oomError{msg: fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
 	}
 	if end > h.state.PageCount*PageSize {
 		if err := h.grow(end); err != nil {
@@ -136,7 +136,7 @@ func (h *Heap) grow(end uint64) error {
 	want := max(end, cur+cur/8, cur+(1<<20))
 	want = min((want+PageSize-1)&^(PageSize-1), h.opts.Reserve)
 	if want < end {
-		return &oomError{fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
+		return &oomError{msg: fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
 	}
 	if err := h.ensureFileSize(want); err != nil {
 		return err

@@ -32,7 +32,7 @@ func TestAllocLimits(t *testing.T) {
 		{MaxObjectFields + 1, 0, "larger than the limit of 134217728 fields"},
 		{-1, 0, "larger than the limit"},
 		{0, 1<<43 + 1, "larger than the heap's object limit of 8796093022208 bytes"},
-		{0, int(fs.Bavail * uint64(fs.Bsize)), "does not fit the disk holding"},
+		{0, int(fs.Bavail * uint64(fs.Bsize)), "no space left on device: an object of"},
 	}
 	for len(cases) < 5 { // fill the young space with small objects until the next one does not fit
 		if err := h.CheckAlloc(0, 100<<10); err != nil {

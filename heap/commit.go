@@ -242,7 +242,7 @@ func (h *Heap) Abort() {
 		_ = h.undoSpills()
 	}
 	h.dropScratch()
-	h.endLarge()
+	h.abortLarge()
 	h.remembered = h.remembered[:0]
 	h.young.reset()
 	h.state = h.committed

@@ -38,6 +38,11 @@
 //   - young.go: the young space, scavenging, and promotion at commit.
 //   - alloc.go: the persistent heap's free lists and frontier.
 //   - large.go: large objects, made and filled directly in the heap file.
+//   - largefree.go: large objects that die during their transaction, found
+//     by a scavenge, their pages given to the next ones.
+//   - stream.go: byte objects read from a stream, grown in the heap file.
+//   - memlimit.go: what a transaction holds, and its limit
+//     (Options.MemoryLimit).
 //   - commit.go: Commit and Abort.
 //   - spill.go: transactions larger than the dirty budget, written ahead
 //     to the heap file with their old contents in undo records.
@@ -103,7 +108,14 @@
 //     it (the log is trimmed first), its committed contents are in the
 //     newest checkpoint's delta (saved and committed before the first direct
 //     write), and its checksum reads "undefined" until the commit writes the
-//     real one.
+//     real one. A run's pages hold only its object and free space after it
+//     (its tail), so those of an object that died in the transaction can
+//     be given to another one of it: they are direct pages still, and
+//     become free chunks at commit if nothing takes them.
+//   - A large object of this transaction is freed in it only if the last
+//     scavenge reached it from no root, no oop of the VM's, no young object
+//     it kept, no holder (a persistent object that was given a reference
+//     to one: by a store, or by tenuring) and no large object it reached.
 //   - When a collection cycle's marking ends, every object reachable from the
 //     roots is marked: while it marks, SetField shades every persistent value
 //     it stores, objects promoted by a successful commit are shaded, and

@@ -3,6 +3,9 @@ package heap
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // Errors a caller can test for with errors.Is.
@@ -21,6 +24,9 @@ var (
 	ErrVersion = errors.New("unsupported heap format version")
 	// ErrOutOfMemory: the young space or the heap's reserved range is exhausted.
 	ErrOutOfMemory = errors.New("out of memory")
+	// ErrMemoryLimit: the transaction would hold more than
+	// Options.MemoryLimit. It matches ErrOutOfMemory too.
+	ErrMemoryLimit = errors.New("memory limit reached")
 	// ErrExists: Create found a heap already there.
 	ErrExists = errors.New("heap already exists")
 	// ErrReadOnly: the heap cannot be changed: it was opened ReadOnly, or a
@@ -105,7 +111,73 @@ func AsHeapPanic(r any) (error, bool) {
 	return nil, false
 }
 
-type oomError struct{ msg string }
+type oomError struct {
+	msg   string
+	limit bool // the transaction passed Options.MemoryLimit
+}
 
-func (e *oomError) Error() string        { return "out of memory: " + e.msg }
-func (e *oomError) Is(target error) bool { return target == ErrOutOfMemory }
+func (e *oomError) Error() string { return "out of memory: " + e.msg }
+func (e *oomError) Is(target error) bool {
+	return target == ErrOutOfMemory || (e.limit && target == ErrMemoryLimit)
+}
+
+// OutOfMemoryReason answers what an out-of-memory error of the heap says
+// without its "out of memory: " prefix, and whether err is one.
+func OutOfMemoryReason(err error) (string, bool) {
+	var e *oomError
+	if errors.As(err, &e) {
+		return e.msg, true
+	}
+	return "", false
+}
+
+// Bytes is a byte count that prints in the unit that reads best (KiB, MiB, GiB).
+type Bytes uint64
+
+// String answers b with one decimal in its unit: 1.5 MiB.
+func (b Bytes) String() string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", uint64(b))
+}
+
+// diskFull answers the error for what does not fit on the heap's file
+// system: it says the device is full, and names the file system (its mount
+// point) and its free space.
+func (h *Heap) diskFull(what string) error {
+	var fs unix.Statfs_t
+	free := "unknown"
+	if err := unix.Fstatfs(int(h.osFile.Fd()), &fs); err == nil {
+		free = Bytes(fs.Bavail * uint64(fs.Bsize)).String()
+	}
+	return &oomError{msg: fmt.Sprintf("no space left on device: %s on the file system at %s (holding %s): %s free, %s kept in reserve for the log and checkpoints",
+		what, mountPoint(h.path), filepath.Dir(h.path), free, Bytes(diskMargin))}
+}
+
+// mountPoint answers the mount point of the file system holding path: the
+// last directory up from it on the same device.
+func mountPoint(path string) string {
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return filepath.Dir(path)
+	}
+	var st unix.Stat_t
+	if unix.Stat(dir, &st) != nil {
+		return dir
+	}
+	for dir != "/" {
+		up := filepath.Dir(dir)
+		var ust unix.Stat_t
+		if unix.Stat(up, &ust) != nil || ust.Dev != st.Dev {
+			break
+		}
+		dir = up
+	}
+	return dir
+}

@@ -334,7 +334,7 @@ func (h *Heap) shade(o Oop) {
 	if i>>6 >= uint64(len(c.marks.words)) {
 		grown := max(2*uint64(len(c.marks.words))*8, (h.state.PageCount*PageSize/wordSize+63)/64*8)
 		if err := c.marks.resize(h.scratchDir(), grown); err != nil {
-			panic(&oomError{fmt.Sprintf("gc: growing the mark bitmap: %v", err)})
+			panic(&oomError{msg: fmt.Sprintf("gc: growing the mark bitmap: %v", err)})
 		}
 	}
 	c.marks.set(i)

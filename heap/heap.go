@@ -58,6 +58,10 @@ type Options struct {
 	// the disk bounds them too: Alloc refuses one that would leave less than
 	// 64 MiB free on the heap's file system.
 	ObjectLimit uint64
+	// MemoryLimit bounds the bytes one transaction may hold: its young
+	// objects, those it tenured and its large objects still reachable at the
+	// last scavenge (memlimit.go). 0: no limit.
+	MemoryLimit uint64
 	// GCMinGarbage and GCGrowth say when CollectSlice starts a cycle: once
 	// the bytes promoted since the last cycle finished reach GCMinGarbage
 	// or GCGrowth percent of the bytes that cycle found live, whichever is
@@ -140,10 +144,16 @@ type Heap struct {
 	viewFileSize uint64
 	clean        []uint64 // committed pages whose private copies are still mapped
 
-	large         []largeRun // this transaction's large objects
-	directPrivate []uint64   // their pages written through the mapping
-	pendingFrom   uint64     // start of the direct pwrites not yet written back
-	pendingBytes  uint64     // and their size
+	large        []largeRun // this transaction's large objects, sorted by first page
+	held         heldMemory // what this transaction holds, for Options.MemoryLimit
+	largeQueue   []uint64   // runs (first pages) reached and not yet traced (largefree.go)
+	largeTracing bool       // a scavenge is looking for dead large objects
+	// largeHolders: persistent objects that were given a reference to a
+	// large object of this transaction (largefree.go).
+	largeHolders  map[Oop]struct{}
+	directPrivate []uint64 // their pages written through the mapping
+	pendingFrom   uint64   // start of the direct pwrites not yet written back
+	pendingBytes  uint64   // and their size
 
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
@@ -178,11 +188,16 @@ type Stats struct {
 	YoungBytes    uint64 // bytes allocated in the young space
 	PromotedBytes uint64 // bytes copied from the young space into the heap
 	LargeBytes    uint64 // bytes of large objects made in the heap file
-	ReusedPages   uint64 // pages of the committed heap that large objects were placed in
-	Scavenges     uint64
-	Spills        uint64 // times a transaction's dirty pages were written ahead
-	Tenures       uint64 // times a scavenge moved its survivors into the persistent heap
-	Collections   uint64 // collection cycles finished
+	// LargeFreedBytes: bytes of large objects found dead during their
+	// transaction; LargeReusedBytes: bytes of large objects placed where
+	// such objects were.
+	LargeFreedBytes  uint64
+	LargeReusedBytes uint64
+	ReusedPages      uint64 // pages of the committed heap that large objects were placed in
+	Scavenges        uint64
+	Spills           uint64 // times a transaction's dirty pages were written ahead
+	Tenures          uint64 // times a scavenge moved its survivors into the persistent heap
+	Collections      uint64 // collection cycles finished
 }
 
 func heapFiles(path string) (logPath, sumsPath string) { return path + ".log", path + ".sums" }
@@ -460,7 +475,7 @@ func (h *Heap) ensureFileSize(size uint64) error {
 	}
 	if err := unix.Fallocate(int(h.osFile.Fd()), 0, int64(cur), int64(size-cur)); err != nil {
 		if errors.Is(err, unix.ENOSPC) {
-			return &oomError{fmt.Sprintf("no space left on the device for the heap to grow to %d bytes", size)}
+			return h.diskFull(fmt.Sprintf("the heap file cannot grow to %s", Bytes(size)))
 		}
 		if !errors.Is(err, unix.EOPNOTSUPP) {
 			return fmt.Errorf("growing heap file: %w", err)

@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -68,13 +69,29 @@ const (
 	sumUndefined = 2
 )
 
-// largeRun is the pages of one large object made in this transaction.
+// largeRun is the pages of one large object made in this transaction, or
+// (dead) pages such objects held that no longer hold a reachable one. A
+// run's pages hold its object, at the first page's start, and then free
+// space (its tail) to the end of its last page, and nothing else: so the
+// pages of a dead run can be given to another object of the transaction
+// (largefree.go). The tail becomes a free chunk, and a dead run one whole
+// free chunk, when the transaction commits (settleLarge).
 type largeRun struct {
 	first uint64
 	// sums holds, per page, sumZero (zeros in the file), sumPending, or the
 	// checksum of what the file holds there.
 	sums []uint64
+	size uint64 // the object's size in bytes
+	dead bool
+	// reached: met by the scavenge in progress (largefree.go).
+	reached bool
 }
+
+// end answers the page past the run.
+func (r *largeRun) end() uint64 { return r.first + uint64(len(r.sums)) }
+
+// obj answers the run's object.
+func (r *largeRun) obj() Oop { return Oop(r.first * PageSize) }
 
 // largeWriteback is how many bytes of direct pwrites are let accumulate in
 // the page cache before they are written back and dropped from it.
@@ -89,15 +106,40 @@ func (h *Heap) isDirect(p uint64) bool {
 	return w < uint64(len(h.directBits)) && h.directBits[w]&(1<<(p&63)) != 0
 }
 
-// largeRunOf answers the run that direct page p belongs to.
+// largeRunOf answers the run that direct page p belongs to (h.large is
+// kept sorted by first page).
 func (h *Heap) largeRunOf(p uint64) *largeRun {
-	for i := range h.large {
-		r := &h.large[i]
-		if p >= r.first && p < r.first+uint64(len(r.sums)) {
-			return r
+	i, _ := slices.BinarySearchFunc(h.large, p, func(r largeRun, p uint64) int {
+		switch {
+		case r.end() <= p:
+			return -1
+		case r.first > p:
+			return 1
 		}
+		return 0
+	})
+	if i < len(h.large) && p >= h.large[i].first && p < h.large[i].end() {
+		return &h.large[i]
 	}
 	panic(fmt.Sprintf("heap: direct page %d belongs to no large object", p))
+}
+
+// addRun records run r, keeping h.large sorted by first page.
+func (h *Heap) addRun(r largeRun) {
+	i, _ := slices.BinarySearchFunc(h.large, r.first, func(x largeRun, first uint64) int {
+		return cmp.Compare(x.first, first)
+	})
+	h.large = slices.Insert(h.large, i, r)
+}
+
+// runPages answers how many pages a run for an object of size bytes needs:
+// its tail must be none or at least headerSize bytes, to become a free chunk.
+func runPages(size uint64) uint64 {
+	n := (size + PageSize - 1) / PageSize
+	if n*PageSize-size == wordSize {
+		n++
+	}
+	return n
 }
 
 // markDirectPrivate records that direct page p is written through the
@@ -113,34 +155,47 @@ func (h *Heap) markDirectPrivate(p uint64) {
 // heap file now: it is within the configured limit and the disk can hold it.
 func (h *Heap) checkLarge(size uint64) error {
 	if size > h.opts.ObjectLimit {
-		return &oomError{fmt.Sprintf("an object of %d bytes is larger than the heap's object limit of %d bytes", size, h.opts.ObjectLimit)}
+		return &oomError{msg: fmt.Sprintf("an object of %d bytes is larger than the heap's object limit of %d bytes", size, h.opts.ObjectLimit)}
+	}
+	if err := h.checkMemoryLimit(size); err != nil {
+		return err
 	}
 	if h.state.Frontier+size+PageSize > h.opts.Reserve {
-		return &oomError{fmt.Sprintf("an object of %d bytes does not fit the heap's reserved range of %d bytes", size, h.opts.Reserve)}
+		return &oomError{msg: fmt.Sprintf("an object of %d bytes does not fit the heap's reserved range of %d bytes", size, h.opts.Reserve)}
 	}
 	var fs unix.Statfs_t
 	if err := unix.Fstatfs(int(h.osFile.Fd()), &fs); err == nil {
 		free := fs.Bavail * uint64(fs.Bsize)
 		if free < diskMargin || size > free-diskMargin {
-			return &oomError{fmt.Sprintf("an object of %d bytes does not fit the disk holding %s (%d bytes free, %d kept in reserve)",
-				size, h.path, free, diskMargin)}
+			return h.diskFull(fmt.Sprintf("an object of %s does not fit", Bytes(size)))
 		}
 	}
 	return nil
 }
 
+// largeBytes says what a new large object's byte part holds at first.
+type largeBytes uint8
+
+const (
+	// largeZeroed: zeros (Alloc).
+	largeZeroed largeBytes = iota
+	// largeOverwritten: anything; the caller writes every byte (AllocJoined),
+	// so space reused within the transaction is not cleared first.
+	largeOverwritten
+)
+
 // allocLarge makes a persistent object of nptrs fields (each fill) and a
-// zeroed byte part of nbytes in the heap file, in memory that does not
-// grow with its size.
-func (h *Heap) allocLarge(nptrs, nbytes uint64, kind uint8, fill Oop) (Oop, error) {
+// byte part of nbytes in the heap file, in memory that does not grow with
+// its size.
+func (h *Heap) allocLarge(nptrs, nbytes uint64, kind uint8, fill Oop, init largeBytes) (Oop, error) {
 	if h.opts.Access == ReadOnly || h.readOnly {
-		return 0, &oomError{fmt.Sprintf("an object of %d bytes cannot be placed in a heap opened read-only", objectSize(nptrs, nbytes))}
+		return 0, &oomError{msg: fmt.Sprintf("an object of %d bytes cannot be placed in a heap opened read-only", objectSize(nptrs, nbytes))}
 	}
 	size := objectSize(nptrs, nbytes)
 	if err := h.checkLarge(size); err != nil {
 		return 0, err
 	}
-	o, err := h.placeLarge(size)
+	o, err := h.placeLarge(size, init)
 	if err != nil {
 		return 0, err
 	}
@@ -165,12 +220,16 @@ func (h *Heap) allocLarge(nptrs, nbytes uint64, kind uint8, fill Oop) (Oop, erro
 	h.Stats.LargeBytes += size
 	h.state.Space.Allocated += size // garbage made of large objects starts a collection too
 	h.noteFresh(Oop(o))             // made while marking: marked if its transaction commits
+	h.noteLargeMade(size)
 	return Oop(o), nil
 }
 
 // placeLarge finds page-aligned space for size bytes, prepares its pages
 // (see the comment at the top of the file) and answers the object's offset.
-func (h *Heap) placeLarge(size uint64) (uint64, error) {
+func (h *Heap) placeLarge(size uint64, init largeBytes) (uint64, error) {
+	if o, ok, err := h.takeDeadRun(size, init); ok || err != nil {
+		return o, err
+	}
 	filePages := h.fileSize / PageSize
 	if o, ok, err := h.takeFreeRun(size, filePages); ok || err != nil {
 		return o, err
@@ -179,20 +238,16 @@ func (h *Heap) placeLarge(size uint64) (uint64, error) {
 }
 
 // runIn answers where an object of size bytes goes in the free chunk
-// [a, a+cs): its offset and its pages [first, end), leaving the chunk's
+// [a, a+cs): at the start of its pages [first, end), leaving the chunk's
 // header and link in front (a free chunk of at least headerSize bytes) and
-// a remainder behind of none or at least headerSize bytes.
+// a remainder behind the run of none or at least headerSize bytes.
 func runIn(a, cs, size uint64) (o, first, end uint64, ok bool) {
-	s := (a + headerSize + wordSize + PageSize - 1) &^ (PageSize - 1)
-	o = s
-	if (PageSize-size%PageSize)%PageSize == wordSize {
-		o += wordSize // end on a page boundary rather than leave 8 bytes behind
-	}
-	end = (o + size + PageSize - 1) &^ (PageSize - 1)
-	if rest := a + cs - (o + size); end > a+cs || rest == wordSize {
+	o = (a + headerSize + wordSize + PageSize - 1) &^ (PageSize - 1)
+	e := o + runPages(size)*PageSize
+	if rest := a + cs - e; e > a+cs || rest == wordSize {
 		return 0, 0, 0, false
 	}
-	return o, s >> pageShift, end >> pageShift, true
+	return o, o >> pageShift, e >> pageShift, true
 }
 
 // takeFreeRun takes space for size bytes from the free lists, if a chunk
@@ -226,9 +281,10 @@ func (h *Heap) takeFreeRun(size, filePages uint64) (uint64, bool, error) {
 					return 0, false, err
 				}
 				h.makeFree(a, o-a)
-				if rest := a + cs - (o + size); rest > 0 {
-					h.makeFree(o+size, rest)
+				if rest := a + cs - end*PageSize; rest > 0 {
+					h.makeFree(end*PageSize, rest)
 				}
+				h.setSize(o, size)
 				return o, true, nil
 			}
 			prev, a = a, next
@@ -260,9 +316,9 @@ func (h *Heap) takeFrontier(size, filePages uint64) (uint64, error) {
 	if o-h.state.Frontier == wordSize {
 		o += PageSize // the gap must hold a free chunk's header
 	}
-	e := (o + size + PageSize - 1) &^ (PageSize - 1)
+	e := o + runPages(size)*PageSize
 	if e > h.opts.Reserve {
-		return 0, &oomError{fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
+		return 0, &oomError{msg: fmt.Sprintf("the heap's reserved range of %d bytes is full", h.opts.Reserve)}
 	}
 	if e > h.state.PageCount*PageSize {
 		if err := h.ensureFileSize(e); err != nil {
@@ -276,8 +332,14 @@ func (h *Heap) takeFrontier(size, filePages uint64) (uint64, error) {
 	if gap := o - h.state.Frontier; gap > 0 {
 		h.makeFree(h.state.Frontier, gap)
 	}
-	h.state.Frontier = o + size
+	h.state.Frontier = e // the run's tail is its own until the commit
+	h.setSize(o, size)
 	return o, nil
+}
+
+// setSize records the size of the object the run at o (just placed) holds.
+func (h *Heap) setSize(o, size uint64) {
+	h.largeRunOf(o >> pageShift).size = size
 }
 
 // setDirect makes pages [first, end) the direct pages of a new large object.
@@ -286,7 +348,7 @@ func (h *Heap) setDirect(first, end uint64) {
 		h.directBits[p>>6] |= 1 << (p & 63)
 		h.verified[p>>6] |= 1 << (p & 63)
 	}
-	h.large = append(h.large, largeRun{first: first, sums: make([]uint64, end-first)})
+	h.addRun(largeRun{first: first, sums: make([]uint64, end-first)})
 }
 
 // prepareRun makes pages [first, end) the direct pages of a new large
@@ -296,6 +358,16 @@ func (h *Heap) setDirect(first, end uint64) {
 // filePages, the file's size before the object) is zeroed in the file, and
 // private copies are dropped.
 func (h *Heap) prepareRun(first, end, filePages uint64) error {
+	if err := h.preparePages(first, end, filePages); err != nil {
+		return err
+	}
+	h.setDirect(first, end)
+	return nil
+}
+
+// preparePages makes pages [first, end) safe to write directly, and zeros
+// (prepareRun), without giving them to a run.
+func (h *Heap) preparePages(first, end, filePages uint64) error {
 	committedEnd := h.committed.PageCount
 	if first < committedEnd {
 		reused := make([]uint64, 0, min(end, committedEnd)-first)
@@ -315,7 +387,6 @@ func (h *Heap) prepareRun(first, end, filePages uint64) error {
 		}
 	}
 	unix.Madvise(h.mem[first*PageSize:end*PageSize], unix.MADV_DONTNEED)
-	h.setDirect(first, end)
 	return nil
 }
 
@@ -399,7 +470,7 @@ func (h *Heap) zeroPages(first, end uint64) error {
 	if err == nil {
 		err = unix.Fallocate(fd, unix.FALLOC_FL_KEEP_SIZE, off, n)
 		if errors.Is(err, unix.ENOSPC) {
-			return &oomError{fmt.Sprintf("no space left on the device holding %s for an object of %d bytes", h.path, n)}
+			return h.diskFull(fmt.Sprintf("an object of %s does not fit", Bytes(n)))
 		}
 		if err == nil || errors.Is(err, unix.EOPNOTSUPP) {
 			return nil
@@ -488,6 +559,7 @@ func (h *Heap) writeLargeRuns() error {
 	if len(h.large) == 0 {
 		return nil
 	}
+	h.settleLarge()
 	slices.Sort(h.directPrivate)
 	if err := h.writePages(h.directPrivate, func(_ int, p uint64) uint64 {
 		return pageSum(p, h.mem[p*PageSize:(p+1)*PageSize])
@@ -537,6 +609,29 @@ func (h *Heap) endLarge() {
 	}
 	h.large = h.large[:0]
 	h.pendingBytes = 0
+	h.held = heldMemory{}
+	h.largeTracing = false // a scavenge that failed may have left it set
+	clear(h.largeHolders)
+}
+
+// abortLarge forgets this transaction's large objects after an abort, and
+// clears what they wrote past the committed frontier in the committed
+// heap's pages (zeros there, unless a collection left old bytes), so that
+// the heap file is byte for byte what the last commit left. Pages of free
+// chunks inside the heap that they took were cleared when they were taken
+// and stay so: a free chunk's bytes are not data. Pages past the committed
+// heap are cut off by releaseSpace.
+func (h *Heap) abortLarge() {
+	from := (h.committed.Frontier + PageSize - 1) / PageSize
+	to := min(h.committed.PageCount, h.fileSize/PageSize)
+	for _, r := range h.large {
+		if first, end := max(r.first, from), min(r.end(), to); first < end && h.fatal == nil {
+			// A failure poisons the heap (zeroPages); the abort goes on
+			// regardless, and recovery on the next open decides.
+			_ = h.zeroPages(first, end)
+		}
+	}
+	h.endLarge()
 }
 
 // releaseSpace cuts the heap file and the checksum table back to the

@@ -83,7 +83,7 @@ func (h *Heap) extendView(size uint64) error {
 		return nil
 	}
 	if size > uint64(len(h.mem)) {
-		return &oomError{fmt.Sprintf("the heap's reserved range of %d bytes cannot hold %d", len(h.mem), size)}
+		return &oomError{msg: fmt.Sprintf("the heap's reserved range of %d bytes cannot hold %d", len(h.mem), size)}
 	}
 	first, end := h.fileSize/PageSize, size/PageSize
 	_, err := unix.MmapPtr(-1, 0, unsafe.Add(h.base, first*PageSize), uintptr((end-first)*PageSize),

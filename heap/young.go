@@ -86,7 +86,7 @@ const MaxObjectFields = 1 << 27
 // and the disk. It touches no memory.
 func (h *Heap) CheckAlloc(nptrs, nbytes int) error {
 	if nptrs < 0 || nbytes < 0 || nptrs > MaxObjectFields || uint64(nbytes) > maxBytes {
-		return &oomError{fmt.Sprintf("an object of %d fields and %d bytes is larger than the limit of %d fields",
+		return &oomError{msg: fmt.Sprintf("an object of %d fields and %d bytes is larger than the limit of %d fields",
 			nptrs, nbytes, MaxObjectFields)}
 	}
 	size := objectSize(uint64(nptrs), uint64(nbytes))
@@ -95,7 +95,7 @@ func (h *Heap) CheckAlloc(nptrs, nbytes int) error {
 	}
 	y := &h.young
 	if y.top+size > y.cur+y.half {
-		return &oomError{fmt.Sprintf("young space of %d bytes is full", y.half)}
+		return &oomError{msg: fmt.Sprintf("young space of %d bytes is full", y.half)}
 	}
 	return nil
 }
@@ -110,14 +110,19 @@ func (h *Heap) Alloc(nptrs, nbytes int, kind uint8, fill Oop) Oop {
 	}
 	size := objectSize(uint64(nptrs), uint64(nbytes))
 	if size >= largeObject {
-		o, err := h.allocLarge(uint64(nptrs), uint64(nbytes), kind, fill)
-		if err != nil {
-			panic(err)
-		}
-		return o
+		return h.mustAllocLarge(nptrs, nbytes, kind, fill, largeZeroed)
 	}
 	o, b := h.allocYoung(nptrs, nbytes, kind, fill)
 	clear(b)
+	return o
+}
+
+// mustAllocLarge is allocLarge that panics with its error.
+func (h *Heap) mustAllocLarge(nptrs, nbytes int, kind uint8, fill Oop, init largeBytes) Oop {
+	o, err := h.allocLarge(uint64(nptrs), uint64(nbytes), kind, fill, init)
+	if err != nil {
+		panic(err)
+	}
 	return o
 }
 
@@ -134,7 +139,7 @@ func (h *Heap) AllocJoined(nptrs int, kind uint8, fill Oop, parts ...[]byte) Oop
 		panic(err)
 	}
 	if objectSize(uint64(nptrs), uint64(nbytes)) >= largeObject {
-		o := h.Alloc(nptrs, nbytes, kind, fill)
+		o := h.mustAllocLarge(nptrs, nbytes, kind, fill, largeOverwritten)
 		at := 0
 		for _, p := range parts {
 			h.SetBytes(o, at, p)
@@ -230,10 +235,11 @@ func (h *Heap) YoungUsed() uint64 { return h.young.used() }
 // frees the rest. Every young oop the VM holds must be visible to the scanner.
 func (h *Heap) Scavenge() {
 	y := &h.young
+	tracing := h.startLargeTrace()
 	if y.tenuring {
 		h.tenure()
 		y.tenuring = true // this transaction builds live data: keep tenuring
-		h.invalidateCaches()
+		h.endScavenge(tracing)
 		return
 	}
 	from, fromTop := y.cur, y.top
@@ -243,6 +249,8 @@ func (h *Heap) Scavenge() {
 	fwd := func(p *Oop) {
 		if p.IsYoung() {
 			*p = h.copyYoung(*p)
+		} else if tracing {
+			h.meetLarge(*p)
 		}
 	}
 	h.forEachYoungRoot(fwd)
@@ -271,7 +279,22 @@ func (h *Heap) Scavenge() {
 		h.tenure()
 		y.tenuring = true
 	}
+	h.endScavenge(tracing)
+}
+
+// endScavenge frees the large objects the scavenge found dead (when it
+// looked for them), flushes the caches, and stops the transaction (a heap
+// panic) if it holds more than its memory limit.
+func (h *Heap) endScavenge(tracing bool) {
+	if tracing {
+		h.finishLargeTrace()
+	} else {
+		h.held.largeSince = 0
+	}
 	h.invalidateCaches()
+	if err := h.checkMemoryLimit(0); err != nil {
+		panic(err)
+	}
 }
 
 // tenureAt is how many bytes may survive a scavenge before the survivors
@@ -288,9 +311,11 @@ const tenureAt = 8 << 20
 // keeps those that are then reachable from the roots (the others are
 // garbage for the collector). A failure is raised as a heap panic.
 func (h *Heap) tenure() {
+	before := h.Stats.PromotedBytes
 	if err := h.promote(nil, h.rootScanner); err != nil {
 		panic(err)
 	}
+	h.held.tenured += h.Stats.PromotedBytes - before
 	h.young.reset()
 	h.Stats.Tenures++
 }
@@ -343,7 +368,13 @@ func (h *Heap) promote(keep *Oop, scan func(visit func(*Oop))) error {
 	var queue []Oop
 	var failed error
 	fwd := func(p *Oop) {
-		if !p.IsYoung() || failed != nil {
+		if failed != nil {
+			return
+		}
+		if !p.IsYoung() {
+			if h.largeTracing {
+				h.meetLarge(*p)
+			}
 			return
 		}
 		q := unsafe.Add(h.young.base, p.youngOff())
@@ -387,6 +418,9 @@ func (h *Heap) promote(keep *Oop, scan func(visit func(*Oop))) error {
 		n := h0Ptrs(*(*uint64)(unsafe.Add(h.base, uint64(o))))
 		fields := unsafe.Slice((*Oop)(unsafe.Add(h.base, uint64(o)+headerSize)), n)
 		for i := range fields {
+			if h.largeTracing {
+				h.holdLarge(o, fields[i]) // a tenured object is traced by later scavenges only so
+			}
 			fwd(&fields[i])
 		}
 	}

@@ -66,13 +66,6 @@ func init() {
 	})
 }
 
-// MaxStreamContents is the most bytes _FileContents: reads from a file
-// that is not a regular file (a pipe, a device): its size is known only at
-// its end, so its pieces are held in memory until then. A regular file's
-// size is known first, and it is streamed into the heap in pieces: the
-// heap's object limit and the disk bound it (heap.Options.ObjectLimit).
-const MaxStreamContents = 1 << 30
-
 // readPoll is how long one read of a pipe or terminal may wait for data
 // before readFile looks for an interrupt again.
 const readPoll = 50 * time.Millisecond
@@ -119,55 +112,38 @@ func (e *Env) readRegular(f *os.File, size int64) (heap.Oop, error) {
 }
 
 // readStream reads a pipe or device until its end, not the size it claims
-// (a device such as /dev/zero claims 0 and never ends), at most
-// MaxStreamContents bytes; a read of a pipe waits at most readPoll. The
-// pieces are copied once, into the byteVector.
+// (a device such as /dev/zero claims 0 and never ends), into the heap as it
+// comes (heap.AllocStreamed): the evaluation's memory limit, the heap's
+// object limit and the disk bound it. A read of a pipe waits at most
+// readPoll, so that an interrupt is seen between reads.
 func (e *Env) readStream(f *os.File) (heap.Oop, error) {
 	polled := f.SetReadDeadline(time.Now().Add(readPoll)) == nil
-	var pieces [][]byte
-	total := 0
-	for {
+	h := e.M.H
+	o, err := h.AllocStreamed(object.ByteObjectFields, uint8(object.KindByteVector), heap.Nil, func(p []byte) (int, error) {
 		if err := e.checkInterrupt(); err != nil {
 			return 0, err
-		}
-		if total > MaxStreamContents {
-			return 0, errOutOfMem
 		}
 		if polled {
 			if err := f.SetReadDeadline(time.Now().Add(readPoll)); err != nil {
 				return 0, fileFailure(err)
 			}
 		}
-		piece := make([]byte, min(interruptStride, MaxStreamContents+1-total))
-		n, err := io.ReadFull(f, piece)
-		if n > 0 {
-			pieces = append(pieces, piece[:n])
-			total += n
-		}
+		n, err := f.Read(p[:min(len(p), interruptStride)])
 		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			return e.byteVectorOf(pieces, total)
 		case err == nil, errors.Is(err, os.ErrDeadlineExceeded):
-		default:
-			return 0, fileFailure(err)
+			return n, nil
+		case err == io.EOF:
+			return n, io.EOF
 		}
+		return n, fileFailure(err)
+	})
+	if errors.Is(err, heap.ErrOutOfMemory) {
+		return 0, outOfMemory(err)
 	}
-}
-
-// byteVectorOf answers a new byteVector holding the concatenation of
-// pieces, whose lengths add up to total.
-func (e *Env) byteVectorOf(pieces [][]byte, total int) (heap.Oop, error) {
-	if err := e.checkBytes(int64(total)); err != nil {
+	if err != nil {
 		return 0, err
 	}
-	h := e.M.H
-	o := h.Alloc(object.ByteObjectFields, total, object.KindByteVector, heap.Nil)
 	h.SetField(o, object.FieldMap, e.M.Special(object.SpByteVectorMap))
-	off := 0
-	for _, p := range pieces {
-		h.SetBytes(o, off, p)
-		off += len(p)
-	}
 	return o, nil
 }
 
@@ -175,5 +151,5 @@ func fileFailure(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return errNotFound
 	}
-	return &Failure{"ioError"}
+	return &Failure{Name: "ioError"}
 }

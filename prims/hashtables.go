@@ -64,7 +64,7 @@ const NoSlot = -1
 
 // errTableFull: the insertion needs the table to grow, which the Self
 // code does.
-var errTableFull = &Failure{"tableFullError"}
+var errTableFull = &Failure{Name: "tableFullError"}
 
 // hashTable is a hash table's parts as a primitive finds them.
 type hashTable struct {

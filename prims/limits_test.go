@@ -1,6 +1,7 @@
 package prims_test
 
 import (
+	"bytes"
 	"errors"
 	"math/big"
 	"os"
@@ -156,8 +157,9 @@ func TestPrimitivesSeeInterrupts(t *testing.T) {
 }
 
 // A regular file is read whole unless it is larger than the heap's object
-// limit; a pipe is read to its end, never past MaxStreamContents, whatever
-// size it claims; a read waiting on a pipe sees an interrupt.
+// limit; a pipe is read to its end, into the heap file once it passes a
+// large object's size, whatever size it claims; an endless device stops at
+// the memory limit; a read waiting on a pipe sees an interrupt.
 func TestFileContentsLimits(t *testing.T) {
 	var interrupted atomic.Bool
 	e := limitsEnv(t, &interrupted)
@@ -204,6 +206,33 @@ func TestFileContentsLimits(t *testing.T) {
 	if err != nil || string(m.H.Bytes(r)) != "slow data" {
 		t.Errorf("a pipe: %v", err)
 	}
+
+	// A pipe of several MiB: streamed into the heap file, every byte kept.
+	big := make([]byte, 3<<20+12345)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		w.Write(big)
+		w.Close()
+	}()
+	r, err = call(t, e, "_FileContents:", m.Nil, path("fifo"))
+	if err != nil || !bytes.Equal(m.H.Bytes(r), big) {
+		t.Errorf("a pipe of %d bytes: %v", len(big), err)
+	}
+
+	// An endless device: the memory limit stops the evaluation, with its reason.
+	m.H.SetMemoryLimit(32 << 20)
+	_, err = call(t, e, "_FileContents:", m.Nil, m.NewString([]byte("/dev/zero")))
+	var stop *prims.Abort
+	if !errors.As(err, &stop) || !strings.HasPrefix(stop.Msg, "outOfMemoryError: ") || !strings.Contains(stop.Msg, "memory limit of 32.0 MiB") {
+		t.Errorf("/dev/zero under a 32 MiB limit: %v, want outOfMemoryError: ...memory limit...", err)
+	}
+	m.H.SetMemoryLimit(0)
 
 	// A pipe whose writer never writes nor closes: the read waits until
 	// the evaluation is interrupted.

@@ -6,6 +6,7 @@
 package prims
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -63,9 +64,19 @@ type Prim struct {
 }
 
 // Failure is a primitive's ordinary failure: IfFail: blocks receive Name.
-type Failure struct{ Name string }
+// Detail, when there is one, says more (which limit, which disk) and is
+// shown with the name when no IfFail: block handles the failure.
+type Failure struct {
+	Name   string
+	Detail string
+}
 
-func (f *Failure) Error() string { return f.Name }
+func (f *Failure) Error() string {
+	if f.Detail != "" {
+		return f.Name + ": " + f.Detail
+	}
+	return f.Name
+}
 
 // Abort stops the whole evaluation with a message (_Error:).
 type Abort struct{ Msg string }
@@ -93,10 +104,25 @@ func (e *Env) checkInterrupt() error {
 // bounded by the disk and the heap's object limit, not by memory); it is
 // asked before anything is allocated, so a refused request costs nothing.
 func (e *Env) checkAlloc(nptrs, nbytes int64) error {
-	if nptrs > heap.MaxObjectFields || e.M.H.CheckAlloc(int(nptrs), int(nbytes)) != nil {
+	if nptrs > heap.MaxObjectFields {
 		return errOutOfMem
 	}
+	if err := e.M.H.CheckAlloc(int(nptrs), int(nbytes)); err != nil {
+		return outOfMemory(err)
+	}
 	return nil
+}
+
+// outOfMemory answers the failure for a refused allocation: outOfMemoryError
+// with the reason the heap gave; past the evaluation's memory limit, the
+// evaluation stops instead (an IfFail: block that tried something smaller,
+// as printString's does, would let a runaway program go on).
+func outOfMemory(err error) error {
+	reason, _ := heap.OutOfMemoryReason(err)
+	if errors.Is(err, heap.ErrMemoryLimit) {
+		return &Abort{Msg: errOutOfMem.Name + ": " + reason}
+	}
+	return &Failure{Name: errOutOfMem.Name, Detail: reason}
 }
 
 // checkBytes answers outOfMemoryError unless a string or byteVector of n
@@ -105,15 +131,15 @@ func (e *Env) checkBytes(n int64) error { return e.checkAlloc(object.ByteObjectF
 
 // The failure names of docs/vm.md.
 var (
-	errBadType   = &Failure{"badTypeError"}
-	errBadIndex  = &Failure{"badIndexError"}
-	errDivZero   = &Failure{"divisionByZeroError"}
-	errImmutable = &Failure{"immutableError"}
-	errBadSize   = &Failure{"badSizeError"}
-	errNotFound  = &Failure{"notFoundError"}
-	errPresent   = &Failure{"alreadyPresentError"}
-	errOverflow  = &Failure{"overflowError"}
-	errOutOfMem  = &Failure{"outOfMemoryError"}
+	errBadType   = &Failure{Name: "badTypeError"}
+	errBadIndex  = &Failure{Name: "badIndexError"}
+	errDivZero   = &Failure{Name: "divisionByZeroError"}
+	errImmutable = &Failure{Name: "immutableError"}
+	errBadSize   = &Failure{Name: "badSizeError"}
+	errNotFound  = &Failure{Name: "notFoundError"}
+	errPresent   = &Failure{Name: "alreadyPresentError"}
+	errOverflow  = &Failure{Name: "overflowError"}
+	errOutOfMem  = &Failure{Name: "outOfMemoryError"}
 )
 
 var table = map[string]*Prim{}

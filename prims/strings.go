@@ -3,6 +3,7 @@ package prims
 import (
 	"bytes"
 	"math/big"
+	"slices"
 	"strings"
 
 	"psyche/heap"
@@ -57,18 +58,43 @@ func (e *Env) writableIndex(rcv, idx heap.Oop, onlyStrings bool) (int, error) {
 	return index(idx, n)
 }
 
-// asciiMap answers b with f applied to each byte.
-func (e *Env) asciiMap(b []byte, f func(byte) byte) ([]byte, error) {
-	r := make([]byte, len(b))
-	for i, c := range b {
-		if i%interruptStride == 0 {
-			if err := e.checkInterrupt(); err != nil {
-				return nil, err
-			}
+// asciiMap answers a new string like s (its mutability) holding s's bytes
+// with f applied to each.
+func (e *Env) asciiMap(s heap.Oop, f func(byte) byte) (heap.Oop, error) {
+	return e.rewritten(s, func(part []byte, from int) int {
+		for i, c := range part {
+			part[i] = f(c)
 		}
-		r[i] = f(c)
+		return from
+	})
+}
+
+// rewritten answers a new string like s (its mutability and size) made a
+// piece at a time, so that memory holds one piece whatever its size: each
+// piece of s's bytes, read from offset from, is changed in place by
+// rewrite, which answers where in the result it goes.
+func (e *Env) rewritten(s heap.Oop, rewrite func(part []byte, from int) (at int)) (heap.Oop, error) {
+	h := e.M.H
+	n := h.NumBytes(s)
+	if err := e.checkBytes(int64(n)); err != nil {
+		return 0, err
 	}
-	return r, nil
+	kind, mp := object.KindString, e.M.Special(object.SpStringMap)
+	if h.Kind(s) == uint8(object.KindMutableString) {
+		kind, mp = object.KindMutableString, e.M.Special(object.SpMutableStringMap)
+	}
+	o := h.Alloc(object.ByteObjectFields, n, kind, heap.Nil)
+	h.SetField(o, object.FieldMap, mp)
+	part := make([]byte, min(n, interruptStride))
+	for from := 0; from < n; from += len(part) {
+		if err := e.checkInterrupt(); err != nil {
+			return 0, err
+		}
+		part = part[:min(len(part), n-from)]
+		h.ReadBytes(s, from, part)
+		h.SetBytes(o, rewrite(part, from), part)
+	}
+	return o, nil
 }
 
 // stringHash answers object.StringHash(b), looking for an interrupt
@@ -210,36 +236,26 @@ func init() {
 		return e.M.InternBytes(append([]byte(nil), a...)), nil
 	})
 	register("_StringAsUppercase", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		a, ok := e.stringArg(rcv)
-		if !ok {
+		if !e.M.IsString(rcv) {
 			return 0, errBadType
 		}
-		r, err := e.asciiMap(a, func(c byte) byte {
+		return e.asciiMap(rcv, func(c byte) byte {
 			if c >= 'a' && c <= 'z' {
 				return c - 32
 			}
 			return c
 		})
-		if err != nil {
-			return 0, err
-		}
-		return e.sameKindString(rcv, r), nil
 	})
 	register("_StringAsLowercase", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		a, ok := e.stringArg(rcv)
-		if !ok {
+		if !e.M.IsString(rcv) {
 			return 0, errBadType
 		}
-		r, err := e.asciiMap(a, func(c byte) byte {
+		return e.asciiMap(rcv, func(c byte) byte {
 			if c >= 'A' && c <= 'Z' {
 				return c + 32
 			}
 			return c
 		})
-		if err != nil {
-			return 0, err
-		}
-		return e.sameKindString(rcv, r), nil
 	})
 	register("_StringCopyFrom:UpTo:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
@@ -250,7 +266,7 @@ func init() {
 		if i < 0 || j < i || j > int64(len(a)) {
 			return 0, errBadIndex
 		}
-		return e.sameKindString(rcv, append([]byte(nil), a[i:j]...)), nil
+		return e.sameKindString(rcv, a[i:j]), nil // copied once, from the heap
 	})
 	register("_StringIncludesSubstring:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		a, ok1 := e.stringArg(rcv)
@@ -277,20 +293,14 @@ func init() {
 		return heap.FromInt(start + int64(i)), nil
 	})
 	register("_StringReversed", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
-		a, ok := e.stringArg(rcv)
-		if !ok {
+		if !e.M.IsString(rcv) {
 			return 0, errBadType
 		}
-		r := make([]byte, len(a))
-		for i, c := range a {
-			if i%interruptStride == 0 {
-				if err := e.checkInterrupt(); err != nil {
-					return 0, err
-				}
-			}
-			r[len(a)-1-i] = c
-		}
-		return e.sameKindString(rcv, r), nil
+		n := e.M.H.NumBytes(rcv)
+		return e.rewritten(rcv, func(part []byte, from int) int {
+			slices.Reverse(part)
+			return n - from - len(part)
+		})
 	})
 	register("_StringAsInteger", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
@@ -308,10 +318,11 @@ func init() {
 		if !ok {
 			return 0, errBadType
 		}
-		if err := e.checkBytes(int64(object.QuotedLen(a))); err != nil {
+		n := object.QuotedLen(a)
+		if err := e.checkBytes(int64(n)); err != nil {
 			return 0, err
 		}
-		return e.str(object.Quote(string(a))), nil
+		return e.quoted(rcv, n)
 	})
 	register("_StringAsByteVector", func(e *Env, rcv heap.Oop, _ []heap.Oop) (heap.Oop, error) {
 		a, ok := e.stringArg(rcv)
@@ -324,7 +335,7 @@ func init() {
 		if !e.isKind(rcv, object.KindByteVector) {
 			return 0, errBadType
 		}
-		return e.str(string(e.M.H.Bytes(rcv))), nil
+		return e.M.NewString(e.M.H.Bytes(rcv)), nil // copied once, from the heap
 	})
 	register("_ByteVectorCopySize:", func(e *Env, rcv heap.Oop, args []heap.Oop) (heap.Oop, error) {
 		if !e.isKind(rcv, object.KindByteVector) {
@@ -350,8 +361,34 @@ func init() {
 			return 0, errBadType
 		}
 		if _, err := e.Out.Write(b); err != nil {
-			return 0, &Failure{"ioError"}
+			return 0, &Failure{Name: "ioError"}
 		}
 		return rcv, nil
 	})
+}
+
+// quoted answers string s quoted as printString shows it, n bytes, written
+// a piece at a time: a large one goes to the heap file, and memory holds
+// one piece whatever its size.
+func (e *Env) quoted(s heap.Oop, n int) (heap.Oop, error) {
+	h := e.M.H
+	o := h.Alloc(object.ByteObjectFields, n, object.KindString, heap.Nil)
+	h.SetField(o, object.FieldMap, e.M.Special(object.SpStringMap))
+	size := h.NumBytes(s)
+	part := make([]byte, min(size, interruptStride))
+	piece := []byte{'\''}
+	at := 0
+	for from := 0; from < size; from += len(part) {
+		if err := e.checkInterrupt(); err != nil {
+			return 0, err
+		}
+		part = part[:min(len(part), size-from)]
+		h.ReadBytes(s, from, part)
+		piece = object.AppendEscaped(piece, part)
+		h.SetBytes(o, at, piece)
+		at += len(piece)
+		piece = piece[:0]
+	}
+	h.SetBytes(o, at, append(piece, '\''))
+	return o, nil
 }

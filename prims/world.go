@@ -6,7 +6,7 @@ import "psyche/heap"
 
 func (e *Env) world() (WorldHooks, error) {
 	if e.World == nil {
-		return nil, &Failure{"noWorldError"}
+		return nil, &Failure{Name: "noWorldError"}
 	}
 	return e.World, nil
 }

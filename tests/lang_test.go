@@ -94,8 +94,14 @@ type result struct {
 	err            error // failure to run it at all, or a time-out
 }
 
+// caseMemory is the memory limit of the cases' evaluations
+// (PSYCHE_MEMORY): enough for every case, small enough that a case that
+// reaches it (reading /dev/zero) does so in a moment.
+const caseMemory = "256M"
+
 // psyche runs the binary with args in dir, with a world-related
-// environment that cannot touch the user's own default world.
+// environment that cannot touch the user's own default world, and the
+// cases' memory limit.
 func psyche(bin, dir string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), *caseTimeout)
 	defer cancel()
@@ -104,6 +110,7 @@ func psyche(bin, dir string, args ...string) result {
 	cmd.Env = append(os.Environ(),
 		"PSYCHE_WORLD="+filepath.Join(dir, "w"),
 		"XDG_DATA_HOME="+filepath.Join(dir, "xdg"),
+		"PSYCHE_MEMORY="+caseMemory,
 	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

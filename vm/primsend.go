@@ -180,8 +180,10 @@ func (vm *VM) primitive(e *primEntry, argc int, ifFail bool) {
 	var fail *prims.Failure
 	var abort *prims.Abort
 	switch {
-	case errors.As(err, &fail):
+	case errors.As(err, &fail) && ifFail:
 		vm.primFailed(rcv, e.name, fail.Name, argc, ifFail)
+	case errors.As(err, &fail):
+		vm.primFailed(rcv, e.name, fail.Error(), argc, ifFail)
 	case errors.As(err, &abort):
 		panic(vm.errorf("%s", abort.Msg))
 	default:

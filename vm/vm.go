@@ -269,7 +269,11 @@ func (vm *VM) panicToError(r any) error {
 		return e
 	}
 	if he, ok := heap.AsHeapPanic(r); ok {
-		e := vm.errorf("%v", he)
+		msg := he.Error()
+		if reason, ok := heap.OutOfMemoryReason(he); ok {
+			msg = "outOfMemoryError: " + reason // as a primitive's failure is named
+		}
+		e := vm.errorf("%s", msg)
 		e.Cause = he
 		return e
 	}

@@ -121,3 +121,35 @@ func BenchmarkLargeReadByte(b *testing.B) {
 	}
 	b.ReportMetric(float64(tb)/float64(ts), "large/1MB")
 }
+
+// BenchmarkConcatenationLoop: a string grown by 1000 bytes 2000 times with
+// ',' in one evaluation (a 2 MB result, 2 GB of strings made), against
+// making the 2 MB string at once; also how much the heap file grew per
+// evaluation against the result's size (wanted: a few).
+func BenchmarkConcatenationLoop(b *testing.B) {
+	w, dir := newWorld(b)
+	eval(b, w, "lobby _AddSlots: (| s <- '' |)")
+	const pieces, piece = 2000, 1000
+	size := func() int64 {
+		fi, err := os.Stat(HeapPath(dir))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return fi.Size()
+	}
+	var tl, to time.Duration
+	var grew int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		before := size()
+		t0 := time.Now()
+		eval(b, w, fmt.Sprintf("s: ''. 1 to: %d Do: [|:i| s: s , ('' copySize: %d FillingWith: 'y')]. 0", pieces, piece))
+		tl += time.Since(t0)
+		grew += size() - before
+		t0 = time.Now()
+		eval(b, w, fmt.Sprintf("s: ('' copySize: %d FillingWith: 'y'). 0", pieces*piece))
+		to += time.Since(t0)
+	}
+	b.ReportMetric(float64(tl)/float64(to), "loop/once")
+	b.ReportMetric(float64(grew)/float64(b.N)/float64(pieces*piece), "file-growth/result")
+}

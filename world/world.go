@@ -97,6 +97,11 @@ func heapOptions(access heap.Access) (heap.Options, error) {
 		}
 		o.DirtyBudget = mib << 20
 	}
+	limit, err := memoryLimitFromEnv()
+	if err != nil {
+		return o, err
+	}
+	o.MemoryLimit = limit
 	return o, nil
 }
 

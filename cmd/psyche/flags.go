@@ -7,6 +7,9 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"psyche/heap"
+	"psyche/world"
 )
 
 // A command's flags. Go's flag package parses them (it accepts -at and
@@ -39,6 +42,44 @@ func (f *cmdFlags) world() *string {
 		"the world in `DIR`, which must exist (psyche new DIR makes one);\n"+
 			"without -w, the default world ($PSYCHE_WORLD, else $XDG_DATA_HOME/psyche/default.world),\n"+
 			"made on first use")
+}
+
+// memoryLimit is the memory limit --memory gives an evaluation, or 0 to
+// leave the world's (world.MemoryEnv, else world.DefaultMemoryLimit).
+type memoryLimit uint64
+
+func (m *memoryLimit) String() string {
+	if *m == 0 {
+		return ""
+	}
+	return heap.Bytes(*m).String()
+}
+
+func (m *memoryLimit) Set(s string) error {
+	n, err := world.ParseSize(s)
+	if err == nil {
+		err = world.CheckMemoryLimit(n)
+	}
+	if err != nil {
+		return err
+	}
+	*m = memoryLimit(n)
+	return nil
+}
+
+// apply gives w this limit, if one was given.
+func (m memoryLimit) apply(w *world.World) {
+	if m != 0 {
+		w.SetMemoryLimit(uint64(m))
+	}
+}
+
+// memory defines --memory SIZE, the memory limit of each evaluation.
+func (f *cmdFlags) memory() *memoryLimit {
+	m := new(memoryLimit)
+	f.Var(m, "memory", "stop an evaluation that holds more than `SIZE` (512M, 2G) of objects with outOfMemoryError;\n"+
+		"without --memory, $PSYCHE_MEMORY, else a quarter of this machine's memory")
+	return m
 }
 
 // typed answers a flag as the user types it: -w, --at.

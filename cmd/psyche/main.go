@@ -36,10 +36,10 @@ func init() {
 	commands = []command{
 		{"new", "psyche new DIR [--image IMG]", "Create a world in DIR from the stored base image, or from image IMG (which is\nchecked completely first: a damaged or hostile image is refused).\n\nExample:\n  psyche new ~/worlds/w1\n  psyche new ~/worlds/copy --image saved.img", cmdNew},
 		{"export", "psyche export [-w DIR] IMG", "Write a portable, compressed image of the world's live objects to IMG.\n\nExample:\n  psyche export saved.img", cmdExport},
-		{"eval", "psyche eval [-w DIR] [--at CHECKPOINT] [--timeout DUR] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\nIf it sent messages to other vats, wait (at most --timeout) for their replies.\nWith --at, evaluate against a checkpoint, read-only: nothing it does is kept.\n\nExample:\n  psyche eval '3 + 4'\n  psyche eval --at yesterday 'myCounter'", cmdEval},
-		{"run", "psyche run [-w DIR] [--timeout DUR] FILE|-", "Run the statements of FILE (separated by '.'; - reads standard input) one after\nanother, as one top-level evaluation: a statement may use what the ones before it\nmade, and an error anywhere leaves no trace. Only what the program prints is shown.\nIf it sent messages to other vats, wait (at most --timeout) for their replies.\n\nExample:\n  psyche run setup.self", cmdRun},
-		{"serve", "psyche serve [-w DIR] [--listen HOST:PORT]", "Run the world as a vat until SIGINT or SIGTERM: other worlds send messages to it,\neach delivered as one transaction. It listens on the Unix socket DIR/vat.sock (the\ndirectory's permissions guard it; `vats at: DIR` reaches it); with --listen, also\nover TLS on HOST:PORT, and prints the sturdy reference tcp://HOST:PORT/FINGERPRINT/SECRET\nthat reaches it from there (its key, certificate and secret are kept in DIR/vat-tls/).\n\nExample:\n  psyche serve -w ~/worlds/bank\n  psyche serve -w ~/worlds/bank --listen 127.0.0.1:7070", cmdServe},
-		{"repl", "psyche repl [-w DIR]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
+		{"eval", "psyche eval [-w DIR] [--at CHECKPOINT] [--timeout DUR] [--memory SIZE] EXPR", "Evaluate EXPR as one top-level evaluation and print the printString of its result.\nIts effects are durable when the result is printed; on an error none remain.\nIf it sent messages to other vats, wait (at most --timeout) for their replies.\nWith --at, evaluate against a checkpoint, read-only: nothing it does is kept.\n\nExample:\n  psyche eval '3 + 4'\n  psyche eval --at yesterday 'myCounter'", cmdEval},
+		{"run", "psyche run [-w DIR] [--timeout DUR] [--memory SIZE] FILE|-", "Run the statements of FILE (separated by '.'; - reads standard input) one after\nanother, as one top-level evaluation: a statement may use what the ones before it\nmade, and an error anywhere leaves no trace. Only what the program prints is shown.\nIf it sent messages to other vats, wait (at most --timeout) for their replies.\n\nExample:\n  psyche run setup.self", cmdRun},
+		{"serve", "psyche serve [-w DIR] [--listen HOST:PORT] [--memory SIZE]", "Run the world as a vat until SIGINT or SIGTERM: other worlds send messages to it,\neach delivered as one transaction. It listens on the Unix socket DIR/vat.sock (the\ndirectory's permissions guard it; `vats at: DIR` reaches it); with --listen, also\nover TLS on HOST:PORT, and prints the sturdy reference tcp://HOST:PORT/FINGERPRINT/SECRET\nthat reaches it from there (its key, certificate and secret are kept in DIR/vat-tls/).\n\nExample:\n  psyche serve -w ~/worlds/bank\n  psyche serve -w ~/worlds/bank --listen 127.0.0.1:7070", cmdServe},
+		{"repl", "psyche repl [-w DIR] [--memory SIZE]", "Start the REPL on world DIR (the default world if -w is not given).\nEvery input is one transaction. :help inside lists the meta-commands.\n\nExample:\n  psyche repl -w ~/worlds/w1", cmdRepl},
 		{"checkpoint", "psyche checkpoint [-w DIR] [--delete] NAME", "Name the world's current state (instant, whatever the world's size), or with --delete\nforget a checkpoint (the world does not change).\n\nExample:\n  psyche checkpoint before-refactoring", cmdCheckpoint},
 		{"checkpoints", "psyche checkpoints [-w DIR]", "List the world's checkpoints, oldest first.\n\nExample:\n  psyche checkpoints", cmdCheckpoints},
 		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nNothing is lost: the present state is first kept as a new checkpoint,\nbefore-rollback-to-NAME (or -2, -3, ... if taken), and rolling back to it undoes this\nrollback. No checkpoint is deleted (checkpoint --delete does that).\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
@@ -53,7 +53,7 @@ func init() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return replOn(defaultWorld(), os.Stdin, stdout, stderr)
+		return replOn(defaultWorld(), 0, os.Stdin, stdout, stderr)
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
@@ -154,7 +154,15 @@ func defaultWorld() string {
 // from the core world when it is missing (if another process creates it
 // first, its world is opened); any other missing world is an error that says
 // how to make one, so that a mistyped -w never makes a new world.
-func openOrCreate(dir string, out io.Writer) (*world.World, error) {
+func openOrCreate(dir string, limit memoryLimit, out io.Writer) (*world.World, error) {
+	w, err := openOrMake(dir, out)
+	if err == nil {
+		limit.apply(w)
+	}
+	return w, err
+}
+
+func openOrMake(dir string, out io.Writer) (*world.World, error) {
 	if world.Exists(dir) || dir != defaultWorld() {
 		return world.Open(dir, out)
 	}
@@ -230,6 +238,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 	dir := fs.world()
 	at := fs.String("at", "", "look at the world as it was at checkpoint `CHECKPOINT`, read-only: nothing is kept")
 	timeout := replyTimeout(fs)
+	limit := fs.memory()
 	pos, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -244,6 +253,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer w.Close()
+		limit.apply(w)
 		result, err := w.EvalAt(*at, "<eval>", []byte(pos[0]))
 		if err != nil {
 			reportError(stderr, err)
@@ -252,13 +262,14 @@ func cmdEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, result)
 		return 0
 	}
-	return evalIn(*dir, "<eval>", []byte(pos[0]), *timeout, stdout, stderr)
+	return evalIn(*dir, *limit, "<eval>", []byte(pos[0]), *timeout, stdout, stderr)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flags("run", stdout, stderr)
 	dir := fs.world()
 	timeout := replyTimeout(fs)
+	limit := fs.memory()
 	pos, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -271,7 +282,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		reportError(stderr, err)
 		return 1
 	}
-	return inWorld(*dir, *timeout, stdout, stderr, func(w *world.World) error {
+	return inWorld(*dir, *limit, *timeout, stdout, stderr, func(w *world.World) error {
 		return w.Run(name, src, vm.Periods)
 	})
 }
@@ -287,8 +298,8 @@ func readProgram(arg string) (name string, src []byte, err error) {
 	return arg, src, err
 }
 
-func evalIn(dir, name string, src []byte, timeout time.Duration, stdout, stderr io.Writer) int {
-	return inWorld(dir, timeout, stdout, stderr, func(w *world.World) error {
+func evalIn(dir string, limit memoryLimit, name string, src []byte, timeout time.Duration, stdout, stderr io.Writer) int {
+	return inWorld(dir, limit, timeout, stdout, stderr, func(w *world.World) error {
 		result, err := w.Eval(name, src)
 		if err == nil {
 			fmt.Fprintln(stdout, result)
@@ -299,8 +310,8 @@ func evalIn(dir, name string, src []byte, timeout time.Duration, stdout, stderr 
 
 // inWorld runs one top-level evaluation, eval, in the world in dir, then
 // waits at most timeout for the replies to the messages it sent.
-func inWorld(dir string, timeout time.Duration, stdout, stderr io.Writer, eval func(w *world.World) error) int {
-	w, err := openOrCreate(dir, stdout)
+func inWorld(dir string, limit memoryLimit, timeout time.Duration, stdout, stderr io.Writer, eval func(w *world.World) error) int {
+	w, err := openOrCreate(dir, limit, stdout)
 	if err != nil {
 		reportError(stderr, err)
 		return 1

@@ -48,6 +48,7 @@ func (r plainReader) Prompt(string) (string, error) {
 func cmdRepl(args []string, stdout, stderr io.Writer) int {
 	fs := flags("repl", stdout, stderr)
 	dir := fs.world()
+	limit := fs.memory()
 	pos, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -55,11 +56,11 @@ func cmdRepl(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 0 {
 		return fs.usageError("repl takes no arguments")
 	}
-	return replOn(*dir, os.Stdin, stdout, stderr)
+	return replOn(*dir, *limit, os.Stdin, stdout, stderr)
 }
 
-func replOn(dir string, stdin *os.File, stdout, stderr io.Writer) int {
-	w, err := openOrCreate(dir, stdout)
+func replOn(dir string, limit memoryLimit, stdin *os.File, stdout, stderr io.Writer) int {
+	w, err := openOrCreate(dir, limit, stdout)
 	if err != nil {
 		reportError(stderr, err)
 		return 1

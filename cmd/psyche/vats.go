@@ -70,6 +70,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs := flags("serve", stdout, stderr)
 	dir := fs.world()
 	listen := fs.String("listen", "", "also serve over TLS on `HOST:PORT` (port 0 picks a free one), and print\nthe sturdy reference that reaches the world from there")
+	limit := fs.memory()
 	pos, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -77,7 +78,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 0 {
 		return fs.usageError("serve takes no arguments")
 	}
-	w, err := openOrCreate(*dir, stdout)
+	w, err := openOrCreate(*dir, *limit, stdout)
 	if err != nil {
 		reportError(stderr, err)
 		return 1

@@ -44,8 +44,11 @@ func (m *Model) Describe(o heap.Oop) string {
 	case KindFloat:
 		return FormatFloat(m.FloatOf(o))
 	case KindString, KindMutableString:
-		s := m.StringOf(o)
-		if len(s) > 40 {
+		n := m.H.NumBytes(o)
+		b := make([]byte, min(n, 40)) // only what is shown: the string may be gigabytes
+		m.H.ReadBytes(o, 0, b)
+		s := string(b)
+		if n > 40 {
 			s = s[:37] + "..."
 		}
 		return Quote(s)
@@ -119,17 +122,23 @@ func FormatFloat(f float64) string {
 
 // Quote answers the printString form of a string: quoted, with escapes.
 func Quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for i := 0; i < len(s); i++ {
-		if esc := escapes[s[i]]; esc != "" {
-			b.WriteString(esc)
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '\'')
+	b = AppendEscaped(b, []byte(s))
+	return string(append(b, '\''))
+}
+
+// AppendEscaped appends to dst the bytes of s as Quote writes them between
+// its quotes.
+func AppendEscaped(dst, s []byte) []byte {
+	for _, c := range s {
+		if esc := escapes[c]; esc != "" {
+			dst = append(dst, esc...)
 		} else {
-			b.WriteByte(s[i])
+			dst = append(dst, c)
 		}
 	}
-	b.WriteByte('\'')
-	return b.String()
+	return dst
 }
 
 // QuotedLen answers len(Quote(s)) without making it.
