@@ -152,6 +152,14 @@ func TestE2ECliFirstSteps(t *testing.T) {
 	if info := e.eval(w, "world info"); !strings.Contains(info, ", 2 transactions, 0 checkpoints") {
 		t.Errorf("world info: %s", info)
 	}
+	for _, blank := range []string{"", "  ", `"only a comment"`} {
+		if r := e.ok("eval", "-w", w, blank); r.stdout != "" {
+			t.Errorf("expected no output for input without code:\n%s", r)
+		}
+	}
+	if r := e.runInput("\"a comment\"\n3 + 4\n", "-w", w); r.code != 0 || strings.Contains(r.stdout, "lobby") || !strings.Contains(r.stdout, "7") {
+		t.Errorf("expected the REPL to show nothing for a comment, then 7:\n%s", r)
+	}
 	e.ok("checkpoint", "-w", w, "one")
 	if info := e.eval(w, "n: 1. world info"); !strings.Contains(info, ", 1 checkpoint'") {
 		t.Errorf("world info after one checkpoint: %s", info)

@@ -17,6 +17,7 @@ import (
 	"psyche/heap"
 	"psyche/vat"
 	"psyche/vm"
+	"psyche/vm/syntax"
 )
 
 // World is an open world.
@@ -174,7 +175,13 @@ func (w *World) Close() error {
 // failing printString (shown in the built-in form, see vm.PrintResult)
 // cannot undo the evaluation. Only a heap error during printing is
 // returned, and the evaluation is kept all the same.
+//
+// Input without code (white space and comments only) is no evaluation: it
+// answers "" and changes nothing.
 func (w *World) Eval(name string, src []byte) (string, error) {
+	if syntax.Blank(src) {
+		return "", nil
+	}
 	result, err := w.transaction(func() (heap.Oop, error) { return w.vm.Eval(name, src, vm.Periods) })
 	if err != nil {
 		return "", err

@@ -301,7 +301,7 @@ func readProgram(arg string) (name string, src []byte, err error) {
 func evalIn(dir string, limit memoryLimit, name string, src []byte, timeout time.Duration, stdout, stderr io.Writer) int {
 	return inWorld(dir, limit, timeout, stdout, stderr, func(w *world.World) error {
 		result, err := w.Eval(name, src)
-		if err == nil {
+		if err == nil && result != "" { // "": the input held no code
 			fmt.Fprintln(stdout, result)
 		}
 		return err

@@ -241,7 +241,9 @@ func (r *repl) take(input, text string) replEnd {
 		}
 		return replGoOn
 	}
-	fmt.Fprintln(r.out, result)
+	if result != "" { // "": the input held no code
+		fmt.Fprintln(r.out, result)
+	}
 	return replGoOn
 }
 

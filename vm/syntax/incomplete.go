@@ -44,3 +44,12 @@ func endsWithBackslash(src []byte) bool {
 	}
 	return n > 0 && src[n-1] == '\\'
 }
+
+// Blank reports whether src holds no code at all: only white space and
+// comments. Such an input has nothing to evaluate, so it has no result to
+// show (an empty method would answer self, the lobby, which reads as if
+// something had happened).
+func Blank(src []byte) bool {
+	t := newLexer(src).scan()
+	return t.kind == tEOF
+}
