@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -160,6 +161,17 @@ func TestE2ECliFirstSteps(t *testing.T) {
 	if r := e.runInput("\"a comment\"\n3 + 4\n", "-w", w); r.code != 0 || strings.Contains(r.stdout, "lobby") || !strings.Contains(r.stdout, "7") {
 		t.Errorf("expected the REPL to show nothing for a comment, then 7:\n%s", r)
 	}
+	// -w on what is not a world says what it is, and advises psyche new only
+	// where that would work.
+	if err := os.WriteFile(e.path("file"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(e.path("full"), "notes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.fails("is a file, not a world", "eval", "-w", e.path("file"), "3")
+	e.fails("holds no world but other files (notes)", "eval", "-w", e.path("full"), "3")
+	e.fails("no world here (create one with: psyche new "+e.path("none")+")", "eval", "-w", e.path("none"), "3")
 	e.ok("checkpoint", "-w", w, "one")
 	if info := e.eval(w, "n: 1. world info"); !strings.Contains(info, ", 1 checkpoint'") {
 		t.Errorf("world info after one checkpoint: %s", info)

@@ -8,6 +8,7 @@ package tests
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -513,6 +514,9 @@ func TestE2EWorldInUse(t *testing.T) {
 		if r.code != 1 || !strings.HasPrefix(r.stderr, "error: ") ||
 			!(strings.Contains(lower, "in use") || strings.Contains(lower, "another process") || strings.Contains(lower, "locked")) {
 			t.Errorf("a second process on an open world should fail with exit status 1 and say the world is in use:\n%s", r)
+		}
+		if holder := fmt.Sprintf("another process: %d (", repl.cmd.Process.Pid); !strings.Contains(r.stderr, holder) {
+			t.Errorf("expected the error to name the REPL's process (%q):\n%s", holder, r)
 		}
 	}
 	// The REPL is unharmed.

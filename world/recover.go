@@ -244,7 +244,7 @@ func openSalvaging(dir string) (*salvaging, error) {
 	opts.Salvage = sv.salvage
 	if sv.h, err = heap.Open(HeapPath(dir), opts); err != nil {
 		if errors.Is(err, heap.ErrLocked) {
-			return nil, fmt.Errorf("world %s is open in another process", dir)
+			return nil, inUse(dir)
 		}
 		return nil, fmt.Errorf("%s: its heap cannot be read at all: %w", dir, err)
 	}

@@ -108,7 +108,7 @@ func heapOptions(access heap.Access) (heap.Options, error) {
 
 func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 	if !Exists(dir) {
-		return nil, fmt.Errorf("%s: no world here (create one with: psyche new %s)", dir, dir)
+		return nil, notAWorld(dir)
 	}
 	opts, err := heapOptions(access)
 	if err != nil {
@@ -117,7 +117,7 @@ func open(dir string, access heap.Access, out io.Writer) (*World, error) {
 	h, err := heap.Open(HeapPath(dir), opts)
 	if err != nil {
 		if errors.Is(err, heap.ErrLocked) {
-			return nil, fmt.Errorf("world %s is open in another process", dir)
+			return nil, inUse(dir)
 		}
 		if errors.Is(err, heap.ErrReadOnly) {
 			return nil, fmt.Errorf("world %s cannot be changed: %w (it can be looked at: check, info, export, checkpoints, eval --at)", dir, err)
