@@ -121,3 +121,39 @@ func TestShrunkFileLookedAt(t *testing.T) {
 		w.Close()
 	}
 }
+
+// TestRollbackPastAShrink: a checkpoint made while a large object made the
+// heap larger, then a collection that gave the file's tail back (saving
+// those pages to that checkpoint's delta): looking at and rolling back to an
+// older, smaller checkpoint applies that delta too, whose pages past the
+// older heap are neither its nor in the file any more.
+func TestRollbackPastAShrink(t *testing.T) {
+	w, _ := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| big <- nil. c <- 1 |). 0")
+	if err := w.Checkpoint("small"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: byteVector copySize: 5000000. big at: 4999999 Put: 7. c: 2. 0")
+	if err := w.Checkpoint("large"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: nil. c: 3. 0")
+	if _, err := w.Collect(); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []struct{ name, want string }{{"small", "'1 nil'"}, {"large", "'2 7'"}} {
+		got, err := w.EvalAt(at.name, "test", []byte("c printString, ' ', (big isNil ifTrue: ['nil'] False: [(big at: 4999999) printString])"))
+		if err != nil || got != at.want {
+			t.Fatalf("eval --at %s: %s (%v), want %s", at.name, got, err, at.want)
+		}
+	}
+	if _, err := w.Rollback("small", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, "c printString, ' ', big printString"); got != "'1 nil'" {
+		t.Fatalf("after rolling back: %s", got)
+	}
+	if problems := w.Check(nil); len(problems) > 0 {
+		t.Fatalf("check after rolling back: %v", problems)
+	}
+}

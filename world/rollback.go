@@ -57,8 +57,11 @@ func (c *checkpoints) verify(k int, progress func(done, total int)) error {
 
 // install makes checkpoint k's state and pages the current transaction's
 // (verify first): the saved pages of the deltas from the newest down to k,
-// each written over the newer copies, so the older copies win. The pages go
-// one at a time through the heap's write barrier, so an install larger than
+// each written over the newer copies, so the older copies win. A newer
+// delta may hold pages past k's heap (the heap grew after k): k's state
+// does not have them, and they are not installed, since the heap file may
+// no longer reach them (a collection gave its tail back). The pages go one
+// at a time through the heap's write barrier, so an install larger than
 // the heap's dirty budget spills like any large transaction, and memory
 // stays bounded. keepAux, when set, runs after the state is installed and
 // before any page is, to restore the words the present keeps.
@@ -69,8 +72,15 @@ func (c *checkpoints) install(k int, keepAux func()) error {
 	if keepAux != nil {
 		keepAux()
 	}
+	limit := heap.PageCountOf(c.idx.cps[k].State)
+	installInK := func(p uint64, data []byte) error {
+		if p >= limit {
+			return nil
+		}
+		return c.h.InstallPage(p, data)
+	}
 	for i := len(c.idx.cps) - 1; i >= k; i-- {
-		if err := c.visitDelta(i, c.h.InstallPage); err != nil {
+		if err := c.visitDelta(i, installInK); err != nil {
 			return fmt.Errorf("checkpoint %q cannot be used: %w", c.idx.cps[k].Name, err)
 		}
 	}
