@@ -157,3 +157,38 @@ func TestRollbackPastAShrink(t *testing.T) {
 		t.Fatalf("check after rolling back: %v", problems)
 	}
 }
+
+// TestRollbackToASmallerHeapKeepsThePresent: rolling back to a checkpoint
+// whose heap was smaller gives the file's tail back, and the checkpoint
+// that keeps the present gets those pages first: the large object that
+// lived there is whole when looked at, and when the rollback is undone.
+func TestRollbackToASmallerHeapKeepsThePresent(t *testing.T) {
+	w, dir := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| big <- nil |). 0")
+	if err := w.Checkpoint("small"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: byteVector copySize: 5000000. big at: 0 Put: 5. big at: 4999999 Put: 7. 0")
+	probe := []byte("(big at: 0) printString, ' ', (big at: 4999999) printString")
+	kept, err := w.Rollback("small", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(HeapPath(dir)); err != nil || fi.Size() > 4000000 {
+		t.Fatalf("the heap file after rolling back to the smaller heap: %v, %v", fi.Size(), err)
+	}
+	eval(t, w, "3 + 4")
+	if got, err := w.EvalAt(kept, "test", probe); err != nil || got != "'5 7'" {
+		t.Fatalf("eval --at %s: %s (%v)", kept, got, err)
+	}
+	w = reopen(t, w, dir)
+	if _, err := w.Rollback(kept, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, string(probe)); got != "'5 7'" {
+		t.Fatalf("after undoing the rollback: %s", got)
+	}
+	if problems := w.Check(nil); len(problems) > 0 {
+		t.Fatalf("check after undoing the rollback: %v", problems)
+	}
+}
