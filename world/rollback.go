@@ -64,8 +64,17 @@ func (c *checkpoints) verify(k int, progress func(done, total int)) error {
 // at a time through the heap's write barrier, so an install larger than
 // the heap's dirty budget spills like any large transaction, and memory
 // stays bounded. keepAux, when set, runs after the state is installed and
-// before any page is, to restore the words the present keeps.
+// before any page is, to restore the words the present keeps. A state or
+// page that the heap or the VM (which reads its well-known objects again
+// after each install) finds damaged is answered as an error.
 func (c *checkpoints) install(k int, keepAux func()) error {
+	if err := heap.Catch(func() error { return c.installPages(k, keepAux) }); err != nil {
+		return fmt.Errorf("checkpoint %q cannot be used: %w", c.idx.cps[k].Name, err)
+	}
+	return nil
+}
+
+func (c *checkpoints) installPages(k int, keepAux func()) error {
 	if err := c.h.InstallState(c.idx.cps[k].State); err != nil {
 		return err
 	}
@@ -81,7 +90,7 @@ func (c *checkpoints) install(k int, keepAux func()) error {
 	}
 	for i := len(c.idx.cps) - 1; i >= k; i-- {
 		if err := c.visitDelta(i, installInK); err != nil {
-			return fmt.Errorf("checkpoint %q cannot be used: %w", c.idx.cps[k].Name, err)
+			return err
 		}
 	}
 	return nil
