@@ -43,7 +43,8 @@
 //   - viewspill.go: the same for heaps that never commit (read-only, views).
 //   - gc.go: incremental mark-sweep collection in slices between
 //     transactions, weak objects and ephemerons, giving the file's free tail back.
-//   - check.go: the full consistency check.
+//   - check.go: the full consistency check, of the committed heap or of
+//     one a view installed (a checkpoint).
 //
 // # Files
 //
