@@ -31,7 +31,7 @@ import (
 //	PSYCHE_SOAK=1 go test -run TestRollbackModel ./world/
 //	PSYCHE_MODEL_SEED=S go test -run TestRollbackModel ./world/   # one seed
 func TestRollbackModel(t *testing.T) {
-	seeds, steps := []uint64{0, 1}, 30
+	seeds, steps := []uint64{0, 1}, 20
 	if os.Getenv("PSYCHE_SOAK") != "" {
 		seeds, steps = []uint64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 300
 	}
