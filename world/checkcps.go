@@ -39,8 +39,10 @@ func (c *checkpoints) check() []string {
 	if c.broken != nil {
 		return problems // every checkpoint needs the newest delta
 	}
-	for i := range c.idx.cps {
-		problems = append(problems, c.checkInstalled(i)...)
+	for i, cp := range c.idx.cps {
+		if cp.damage == nil { // a damaged one is reported above
+			problems = append(problems, c.checkInstalled(i)...)
+		}
 	}
 	return problems
 }
@@ -56,8 +58,11 @@ func (c *checkpoints) checkInstalled(i int) []string {
 		c.h.Abort()
 		c.h.EndView()
 	}()
-	// No verify first: check has read every delta already, and install
+	// Not all of verify: check has read every delta already, and install
 	// verifies each saved page as it reads it.
+	if err := c.undamaged(i); err != nil {
+		return []string{err.Error()}
+	}
 	if err := c.install(i, nil); err != nil {
 		return []string{err.Error()}
 	}

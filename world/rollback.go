@@ -35,21 +35,34 @@ func (c *checkpoints) resumeRollback(r *rollbackIntent) error {
 // at) checkpoint k uses: the saved pages of the deltas from the newest down to
 // k. It holds none of them: installPages reads them again.
 func (c *checkpoints) verify(k int, progress func(done, total int)) error {
+	if err := c.undamaged(k); err != nil {
+		return err
+	}
 	n := len(c.idx.cps)
 	target := c.idx.cps[k]
 	for i := n - 1; i >= k; i-- {
-		cp := c.idx.cps[i]
-		if cp.damage != nil {
-			if i == k {
-				return fmt.Errorf("checkpoint %q cannot be used: %v", cp.Name, cp.damage)
-			}
-			return fmt.Errorf("checkpoint %q cannot be used: checkpoint %q, whose saved pages it needs, is damaged: %v", target.Name, cp.Name, cp.damage)
-		}
 		if err := c.visitDelta(i, func(uint64, []byte) error { return nil }); err != nil {
 			return fmt.Errorf("checkpoint %q cannot be used: %w", target.Name, err)
 		}
 		if progress != nil {
 			progress(n-i, n-k)
+		}
+	}
+	return nil
+}
+
+// undamaged answers why checkpoint k cannot be used if its entry, or that
+// of a newer checkpoint whose saved pages it needs, is damaged.
+func (c *checkpoints) undamaged(k int) error {
+	target := c.idx.cps[k]
+	for i := len(c.idx.cps) - 1; i >= k; i-- {
+		cp := c.idx.cps[i]
+		switch {
+		case cp.damage == nil:
+		case i == k:
+			return fmt.Errorf("checkpoint %q cannot be used: %v", cp.Name, cp.damage)
+		default:
+			return fmt.Errorf("checkpoint %q cannot be used: checkpoint %q, whose saved pages it needs, is damaged: %v", target.Name, cp.Name, cp.damage)
 		}
 	}
 	return nil
