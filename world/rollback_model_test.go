@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"psyche/vm"
 )
 
 // TestRollbackModel checks the checkpoints against a model: random histories
@@ -33,7 +35,7 @@ import (
 func TestRollbackModel(t *testing.T) {
 	seeds, steps := []uint64{0, 1}, 20
 	if os.Getenv("PSYCHE_SOAK") != "" {
-		seeds, steps = []uint64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 300
+		seeds, steps = []uint64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 200
 	}
 	if s := os.Getenv("PSYCHE_MODEL_SEED"); s != "" {
 		var seed uint64
@@ -279,8 +281,11 @@ func (m *rollbackModel) reopen() {
 	m.log = append(m.log, "reopen")
 }
 
-// verifyAll checks the present and every checkpoint against the model, and
-// that check finds nothing.
+// verifyAll checks the present and every checkpoint against the model,
+// and that check finds nothing: the present's heap, and every checkpoint's
+// as check installs and checks it (lookAndCheck, which reads the digest in
+// the same view, so each checkpoint is installed once per step); every
+// fifth step the whole of Check, as psyche check runs it.
 func (m *rollbackModel) verifyAll(step int) {
 	m.t.Helper()
 	want := "'" + m.present.String() + "'"
@@ -290,14 +295,51 @@ func (m *rollbackModel) verifyAll(step int) {
 	if got, want := slices.Sorted(slices.Values(m.w.Checkpoints())), m.names(); !slices.Equal(got, want) {
 		m.fail("step %d: checkpoints %v, want %v", step, got, want)
 	}
+	if step%5 == 4 {
+		if p := m.w.Check(nil); len(p) > 0 {
+			m.fail("step %d: check: %v", step, p)
+		}
+	} else if r := m.w.h.Check(nil); len(r.Problems) > 0 {
+		m.fail("step %d: check of the present: %v", step, r.Problems)
+	}
 	for name, st := range m.cps {
 		want := "'" + st.String() + "'"
-		got, err := m.w.EvalAt(name, "model", []byte(modelDigest()))
-		if err != nil || got != want {
-			m.fail("step %d: at %s: %s (%v), want %s", step, name, got, err, want)
+		if got := m.lookAndCheck(step, name); got != want {
+			m.fail("step %d: at %s: %s, want %s", step, name, got, want)
 		}
 	}
-	if p := m.w.Check(nil); len(p) > 0 {
-		m.fail("step %d: check: %v", step, p)
+}
+
+// lookAndCheck installs checkpoint name into a view as check does, checks
+// its heap, and answers the digest evaluated there, as eval --at does.
+func (m *rollbackModel) lookAndCheck(step int, name string) string {
+	m.t.Helper()
+	w := m.w
+	k, err := w.cps.lookup(name)
+	if err == nil {
+		err = w.cps.undamaged(k)
 	}
+	if err != nil {
+		m.fail("step %d: at %s: %v", step, name, err)
+	}
+	w.h.BeginView()
+	defer func() {
+		w.h.Abort()
+		w.h.EndView()
+	}()
+	if err := w.cps.install(k, nil); err != nil {
+		m.fail("step %d: at %s: %v", step, name, err)
+	}
+	if r := w.h.CheckInstalled(nil); len(r.Problems) > 0 {
+		m.fail("step %d: check of checkpoint %s: %v", step, name, r.Problems)
+	}
+	result, err := w.vm.Eval("model", []byte(modelDigest()), vm.Periods)
+	var got string
+	if err == nil {
+		got, err = w.vm.PrintResult(result)
+	}
+	if err != nil {
+		m.fail("step %d: at %s: %v", step, name, err)
+	}
+	return got
 }
