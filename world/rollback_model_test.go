@@ -25,9 +25,10 @@ import (
 // the checkpoint a rollback made, which undo it), deletions, whole
 // collections and automatic slices after every evaluation, exports with an
 // import of the image, and reopens. After every operation the present and
-// every checkpoint (looked at as eval --at does) must answer exactly the
-// state the model recorded for it, and check (which installs every
-// checkpoint) must find nothing. PSYCHE_SOAK=1 runs thousands of operations.
+// every checkpoint (installed as eval --at and check install it) must answer
+// exactly the state the model recorded for it, and the present's heap and
+// every checkpoint's must check clean (verifyAll). PSYCHE_SOAK=1 runs
+// thousands of operations.
 //
 //	go test -run TestRollbackModel ./world/
 //	PSYCHE_SOAK=1 go test -run TestRollbackModel ./world/
