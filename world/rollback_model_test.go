@@ -47,6 +47,7 @@ func TestRollbackModel(t *testing.T) {
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
 			m := newRollbackModel(t, seed)
 			for step := range steps {
 				m.step()
