@@ -301,7 +301,7 @@ func TestE2ECheckpointInconsistentState(t *testing.T) {
 		binary.LittleEndian.PutUint64(state[root0:], binary.LittleEndian.Uint64(state[root0:])+8)
 	})
 	r := e.run("check", "-w", cw.dir)
-	if r.code != 1 || !strings.Contains(r.stderr, `error: checkpoint "a" cannot be used`) ||
+	if r.code != 1 || !strings.Contains(r.stderr, `error: checkpoint "a" `) ||
 		strings.Contains(r.stderr, `checkpoint "b"`) || strings.Contains(r.stderr, "goroutine ") {
 		t.Errorf("check should fail naming checkpoint a, and only a:\n%s", r)
 	}

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 
 	"psyche/heap"
 )
@@ -17,43 +18,69 @@ const maxCheckpointProblems = 10
 
 // check verifies the index, and installs every checkpoint and checks the
 // heap it makes; it answers the problems found, each naming its
-// checkpoint. Installing a checkpoint reads and verifies every delta it
-// needs (the oldest needs them all), so a damaged delta is found there. It
-// changes no file: each checkpoint is installed into a view, as eval --at
-// installs it, checked and thrown away. It runs between transactions.
+// checkpoint, oldest first. It changes no file: the checkpoints are
+// installed into one view, as eval --at installs one, from the newest down,
+// each one's saved pages over the last's (the pages past its heap do no
+// harm: its state does not reach them), so the cost is what changed since
+// the oldest. Installing reads and verifies every saved page. It runs
+// between transactions.
 func (c *checkpoints) check() []string {
 	if c.broken != nil {
 		return []string{c.broken.Error()} // every checkpoint needs the newest delta
 	}
-	var problems []string
-	for i, cp := range c.idx.cps {
-		if cp.damage != nil {
-			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, cp.damage))
-			continue
-		}
-		problems = append(problems, c.checkInstalled(i)...)
-	}
-	return problems
-}
-
-// checkInstalled installs checkpoint i into a view and checks the heap it
-// makes (heap.CheckInstalled): its state, objects, references and free
-// lists. A checkpoint that cannot be installed, or whose heap is not
-// consistent, is a problem named after it.
-func (c *checkpoints) checkInstalled(i int) []string {
-	cp := c.idx.cps[i]
+	n := len(c.idx.cps)
+	found := make([][]string, n)
 	c.h.BeginView()
 	defer func() {
 		c.h.Abort()
 		c.h.EndView()
 	}()
-	// Not all of verify: install verifies each saved page as it reads it.
-	if err := c.undamaged(i); err != nil {
-		return []string{err.Error()}
+	for k := n - 1; k >= 0; k-- {
+		cp := c.idx.cps[k]
+		if cp.damage != nil {
+			found[k] = []string{fmt.Sprintf("checkpoint %q: %v", cp.Name, cp.damage)}
+		}
+		if err := c.undamaged(k); err != nil {
+			if cp.damage == nil {
+				found[k] = []string{err.Error()}
+			}
+			continue
+		}
+		if err := c.installNext(k, k == n-1); err != nil {
+			// Every older checkpoint needs what could not be installed.
+			for j := k; j >= 0; j-- {
+				found[j] = append(found[j], fmt.Sprintf("checkpoint %q cannot be used: %v", c.idx.cps[j].Name, err))
+			}
+			break
+		}
+		found[k] = append(found[k], c.checkInstalled(k)...)
 	}
-	if err := c.install(i, nil); err != nil {
-		return []string{err.Error()}
-	}
+	return slices.Concat(found...)
+}
+
+// installNext installs checkpoint k's state and saved pages into the view
+// over checkpoint k+1's, or alone when k is the newest.
+func (c *checkpoints) installNext(k int, newest bool) error {
+	return heap.Catch(func() error {
+		st := c.idx.cps[k].State
+		var err error
+		if newest {
+			err = c.h.InstallState(st)
+		} else {
+			err = c.h.ReinstallState(st)
+		}
+		if err != nil {
+			return err
+		}
+		return c.visitDelta(k, c.h.InstallPage)
+	})
+}
+
+// checkInstalled checks the heap checkpoint k's install made
+// (heap.CheckInstalled): its state, objects, references and free lists.
+// A heap that is not consistent is a problem named after the checkpoint.
+func (c *checkpoints) checkInstalled(k int) []string {
+	cp := c.idx.cps[k]
 	var r *heap.CheckReport
 	err := heap.Catch(func() error {
 		r = c.h.CheckInstalled(nil)

@@ -56,8 +56,13 @@ func TestCheckInstallsEveryCheckpoint(t *testing.T) {
 
 	p := w.Check(nil)
 	joined := strings.Join(p, "\n")
-	for _, want := range []string{`checkpoint "a" cannot be used`, `checkpoint "b" is not consistent: page 2`,
-		`checkpoint "c" is not consistent: page 2`} {
+	// The VM reads its well-known objects again after each install, and
+	// may meet a's damage first: then a "cannot be used".
+	if !strings.Contains(joined, `checkpoint "a" is not consistent: root 0 holds a reference into the middle of an object`) &&
+		!strings.Contains(joined, `checkpoint "a" cannot be used`) {
+		t.Errorf("check should report a; it found:\n%s", joined)
+	}
+	for _, want := range []string{`checkpoint "b" is not consistent: page 2`, `checkpoint "c" is not consistent: page 2`} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("check should report %s; it found:\n%s", want, joined)
 		}
