@@ -38,37 +38,69 @@ const maxProblems = 1000
 // progress, if not nil, is called now and then with the fraction done.
 func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 	r := &CheckReport{}
-	add := func(off int64, format string, args ...any) {
-		if len(r.Problems) >= maxProblems {
-			r.Truncated = true
-			return
-		}
-		p := int64(-1)
-		if off >= 0 {
-			p = off >> pageShift
-		}
-		r.Problems = append(r.Problems, Problem{Page: p, Offset: off, What: fmt.Sprintf(format, args...)})
-	}
 	if h.InTransaction() {
-		add(-1, "check called inside a transaction")
+		r.add(-1, "check called inside a transaction")
 		return r
 	}
-	st := &h.committed
 	buf := make([]byte, PageSize)
 	for i := int64(0); i < superPages; i++ {
 		if _, err := h.file.ReadAt(buf, i*PageSize); err != nil {
-			add(i*PageSize, "superblock %d cannot be read: %v", i, err)
+			r.add(i*PageSize, "superblock %d cannot be read: %v", i, err)
 		} else if _, err := decodeSuperblock(buf); err != nil {
-			add(i*PageSize, "superblock %d is damaged (%v); the other copy is in use", i, err)
+			r.add(i*PageSize, "superblock %d is damaged (%v); the other copy is in use", i, err)
 		}
 	}
 	if _, damaged, err := h.readCommitMark(); err != nil || damaged {
-		add(-1, "the commit mark in %s.sums is damaged (a cut log would not be noticed until the next commit writes it)", h.path)
+		r.add(-1, "the commit mark in %s.sums is damaged (a cut log would not be noticed until the next commit writes it)", h.path)
 	}
+	h.checkState(r, &h.committed, h.verifyPage, progress)
+	return r
+}
+
+// CheckInstalled verifies the heap that the current transaction installed
+// (InstallState, InstallPage: a look at a checkpoint), as Check verifies the
+// committed one: its state, every object, every reference the roots reach
+// and the free lists. Installed pages were verified where they came from
+// (a checkpoint's delta); the others are the heap file's, verified against
+// their checksums unless this process already has. The caller aborts the
+// transaction after.
+func (h *Heap) CheckInstalled(progress func(done, total uint64)) *CheckReport {
+	r := &CheckReport{}
+	if err := h.state.validate(); err != nil {
+		r.add(-1, "the installed state: %v", err)
+		return r
+	}
+	h.checkState(r, &h.state, func(p uint64) error {
+		if h.isVerified(p) {
+			return nil
+		}
+		return h.verifyPage(p)
+	}, progress)
+	return r
+}
+
+// add records a problem at heap offset off (-1: none).
+func (r *CheckReport) add(off int64, format string, args ...any) {
+	if len(r.Problems) >= maxProblems {
+		r.Truncated = true
+		return
+	}
+	p := int64(-1)
+	if off >= 0 {
+		p = off >> pageShift
+	}
+	r.Problems = append(r.Problems, Problem{Page: p, Offset: off, What: fmt.Sprintf(format, args...)})
+}
+
+// checkState verifies the heap that state st describes, as the mapping
+// shows it: every page (with verify), then the objects, the references
+// the roots reach, and the free lists.
+func (h *Heap) checkState(r *CheckReport, st *state, verify func(p uint64) error, progress func(done, total uint64)) {
+	add := r.add
 	pages := st.PageCount
 	bad := make(map[uint64]bool)
 	for p := uint64(superPages); p < pages; p++ {
-		if err := h.verifyPage(p); err != nil {
+		if err := verify(p); err != nil {
 			add(int64(p*PageSize), "%v", err)
 			bad[p] = true
 		} else {
@@ -85,13 +117,13 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 	starts, err := newBitmap(h.scratchDir(), st.Frontier/wordSize)
 	if err != nil {
 		add(-1, "cannot make a bitmap for the check: %v", err)
-		return r
+		return
 	}
 	defer starts.release()
 	free, err := newBitmap(h.scratchDir(), st.Frontier/wordSize)
 	if err != nil {
 		add(-1, "cannot make a bitmap for the check: %v", err)
-		return r
+		return
 	}
 	defer free.release()
 	a := uint64(dataStart)
@@ -141,7 +173,7 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 	seen, err := newBitmap(h.scratchDir(), st.Frontier/wordSize)
 	if err != nil {
 		add(-1, "cannot make a bitmap for the check: %v", err)
-		return r
+		return
 	}
 	defer seen.release()
 	var stack []uint64
@@ -197,5 +229,4 @@ func (h *Heap) Check(progress func(done, total uint64)) *CheckReport {
 	if progress != nil {
 		progress(2*pages, 2*pages)
 	}
-	return r
 }

@@ -73,7 +73,7 @@ func (h *Heap) commit(keep *Oop) error {
 	}
 	slices.Sort(h.dirtyList)
 	if h.beforeCommit != nil {
-		if err := h.beforeCommit(h.unsaved()); err != nil {
+		if err := h.beforeCommit(h.overwritten()); err != nil {
 			h.Abort()
 			if h.fatal != nil {
 				return h.fatal
@@ -120,6 +120,9 @@ func (h *Heap) commit(keep *Oop) error {
 	h.endLarge() // their pages are in the file now
 	h.forgetSpills()
 	h.committed = h.state
+	if err := h.shrinkFile(); err != nil {
+		return err
+	}
 	if h.logEnd > h.opts.LogLimit {
 		return h.checkpointLog(logInUse)
 	}
@@ -229,6 +232,52 @@ func (h *Heap) unsaved() []uint64 {
 		return h.dirtyList
 	}
 	return h.firstSpills(h.dirtyList)
+}
+
+// overwritten answers the pages whose committed contents the commit takes
+// away, for the BeforeCommit hook: the dirty pages it has not seen, and the
+// pages a lower page count gives back (a collection that frees the heap's
+// tail, a rollback to a smaller heap), which the file loses when the commit
+// cuts it (shrinkFile).
+func (h *Heap) overwritten() []uint64 {
+	pages := h.unsaved()
+	if h.state.PageCount >= h.committed.PageCount {
+		return pages
+	}
+	pages = slices.Clone(pages)
+	for p := h.state.PageCount; p < h.committed.PageCount; p++ {
+		pages = append(pages, p)
+	}
+	slices.Sort(pages)
+	return slices.Compact(pages)
+}
+
+// shrinkFile truncates the heap file and its checksum table to the
+// committed size, after a commit that lowered it. A crash before the
+// truncation leaves pages past the committed end, which hold nothing and
+// are never verified (opening cuts them off); the pages' private copies and
+// verified bits go, so that nothing in this process reads past the new end
+// of the file.
+func (h *Heap) shrinkFile() error {
+	end := h.committed.PageCount * PageSize
+	if h.fileSize <= end || len(h.large) > 0 {
+		return nil
+	}
+	old := h.fileSize
+	if err := h.file.Truncate(int64(end)); err != nil {
+		return h.poison("truncating heap file", err)
+	}
+	if err := h.sums.Truncate(int64(h.committed.PageCount) * 8); err != nil {
+		return h.poison("truncating checksum table", err)
+	}
+	h.fileSize = end
+	pages := make([]uint64, 0, (old-end)/PageSize)
+	for p := end / PageSize; p < old/PageSize; p++ {
+		h.verified[p>>6] &^= 1 << (p & 63)
+		pages = append(pages, p)
+	}
+	h.dropPrivate(pages)
+	return nil
 }
 
 // Abort undoes the transaction: every page it wrote shows the committed

@@ -49,7 +49,8 @@
 //   - viewspill.go: the same for heaps that never commit (read-only, views).
 //   - gc.go: incremental mark-sweep collection in slices between
 //     transactions, weak objects and ephemerons, giving the file's free tail back.
-//   - check.go: the full consistency check.
+//   - check.go: the full consistency check, of the committed heap or of
+//     one a view installed (a checkpoint).
 //   - salvage.go: opening a damaged heap to read what can still be read
 //     (psyche recover): what opening refuses is recorded, pages whose
 //     checksum table looks damaged are read as suspect, a page one byte

@@ -282,9 +282,6 @@ func (h *Heap) collect(b *budget, progress func(done, total uint64)) (GCStats, b
 		return c.st, false, nil
 	}
 	h.cancelCollection()
-	if err := h.shrinkFile(); err != nil {
-		return c.st, false, err
-	}
 	c.st.HeapBytes = h.committed.Frontier
 	c.st.FileBytes = h.fileSize
 	return c.st, true, nil
@@ -550,47 +547,12 @@ func (h *Heap) sweepSome(b *budget, progress func(done, total uint64)) (bool, er
 	sp.Allocated -= min(sp.Allocated, c.allocAtStart)
 	sp.LiveBytes = c.st.LiveBytes
 	h.Stats.Collections++
-	// The file keeps shrinkSlack past the frontier; the pages beyond go,
-	// and a checkpoint that still has them gets their contents first.
+	// The file keeps shrinkSlack past the frontier; the pages beyond go
+	// (the commit shows them to a checkpoint that still has them, and cuts
+	// the file).
 	keep := (h.state.Frontier + shrinkSlack + PageSize - 1) / PageSize
 	if keep < h.state.PageCount && h.state.PageCount-keep >= shrinkSlack/PageSize {
-		if h.beforeCommit != nil {
-			released := make([]uint64, 0, h.state.PageCount-keep)
-			for p := keep; p < h.state.PageCount; p++ {
-				released = append(released, p)
-			}
-			if err := h.beforeCommit(released); err != nil {
-				return false, err
-			}
-		}
 		h.state.PageCount = keep
 	}
 	return true, nil
-}
-
-// shrinkFile truncates the heap file and its checksum table to the
-// committed size, after a commit that lowered it. A crash before the
-// truncation leaves pages past the committed end, which hold nothing and
-// are never verified; the pages' private copies and verified bits go, so
-// that nothing in this process reads past the new end of the file.
-func (h *Heap) shrinkFile() error {
-	end := h.committed.PageCount * PageSize
-	if h.fileSize <= end || len(h.large) > 0 {
-		return nil
-	}
-	old := h.fileSize
-	if err := h.file.Truncate(int64(end)); err != nil {
-		return h.poison("truncating heap file", err)
-	}
-	if err := h.sums.Truncate(int64(h.committed.PageCount) * 8); err != nil {
-		return h.poison("truncating checksum table", err)
-	}
-	h.fileSize = end
-	pages := make([]uint64, 0, (old-end)/PageSize)
-	for p := end / PageSize; p < old/PageSize; p++ {
-		h.verified[p>>6] &^= 1 << (p & 63)
-		pages = append(pages, p)
-	}
-	h.dropPrivate(pages)
-	return nil
 }

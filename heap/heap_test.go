@@ -216,3 +216,46 @@ func TestCacheInvalidatorRunsAfterEveryEvent(t *testing.T) {
 		t.Fatalf("a failed commit did not invalidate (%d calls)", calls)
 	}
 }
+
+// TestReinstallStateInAView: a view can install one saved state and then
+// another over it, keeping the pages it installed; outside a view the state
+// cannot be replaced, and the view leaves the heap as it was.
+func TestReinstallStateInAView(t *testing.T) {
+	h, _ := newHeap(t)
+	h.SetRoot(0, FromInt(1))
+	mustCommit(t, h)
+	one := h.CommittedState()
+	h.SetRoot(0, FromInt(2))
+	mustCommit(t, h)
+	two := h.CommittedState()
+	if err := h.ReinstallState(one); err == nil {
+		t.Fatal("ReinstallState outside a view was accepted")
+	}
+	h.BeginView()
+	if err := h.InstallState(two); err != nil {
+		t.Fatal(err)
+	}
+	page := make([]byte, PageSize)
+	page[0] = 0x5a
+	last := h.Info().Pages - 1
+	if err := h.InstallPage(last, page); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ReinstallState(one); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Root(0); got != FromInt(1) {
+		t.Fatalf("after ReinstallState root 0 is %v, want 1", got)
+	}
+	if got := h.mem[last*PageSize]; got != 0x5a {
+		t.Fatalf("ReinstallState dropped an installed page (byte %#x)", got)
+	}
+	h.Abort()
+	h.EndView()
+	if got := h.Root(0); got != FromInt(2) {
+		t.Fatalf("after the view root 0 is %v, want 2", got)
+	}
+	if r := h.Check(nil); len(r.Problems) > 0 {
+		t.Fatal(r.Problems)
+	}
+}

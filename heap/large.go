@@ -24,15 +24,15 @@ import (
 // unreferenced bytes in free space.
 //
 // The space comes from a free chunk of the persistent heap (first fit over
-// the power-of-two bins, as allocOld) or from the frontier. Space inside
-// the committed heap (below its page count) is "reused", and writing it
-// directly is safe only because of three things done before the first
-// direct write, in this order:
+// the power-of-two bins, as allocOld) or from the frontier. No log record
+// may hold one of its pages, inside the committed heap or past it (records
+// from before a lower page count): replaying it after a crash would write
+// an old image over the new object. If the log holds a record that wrote a
+// page at or past the run's first page, the log is trimmed first (the heap
+// file becomes the only copy). Space inside the committed heap (below its
+// page count) is "reused", and writing it directly is safe only because of
+// two more things done before the first direct write, in this order:
 //
-//   - No log record may hold one of its pages: replaying it after a crash
-//     would write an old image over the new object. If the log holds a
-//     record that wrote a page at or past the run's first page, the log is
-//     trimmed first (the heap file becomes the only copy).
 //   - The checkpoint layer saves the pages' committed contents (the
 //     BeforeCommit hook, called with the reused pages), and what it
 //     records in the state's aux words is committed at once by a record of
@@ -368,6 +368,17 @@ func (h *Heap) prepareRun(first, end, filePages uint64) error {
 // preparePages makes pages [first, end) safe to write directly, and zeros
 // (prepareRun), without giving them to a run.
 func (h *Heap) preparePages(first, end, filePages uint64) error {
+	// No log record may hold a page of the run: replaying it after a crash
+	// would write an old image over the object, which is never logged. That
+	// holds past the committed end too, where records from before a lower
+	// page count (a rollback to a smaller heap, a collection that gave the
+	// tail back) may still write. A spilled transaction never gets here
+	// with such a page: its first spill emptied the log.
+	if h.logEnd > 0 && first <= h.logMaxPage {
+		if err := h.checkpointLog(logInUse); err != nil {
+			return err
+		}
+	}
 	committedEnd := h.committed.PageCount
 	if first < committedEnd {
 		reused := make([]uint64, 0, min(end, committedEnd)-first)
@@ -390,15 +401,11 @@ func (h *Heap) preparePages(first, end, filePages uint64) error {
 	return nil
 }
 
-// protectReused does the three things reused pages need before the first
-// direct write, in order: no log record holds them, the checkpoints have
-// their committed contents, and their checksums say "undefined".
+// protectReused does the other two things reused pages need before the
+// first direct write, in order (prepareRun kept them out of the log):
+// the checkpoints have their committed contents, and their checksums say
+// "undefined".
 func (h *Heap) protectReused(pages []uint64) error {
-	if h.logEnd > 0 && pages[0] <= h.logMaxPage {
-		if err := h.checkpointLog(logInUse); err != nil {
-			return err
-		}
-	}
 	if h.beforeCommit != nil {
 		aux := h.state.Aux
 		if err := h.beforeCommit(pages); err != nil {

@@ -89,13 +89,31 @@ func ValidateState(s State) error {
 // number monotonic. InstallPage then writes the saved pages; Commit makes all
 // of it durable atomically. On any error the caller must Abort.
 func (h *Heap) InstallState(st State) error {
-	defer h.invalidateCaches()
 	// A salvaging heap's transaction holds the log's pages (salvage.go):
 	// they are the present a checkpoint's pages go over.
 	if h.InTransaction() && h.salvage == nil {
 		return fmt.Errorf("heap: Install inside a transaction")
 	}
 	h.cancelCollection() // its marks describe pages that are about to change
+	return h.installState(st)
+}
+
+// ReinstallState makes st the state a view installs (BeginView, then
+// InstallState), in place of the one installed before; the pages installed
+// so far stay. Looking at checkpoints from the newest down, each one's saved
+// pages over the last's, so costs what changed since the oldest rather than
+// since each.
+func (h *Heap) ReinstallState(st State) error {
+	if !h.readOnly {
+		return fmt.Errorf("heap: ReinstallState outside a view")
+	}
+	return h.installState(st)
+}
+
+// installState validates st and makes it the transaction's state, growing
+// the heap (or a view's mapping) to its size and keeping the sequence number.
+func (h *Heap) installState(st State) error {
+	defer h.invalidateCaches()
 	if err := ValidateState(st); err != nil {
 		return fmt.Errorf("heap: saved state: %v", err)
 	}

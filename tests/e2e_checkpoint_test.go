@@ -8,11 +8,15 @@ package tests
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // e2eCheckpointWorld is a world with two checkpoints and values that tell
@@ -277,5 +281,107 @@ func e2eCheckpointSameFiles(t *testing.T, w string, files map[string][]byte, wha
 	t.Helper()
 	for n, b := range files {
 		e2eSameBytes(t, n, b, what)
+	}
+}
+
+// A checkpoint whose files are all intact and checksummed, but whose heap
+// is not consistent: a's saved state names its first root one word into
+// the object it was (the index entry re-summed, as a hostile or buggy
+// writer would leave it). check installs every checkpoint, so it fails
+// (exit 1) naming a, and eval --at a refuses it with a clear error; b and
+// the present are untouched.
+func TestE2ECheckpointInconsistentState(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	cw := e2eCheckpointSetup(e)
+	e.ok("check", "-w", cw.dir)
+	index := filepath.Join(cw.dir, "checkpoints", "index")
+	e2eIndexRewrite(t, index, "a", func(state []byte) {
+		const root0 = 24 // after the sequence number, page count and frontier
+		binary.LittleEndian.PutUint64(state[root0:], binary.LittleEndian.Uint64(state[root0:])+8)
+	})
+	r := e.run("check", "-w", cw.dir)
+	if r.code != 1 || !strings.Contains(r.stderr, `error: checkpoint "a" `) ||
+		strings.Contains(r.stderr, `checkpoint "b"`) || strings.Contains(r.stderr, "goroutine ") {
+		t.Errorf("check should fail naming checkpoint a, and only a:\n%s", r)
+	}
+	e2eCheckpointRefused(e, `checkpoint "a" cannot be used`, "eval", "-w", cw.dir, "--at", "a", "x")
+	e.expectEval(cw.dir, "x", "3")
+	if r := e.run("eval", "-w", cw.dir, "--at", "b", "x"); r.code != 0 || r.stdout != "2\n" {
+		t.Errorf("eval --at b:\n%s", r)
+	}
+}
+
+// e2eIndexRewrite changes the saved state of checkpoint name in the index
+// file and writes it back with valid checksums (world/index.go's format:
+// each entry's CRC-32C covers its fields, the file's covers its structure).
+func e2eIndexRewrite(t *testing.T, index, name string, change func(state []byte)) {
+	t.Helper()
+	type entry struct {
+		ID        int       `json:"id"`
+		Name      string    `json:"name"`
+		Created   time.Time `json:"created"`
+		State     string    `json:"state"`
+		Nonce     uint64    `json:"nonce"`
+		DeltaLen  int64     `json:"delta_length"`
+		BaseNonce uint64    `json:"base_nonce"`
+		Sum       uint32    `json:"sum"`
+	}
+	var f struct {
+		Version     int             `json:"version"`
+		NextID      int             `json:"next_id"`
+		Checkpoints []entry         `json:"checkpoints"`
+		Rollback    json.RawMessage `json:"rollback,omitempty"`
+		Sum         uint32          `json:"sum"`
+	}
+	if err := json.Unmarshal(e2eRead(t, index), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Rollback != nil {
+		t.Fatal("the index records a rollback in progress")
+	}
+	crc := crc32.MakeTable(crc32.Castagnoli)
+	le := binary.LittleEndian
+	found := false
+	for i := range f.Checkpoints {
+		e := &f.Checkpoints[i]
+		if e.Name != name {
+			continue
+		}
+		found = true
+		state, err := hex.DecodeString(e.State)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(state)
+		e.State = hex.EncodeToString(state)
+		b := le.AppendUint64(nil, uint64(e.ID))
+		b = le.AppendUint64(b, uint64(len(e.Name)))
+		b = append(b, e.Name...)
+		b = le.AppendUint64(b, uint64(e.Created.UnixNano()))
+		b = le.AppendUint64(b, uint64(len(e.State)))
+		b = append(b, e.State...)
+		b = le.AppendUint64(b, e.Nonce)
+		b = le.AppendUint64(b, uint64(e.DeltaLen))
+		b = le.AppendUint64(b, e.BaseNonce)
+		e.Sum = crc32.Checksum(b, crc)
+	}
+	if !found {
+		t.Fatalf("no checkpoint %q in %s", name, index)
+	}
+	b := le.AppendUint64(nil, uint64(f.Version))
+	b = le.AppendUint64(b, uint64(f.NextID))
+	b = le.AppendUint64(b, uint64(len(f.Checkpoints)))
+	for _, e := range f.Checkpoints {
+		b = le.AppendUint64(b, uint64(e.ID))
+		b = le.AppendUint32(b, e.Sum)
+	}
+	f.Sum = crc32.Checksum(b, crc)
+	out, err := json.MarshalIndent(&f, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(index, out, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -456,25 +456,3 @@ func (c *checkpoints) merge(j int) (*deltaFile, error) {
 	}
 	return pd, nil
 }
-
-// check verifies the index and every delta, and answers the problems found.
-// It changes no file.
-func (c *checkpoints) check() []string {
-	var problems []string
-	if c.broken != nil {
-		problems = append(problems, c.broken.Error())
-	}
-	for i, cp := range c.idx.cps {
-		if cp.damage != nil {
-			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, cp.damage))
-			continue
-		}
-		if i == len(c.idx.cps)-1 && c.broken != nil {
-			continue // reported above
-		}
-		if err := c.visitDelta(i, func(uint64, []byte) error { return nil }); err != nil {
-			problems = append(problems, fmt.Sprintf("checkpoint %q: %v", cp.Name, err))
-		}
-	}
-	return problems
-}

@@ -121,3 +121,74 @@ func TestShrunkFileLookedAt(t *testing.T) {
 		w.Close()
 	}
 }
+
+// TestRollbackPastAShrink: a checkpoint made while a large object made the
+// heap larger, then a collection that gave the file's tail back (saving
+// those pages to that checkpoint's delta): looking at and rolling back to an
+// older, smaller checkpoint applies that delta too, whose pages past the
+// older heap are neither its nor in the file any more.
+func TestRollbackPastAShrink(t *testing.T) {
+	w, _ := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| big <- nil. c <- 1 |). 0")
+	if err := w.Checkpoint("small"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: byteVector copySize: 5000000. big at: 4999999 Put: 7. c: 2. 0")
+	if err := w.Checkpoint("large"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: nil. c: 3. 0")
+	if _, err := w.Collect(); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []struct{ name, want string }{{"small", "'1 nil'"}, {"large", "'2 7'"}} {
+		got, err := w.EvalAt(at.name, "test", []byte("c printString, ' ', (big isNil ifTrue: ['nil'] False: [(big at: 4999999) printString])"))
+		if err != nil || got != at.want {
+			t.Fatalf("eval --at %s: %s (%v), want %s", at.name, got, err, at.want)
+		}
+	}
+	if _, err := w.Rollback("small", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, "c printString, ' ', big printString"); got != "'1 nil'" {
+		t.Fatalf("after rolling back: %s", got)
+	}
+	if problems := w.Check(nil); len(problems) > 0 {
+		t.Fatalf("check after rolling back: %v", problems)
+	}
+}
+
+// TestRollbackToASmallerHeapKeepsThePresent: rolling back to a checkpoint
+// whose heap was smaller gives the file's tail back, and the checkpoint
+// that keeps the present gets those pages first: the large object that
+// lived there is whole when looked at, and when the rollback is undone.
+func TestRollbackToASmallerHeapKeepsThePresent(t *testing.T) {
+	w, dir := newWorld(t)
+	eval(t, w, "lobby _AddSlots: (| big <- nil |). 0")
+	if err := w.Checkpoint("small"); err != nil {
+		t.Fatal(err)
+	}
+	eval(t, w, "big: byteVector copySize: 5000000. big at: 0 Put: 5. big at: 4999999 Put: 7. 0")
+	probe := []byte("(big at: 0) printString, ' ', (big at: 4999999) printString")
+	kept, err := w.Rollback("small", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(HeapPath(dir)); err != nil || fi.Size() > 4000000 {
+		t.Fatalf("the heap file after rolling back to the smaller heap: %v, %v", fi.Size(), err)
+	}
+	eval(t, w, "3 + 4")
+	if got, err := w.EvalAt(kept, "test", probe); err != nil || got != "'5 7'" {
+		t.Fatalf("eval --at %s: %s (%v)", kept, got, err)
+	}
+	w = reopen(t, w, dir)
+	if _, err := w.Rollback(kept, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(t, w, string(probe)); got != "'5 7'" {
+		t.Fatalf("after undoing the rollback: %s", got)
+	}
+	if problems := w.Check(nil); len(problems) > 0 {
+		t.Fatalf("check after undoing the rollback: %v", problems)
+	}
+}

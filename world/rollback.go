@@ -35,16 +35,12 @@ func (c *checkpoints) resumeRollback(r *rollbackIntent) error {
 // at) checkpoint k uses: the saved pages of the deltas from the newest down to
 // k. It holds none of them: installPages reads them again.
 func (c *checkpoints) verify(k int, progress func(done, total int)) error {
+	if err := c.undamaged(k); err != nil {
+		return err
+	}
 	n := len(c.idx.cps)
 	target := c.idx.cps[k]
 	for i := n - 1; i >= k; i-- {
-		cp := c.idx.cps[i]
-		if cp.damage != nil {
-			if i == k {
-				return fmt.Errorf("checkpoint %q cannot be used: %v", cp.Name, cp.damage)
-			}
-			return fmt.Errorf("checkpoint %q cannot be used: checkpoint %q, whose saved pages it needs, is damaged: %v", target.Name, cp.Name, cp.damage)
-		}
 		if err := c.visitDelta(i, func(uint64, []byte) error { return nil }); err != nil {
 			return fmt.Errorf("checkpoint %q cannot be used: %w", target.Name, err)
 		}
@@ -55,23 +51,59 @@ func (c *checkpoints) verify(k int, progress func(done, total int)) error {
 	return nil
 }
 
+// undamaged answers why checkpoint k cannot be used if its entry, or that
+// of a newer checkpoint whose saved pages it needs, is damaged.
+func (c *checkpoints) undamaged(k int) error {
+	target := c.idx.cps[k]
+	for i := len(c.idx.cps) - 1; i >= k; i-- {
+		cp := c.idx.cps[i]
+		switch {
+		case cp.damage == nil:
+		case i == k:
+			return fmt.Errorf("checkpoint %q cannot be used: %v", cp.Name, cp.damage)
+		default:
+			return fmt.Errorf("checkpoint %q cannot be used: checkpoint %q, whose saved pages it needs, is damaged: %v", target.Name, cp.Name, cp.damage)
+		}
+	}
+	return nil
+}
+
 // install makes checkpoint k's state and pages the current transaction's
 // (verify first): the saved pages of the deltas from the newest down to k,
-// each written over the newer copies, so the older copies win. The pages go
-// one at a time through the heap's write barrier, so an install larger than
+// each written over the newer copies, so the older copies win. A newer
+// delta may hold pages past k's heap (the heap grew after k): k's state
+// does not have them, and they are not installed, since the heap file may
+// no longer reach them (a collection gave its tail back). The pages go one
+// at a time through the heap's write barrier, so an install larger than
 // the heap's dirty budget spills like any large transaction, and memory
 // stays bounded. keepAux, when set, runs after the state is installed and
-// before any page is, to restore the words the present keeps.
+// before any page is, to restore the words the present keeps. A state or
+// page that the heap or the VM (which reads its well-known objects again
+// after each install) finds damaged is answered as an error.
 func (c *checkpoints) install(k int, keepAux func()) error {
+	if err := heap.Catch(func() error { return c.installPages(k, keepAux) }); err != nil {
+		return fmt.Errorf("checkpoint %q cannot be used: %w", c.idx.cps[k].Name, err)
+	}
+	return nil
+}
+
+func (c *checkpoints) installPages(k int, keepAux func()) error {
 	if err := c.h.InstallState(c.idx.cps[k].State); err != nil {
 		return err
 	}
 	if keepAux != nil {
 		keepAux()
 	}
+	limit := heap.PageCountOf(c.idx.cps[k].State)
+	installInK := func(p uint64, data []byte) error {
+		if p >= limit {
+			return nil
+		}
+		return c.h.InstallPage(p, data)
+	}
 	for i := len(c.idx.cps) - 1; i >= k; i-- {
-		if err := c.visitDelta(i, c.h.InstallPage); err != nil {
-			return fmt.Errorf("checkpoint %q cannot be used: %w", c.idx.cps[k].Name, err)
+		if err := c.visitDelta(i, installInK); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -43,7 +43,7 @@ func init() {
 		{"checkpoint", "psyche checkpoint [-w DIR] [--delete] NAME", "Name the world's current state (instant, whatever the world's size), or with --delete\nforget a checkpoint (the world does not change).\n\nExample:\n  psyche checkpoint before-refactoring", cmdCheckpoint},
 		{"checkpoints", "psyche checkpoints [-w DIR]", "List the world's checkpoints, oldest first.\n\nExample:\n  psyche checkpoints", cmdCheckpoints},
 		{"rollback", "psyche rollback [-w DIR] NAME", "Make the world what it was at checkpoint NAME. Its cost grows with what changed since.\nNothing is lost: the present state is first kept as a new checkpoint,\nbefore-rollback-to-NAME (or -2, -3, ... if taken), and rolling back to it undoes this\nrollback. No checkpoint is deleted (checkpoint --delete does that).\n\nExample:\n  psyche rollback before-refactoring", cmdRollback},
-		{"check", "psyche check [-w DIR]", "Verify the world's files and heap: every page checksum, object, reference and\ncheckpoint. Says what is wrong and where, and exits 1 if anything is.\n\nExample:\n  psyche check -w ~/worlds/w1", cmdCheck},
+		{"check", "psyche check [-w DIR]", "Verify the world's files and heap: every page checksum, object, reference and\ncheckpoint; each checkpoint is installed, as eval --at would see it, and its heap\nchecked too. Says what is wrong and where, and exits 1 if anything is.\n\nExample:\n  psyche check -w ~/worlds/w1", cmdCheck},
 		{"recover", "psyche recover DIR NEWDIR", recoverHelp, cmdRecover},
 		{"gc", "psyche gc [-w DIR]", "Collect the world's garbage now.\n\nExample:\n  psyche gc -w ~/worlds/w1", cmdGC},
 		{"info", "psyche info [-w DIR]", "Show the world's sizes, counts and format version.\n\nExample:\n  psyche info", cmdInfo},

@@ -38,6 +38,7 @@ var (
 	_ fs.NodeFsyncer   = (*fileNode)(nil)
 	_ fs.NodeFlusher   = (*fileNode)(nil)
 	_ fs.NodeAllocater = (*fileNode)(nil)
+	_ fs.NodeStatfser  = (*fileNode)(nil)
 	_ fs.NodeGetattrer = (*dirNode)(nil)
 	_ fs.NodeSetattrer = (*dirNode)(nil)
 	_ fs.NodeLookuper  = (*dirNode)(nil)
@@ -48,6 +49,7 @@ var (
 	_ fs.NodeRmdirer   = (*dirNode)(nil)
 	_ fs.NodeRenamer   = (*dirNode)(nil)
 	_ fs.NodeFsyncer   = (*dirNode)(nil)
+	_ fs.NodeStatfser  = (*dirNode)(nil)
 )
 
 // fillAttr copies a into out.
@@ -196,4 +198,26 @@ func (n *dirNode) Rename(ctx context.Context, name string, newParent fs.InodeEmb
 // durable.
 func (n *dirNode) Fsync(ctx context.Context, fh fs.FileHandle, flags uint32) syscall.Errno {
 	return n.fsys.fsync(n.d)
+}
+
+// statfsBlocks is the size the file system reports, in pages: it lives in
+// memory and has no size of its own, but a program that checks for free
+// space before it writes (psyche does, for a large object) must find it.
+const statfsBlocks = 1 << 24 // 64 GiB
+
+// fillStatfs reports an empty file system of statfsBlocks pages.
+func fillStatfs(out *fuse.StatfsOut) {
+	out.Blocks, out.Bfree, out.Bavail = statfsBlocks, statfsBlocks, statfsBlocks
+	out.Bsize, out.Frsize = pageSize, pageSize
+	out.NameLen = 255
+}
+
+func (n *fileNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	fillStatfs(out)
+	return 0
+}
+
+func (n *dirNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	fillStatfs(out)
+	return 0
 }

@@ -13,23 +13,55 @@ import (
 )
 
 // The world holds a list, log, of the ids of the evaluations that
-// committed, in order; each evaluation also leaves garbage behind for gc.
+// committed, in order; each evaluation also leaves garbage behind for gc,
+// and every third one replaces big by a byteVector of 2 to 12 MB, a large
+// object made in the heap file (so collections free, reuse and give back
+// the file's tail, and rollbacks shrink and regrow it). What big holds
+// follows from the log: the last such evaluation in it made it.
 const (
-	setupSlots = "lobby _AddSlots: (| log <- nil. scratch <- nil |). log: list copyRemoveAll. log size"
-	printLog   = "log do: [|:e| e printLine]. log size"
+	setupSlots = "lobby _AddSlots: (| log <- nil. scratch <- nil. big <- nil |). log: list copyRemoveAll. log size"
+	printLog   = "(big isNil ifTrue: ['none'] False: [big size printString, ' ', (big at: 0) printString, ' ', " +
+		"(big at: big size - 1) printString]) printLine. log do: [|:e| e printLine]. log size"
 )
+
+// bigSize answers the size of the byteVector evaluation id makes, or 0 if
+// it makes none.
+func bigSize(id int) int {
+	if id%3 != 0 {
+		return 0
+	}
+	const minSize, maxSize = 2 << 20, 12 << 20
+	return minSize + id*7919*4099%(maxSize-minSize)
+}
+
+// bigOf is what printLog prints of big after the evaluations of log.
+func bigOf(log []int) string {
+	for i := len(log) - 1; i >= 0; i-- {
+		if n := bigSize(log[i]); n > 0 {
+			b := strconv.Itoa(log[i] % 256)
+			return strconv.Itoa(n) + " " + b + " " + b
+		}
+	}
+	return "none"
+}
 
 // evalSource is the evaluation that appends id to log; it prints id.
 func evalSource(id int) string {
-	return fmt.Sprintf("log addLast: %d. scratch: (vector copySize: 50). %d", id, id)
+	src := fmt.Sprintf("log addLast: %d. scratch: (vector copySize: 50). ", id)
+	if n := bigSize(id); n > 0 {
+		src += fmt.Sprintf("big: (byteVector copySize: %d). big at: 0 Put: %d. big at: %d Put: %d. ", n, id%256, n-1, id%256)
+	}
+	return src + strconv.Itoa(id)
 }
 
-// parseLog reads what printLog printed: the ids, then their count.
+// parseLog reads what printLog printed: what big holds, the ids, then
+// their count. big must be what the ids say.
 func parseLog(out string) ([]int, error) {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) == 0 {
-		return nil, fmt.Errorf("no output")
+	if len(lines) < 2 {
+		return nil, fmt.Errorf("too little output: %q", out)
 	}
+	big, lines := lines[0], lines[1:]
 	n, err := strconv.Atoi(lines[len(lines)-1])
 	if err != nil || n != len(lines)-1 {
 		return nil, fmt.Errorf("the last line should be the count of the ids above it: %q", out)
@@ -37,8 +69,11 @@ func parseLog(out string) ([]int, error) {
 	ids := make([]int, n)
 	for i, l := range lines[:n] {
 		if ids[i], err = strconv.Atoi(l); err != nil {
-			return nil, fmt.Errorf("line %d is not an id: %q", i+1, l)
+			return nil, fmt.Errorf("line %d is not an id: %q", i+2, l)
 		}
+	}
+	if want := bigOf(ids); big != want {
+		return nil, fmt.Errorf("big is %q after the log %v, want %q", big, ids, want)
 	}
 	return ids, nil
 }
