@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"psyche/heap"
@@ -168,10 +169,16 @@ const keptPrefix = "before-rollback-to-"
 // keptName answers the name of the checkpoint that keeps the present when
 // rolling back to target: the first of before-rollback-to-TARGET,
 // before-rollback-to-TARGET-2, ... that is free, cut to a valid length.
+// A target that is itself such a checkpoint (undoing a rollback) loses its
+// prefix first, so that names do not nest (before-rollback-to-X-2, not
+// before-rollback-to-before-rollback-to-X).
 func (c *checkpoints) keptName(target string) string {
 	taken := map[string]bool{}
 	for _, n := range c.names() {
 		taken[n] = true
+	}
+	for strings.HasPrefix(target, keptPrefix) && len(target) > len(keptPrefix) {
+		target = strings.TrimPrefix(target, keptPrefix)
 	}
 	for n := 1; ; n++ {
 		suffix := ""
