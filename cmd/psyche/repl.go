@@ -83,16 +83,15 @@ func replOn(dir string, limit memoryLimit, stdin *os.File, stdout, stderr io.Wri
 		}
 		r.saveHistory = func(entry string) {
 			// The history file holds one entry per line: a multi-line input
-			// is kept as one line (line breaks are white space in Self, but
-			// for the rare one inside a string).
-			ln.AppendHistory(strings.ReplaceAll(entry, "\n", " "))
+			// is kept as one line that means the same (historyLine).
+			ln.AppendHistory(historyLine(entry))
 			if f, err := os.Create(histPath); err == nil {
 				ln.WriteHistory(f)
 				f.Close()
 			}
 		}
 		r.in = ln
-		fmt.Fprintln(stdout, "Psyche: a persistent Self world. :help for help, Ctrl-D to leave.")
+		fmt.Fprintf(stdout, "Psyche: a persistent Self world. World %s; :help for help, Ctrl-D to leave.\n", dir)
 	} else {
 		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -279,4 +278,40 @@ func (r *repl) read() (string, error) {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// historyLine answers input as one line that means the same, for the
+// history file (one entry per line): a line break inside a string becomes
+// its escape (\n, \r), one anywhere else a space, which Self reads as the
+// same white space.
+func historyLine(input string) string {
+	var b strings.Builder
+	inString, inComment, escaped := false, false, false
+	for _, c := range input {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '\'':
+			inString = false
+		case inComment && c == '"':
+			inComment = false
+		case !inString && !inComment && c == '\'':
+			inString = true
+		case !inString && !inComment && c == '"':
+			inComment = true
+		}
+		switch {
+		case c == '\n' && inString:
+			b.WriteString(`\n`)
+		case c == '\r' && inString:
+			b.WriteString(`\r`)
+		case c == '\n' || c == '\r':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }

@@ -1,0 +1,19 @@
+package main
+
+import "testing"
+
+// A multi-line input goes into the history as one line that means the same:
+// line breaks in strings become escapes, others spaces; a quote in a
+// comment or an escaped quote does not confuse the two.
+func TestHistoryLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"3 +\n4", "3 + 4"},
+		{"'a\nb' size", `'a\nb' size`},
+		{"'it\\'s\n' , \"don't\nmind\" 'x\r\n'", `'it\'s\n' , "don't mind" 'x\r\n'`},
+		{"(| a = 1.\n b = 2 |)", "(| a = 1.  b = 2 |)"},
+	} {
+		if got := historyLine(tc.in); got != tc.want {
+			t.Errorf("historyLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
