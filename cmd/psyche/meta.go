@@ -44,7 +44,7 @@ func init() {
 		}},
 		{":delete", nil, "NAME", "delete checkpoint NAME (the world does not change)", func(r *repl, name string) error { return r.w.DeleteCheckpoint(name) }},
 		{":export", nil, "IMG", "write an image of the world to the file IMG", func(r *repl, path string) error {
-			return exportImage(r.w, path, r.out, r.errOut)
+			return exportImage(r.w, unquotePath(path), r.out, r.errOut)
 		}},
 		{":gc", nil, "", "collect garbage now", func(r *repl, _ string) error { return collect(r.w, r.out) }},
 		{":info", nil, "", "sizes and counts", func(r *repl, _ string) error { printInfo(r.w, r.out); return nil }},
@@ -131,6 +131,7 @@ func (r *repl) listLobby() error {
 
 // load runs the file at path as one top-level evaluation, as psyche run does.
 func (r *repl) load(path string) error {
+	path = unquotePath(path)
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -167,4 +168,14 @@ func exportImage(w *world.World, path string, out, errOut io.Writer) error {
 		fmt.Fprintf(out, "%s: %d objects, %d bytes (%d before compression)\n", path, st.Objects, st.FileBytes, st.BodyBytes)
 	}
 	return err
+}
+
+// unquotePath answers a meta-command's file argument without the quotes a
+// user may put around it, as a shell or Self would ('my file.self',
+// "my file.self"); the rest of the line is the path, spaces included.
+func unquotePath(arg string) string {
+	if len(arg) >= 2 && (arg[0] == '\'' || arg[0] == '"') && arg[len(arg)-1] == arg[0] {
+		return arg[1 : len(arg)-1]
+	}
+	return arg
 }

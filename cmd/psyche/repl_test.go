@@ -17,3 +17,15 @@ func TestHistoryLine(t *testing.T) {
 		}
 	}
 }
+
+// :load and :export take a path as typed, with or without quotes.
+func TestUnquotePath(t *testing.T) {
+	for in, want := range map[string]string{
+		"a.self": "a.self", "'my file.self'": "my file.self", `"my file.self"`: "my file.self",
+		`'half"`: `'half"`, "'": "'", "it's.self": "it's.self",
+	} {
+		if got := unquotePath(in); got != want {
+			t.Errorf("unquotePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
