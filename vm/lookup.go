@@ -181,3 +181,29 @@ func (l *lookupState) add(r lookupResult) {
 	}
 	l.matches = append(l.matches, r)
 }
+
+// SlotContents answers what the slot name that rcv's lookup finds holds,
+// when it is a data or constant slot; false for a method, an assignment
+// slot, no slot or two. It runs no Self code, so tools that only look (the
+// REPL's completion) can follow names without side effects.
+func (vm *VM) SlotContents(rcv heap.Oop, name string) (heap.Oop, bool) {
+	sel := vm.m.LookupInterned([]byte(name))
+	if sel == heap.Nil {
+		return heap.Nil, false // never interned: no slot has that name
+	}
+	res, st := vm.lookup(rcv, sel)
+	if st != found {
+		return heap.Nil, false
+	}
+	switch res.kind {
+	case object.SlotConst:
+		return res.value, true
+	case object.SlotData:
+		holder := res.holder
+		if holder == heap.Nil {
+			holder = rcv
+		}
+		return vm.m.DataAt(holder, res.index), true
+	}
+	return heap.Nil, false
+}

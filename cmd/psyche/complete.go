@@ -1,7 +1,7 @@
 package main
 
 import (
-	"io"
+	"errors"
 	"sort"
 	"strings"
 
@@ -11,14 +11,10 @@ import (
 
 // Tab completion in the REPL. A word right after a name (or self) that
 // begins an expression completes to the slot names of the object the name
-// evaluates to, its parents' included: `acct bal<Tab>` offers balance and
+// holds, its parents' included: `acct bal<Tab>` offers balance and
 // balance:. A word at the start of the line that begins with ':' completes
 // to the colon commands. Any other word completes to the selectors and slot
 // names the world has interned.
-
-// completionSteps bounds the sends of evaluating a name for completion, so
-// that a name whose method loops cannot hang the line editor.
-const completionSteps = 100000
 
 func (r *repl) complete(line string, pos int) (string, []string, string) {
 	start := wordStart(line, pos)
@@ -83,17 +79,24 @@ func completionReceiver(line string, start int) (string, bool) {
 
 func isIdentByte(c byte) bool { return isWordByte(c) && c != ':' }
 
-// slotNamesOf answers the slot names of the object name evaluates to and of
-// its parents, or nil if evaluating it fails. The evaluation is undone and
-// what it prints is dropped. The parents' walk does not enter the lobby,
-// which every object reaches, unless the object is the lobby.
+// slotNamesOf answers the slot names of the object name holds and of its
+// parents, or nil if name is no data or constant slot the lobby reaches.
+// Completion runs no Self code: a name that is a method is not run to see
+// what it answers (pressing Tab must never do what the method does: write a
+// file, change a slot). The parents' walk does not enter the lobby, which
+// every object reaches, unless the object is the lobby.
 func (r *repl) slotNamesOf(name string) []string {
 	v := r.w.VM()
-	v.SetOutput(io.Discard)
-	defer v.SetOutput(r.out)
+	m := v.Model()
 	var names []string
-	err := r.w.Peek("<complete>", []byte(name), completionSteps, func(o heap.Oop) error {
-		m := v.Model()
+	err := heap.Catch(func() error {
+		o := m.Lobby
+		if name != "self" {
+			var ok bool
+			if o, ok = v.SlotContents(m.Lobby, name); !ok {
+				return errNoCompletion
+			}
+		}
 		seen := map[heap.Oop]bool{}
 		queue := []heap.Oop{o}
 		for len(queue) > 0 {
@@ -123,6 +126,9 @@ func (r *repl) slotNamesOf(name string) []string {
 	}
 	return names
 }
+
+// errNoCompletion: the name before the word holds no object to complete on.
+var errNoCompletion = errors.New("no object to complete on")
 
 // selectors answers every selector and slot name the world has interned.
 func (r *repl) selectors() []string {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -43,8 +45,9 @@ func TestCompletionReceiver(t *testing.T) {
 }
 
 // TestCompleteSlotNames: a word after a name completes to the slot names
-// of what the name evaluates to, inherited ones included, and evaluating
-// the name keeps nothing.
+// of the object the name holds, inherited ones included; a name that is a
+// method is never run (pressing Tab must not do what it does), and its
+// word completes to every selector.
 func TestCompleteSlotNames(t *testing.T) {
 	w, err := world.Create(filepath.Join(t.TempDir(), "w"), images.BaseBuilder(), io.Discard)
 	if err != nil {
@@ -58,6 +61,10 @@ func TestCompleteSlotNames(t *testing.T) {
 	if _, err := w.Eval("t", []byte(`lobby _AddSlots: (| counting = ( n: n + 1. acct ) |)`)); err != nil {
 		t.Fatal(err)
 	}
+	written := filepath.Join(t.TempDir(), "written")
+	if _, err := w.Eval("t", []byte(fmt.Sprintf(`lobby _AddSlots: (| writes = ( (file named: '%s') write: 'x' asByteVector. acct ) |)`, written))); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		line       string
 		want, not  []string
@@ -68,8 +75,9 @@ func TestCompleteSlotNames(t *testing.T) {
 		{"acct ", []string{"balance", "bump", "parent"}, []string{"traits"}, "acct "}, // not the lobby's
 		{"lobby ac", []string{"acct"}, nil, "lobby "},
 		{"self ac", []string{"acct"}, nil, "self "},
-		{"lobby vec", []string{"vector"}, nil, "lobby "}, // through globals*
-		{"counting bal", []string{"balance"}, nil, "counting "},
+		{"lobby vec", []string{"vector"}, nil, "lobby "},        // through globals*
+		{"counting bal", []string{"balance"}, nil, "counting "}, // every selector: counting is not run
+		{"writes bal", []string{"balance"}, nil, "writes "},
 		{":ins", []string{":inspect"}, nil, ""},
 		{":c", []string{":checkpoint", ":checkpoints"}, []string{":inspect"}, ""},
 		{"zorkName bal", []string{"balance"}, nil, "zorkName "}, // an unknown name: every selector
@@ -90,6 +98,9 @@ func TestCompleteSlotNames(t *testing.T) {
 		}
 	}
 	if got, err := w.Eval("t", []byte("n")); err != nil || got != "0" {
-		t.Errorf("completing after counting ran it for good: n is %s (%v)", got, err)
+		t.Errorf("completing after counting ran it: n is %s (%v)", got, err)
+	}
+	if _, err := os.Stat(written); err == nil {
+		t.Errorf("completing after writes ran it: it wrote %s", written)
 	}
 }
