@@ -72,7 +72,8 @@ func (vm *VM) sendUndefined(rcv, sel heap.Oop, argc int) {
 }
 
 func (vm *VM) undefinedSelector(rcv, sel heap.Oop) *Error {
-	return vm.errorf("undefinedSelector: %s sent to %s", vm.m.StringOf(sel), vm.m.Describe(rcv))
+	name := vm.m.StringOf(sel)
+	return vm.errorf("undefinedSelector: %s sent to %s%s", name, vm.m.Describe(rcv), vm.undefinedHint(rcv, name))
 }
 
 // runSlot does what a send that found res does to the receiver rcv under
