@@ -144,7 +144,8 @@ type Heap struct {
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
 
-	gc *collector // the collection cycle in progress, or nil
+	gc      *collector // the collection cycle in progress, or nil
+	gcScale gcScale    // the collector's unit sizes; zero: defaultGCScale
 
 	rootScanner  func(visit func(*Oop))
 	beforeCommit func(pages []uint64) error
