@@ -117,9 +117,10 @@ type bitmap struct {
 }
 
 // inMemoryBitmap is the largest bitmap kept in anonymous memory (that of a
-// 512 MiB heap); a larger one is a file mapping the kernel can page out, so
-// that a slice or a check of a large heap fits a small memory limit.
-const inMemoryBitmap = 8 << 20
+// 64 MiB heap); a larger one is a file mapping the kernel can page out, so
+// that a slice or a check of a large heap fits a small memory limit (a
+// check has three bitmaps).
+const inMemoryBitmap = 1 << 20
 
 func newBitmap(dir string, nbits uint64) (*bitmap, error) {
 	b := &bitmap{}
