@@ -203,14 +203,6 @@ const (
 	rebuildLists
 )
 
-// ephPair names pair k (the key's field) of ephemeron e, and the next pair
-// waiting for the same key (an index into collector.pairs, -1 for none).
-type ephPair struct {
-	e    Oop
-	k    int
-	next int
-}
-
 // freshObject is an object promoted while marking by the commit that is to
 // be transaction seq: it is shaded once that commit succeeded.
 type freshObject struct {
@@ -226,11 +218,10 @@ type collector struct {
 	stack    *markStack
 	chunk    uint64 // reference fields one marking step scans
 	fresh    []freshObject
-	waiting  map[Oop]int // unmarked key -> the first of the pairs waiting for it
-	pairs    []ephPair   // the waiting pairs, chained per key
-	released []int       // chains of pairs whose key was marked, values still to shade
-	ephs     []Oop       // ephemerons marked, cleared at the end of marking
-	weaks    []Oop       // weak objects marked, cleared at the end of marking
+	waiting  *ephemeronWaits // unmarked keys and the pairs waiting for them
+	released []int           // chains of pairs whose key was marked, values still to shade
+	ephs     []Oop           // ephemerons marked, cleared at the end of marking
+	weaks    []Oop           // weak objects marked, cleared at the end of marking
 	// allocAtStart is Space.Allocated when the cycle began: what was
 	// promoted after that is not counted as collected by this cycle.
 	allocAtStart uint64
@@ -339,7 +330,7 @@ func (h *Heap) newCollector(marks *bitmap) *collector {
 		marks:        marks,
 		stack:        newMarkStack(h.scratchDir(), scale.segment),
 		chunk:        max(2, scale.chunk&^1),
-		waiting:      map[Oop]int{},
+		waiting:      newEphemeronWaits(h.scratchDir()),
 		allocAtStart: sp.Allocated,
 		owedPerWord:  2 + float64(work)/float64(max(h.gcRunway(), 1)),
 		promotedSeen: sp.Allocated,
@@ -405,6 +396,7 @@ func (h *Heap) cancelCollection() {
 	if h.gc != nil {
 		h.gc.marks.release()
 		h.gc.stack.release()
+		h.gc.waiting.release()
 		h.gc = nil
 	}
 }
@@ -446,9 +438,8 @@ func (h *Heap) shade(o Oop) {
 	c := h.gc
 	h.setMark(o)
 	h.pushWork(markWork{o: o})
-	if len(c.waiting) > 0 {
-		if i, ok := c.waiting[o]; ok {
-			delete(c.waiting, o)
+	if !c.waiting.empty() {
+		if i, ok := c.waiting.take(o); ok {
 			c.released = append(c.released, i) // not shaded here: a chain of keys must not recurse
 		}
 	}
@@ -525,9 +516,10 @@ func (h *Heap) markSome(b *budget) bool {
 			if n := len(c.released); n > 0 {
 				i := c.released[n-1]
 				c.released = c.released[:n-1]
-				for ; i >= 0; i = c.pairs[i].next {
+				for ; i >= 0; i = c.waiting.pair(i).next {
 					c.st.EphemeronVisits++
-					h.shade(h.Field(c.pairs[i].e, c.pairs[i].k+1))
+					p := c.waiting.pair(i)
+					h.shade(h.Field(p.e, p.k+1))
 				}
 				continue
 			}
@@ -583,12 +575,7 @@ func (h *Heap) scan(w markWork) int {
 			if !key.IsOld() || h.markedOop(key) {
 				h.shade(h.Field(o, k+1))
 			} else {
-				next, ok := c.waiting[key]
-				if !ok {
-					next = -1
-				}
-				c.waiting[key] = len(c.pairs)
-				c.pairs = append(c.pairs, ephPair{e: o, k: k, next: next})
+				c.waiting.add(key, o, k)
 			}
 		}
 	} else {
@@ -605,7 +592,8 @@ func (h *Heap) scan(w markWork) int {
 func (h *Heap) endMarking() {
 	c := h.gc
 	c.phase = gcSweeping
-	c.waiting, c.pairs, c.released = nil, nil, nil
+	c.waiting.release()
+	c.released = nil
 	c.stack.release()
 	for _, e := range c.ephs {
 		n := h.NumPtrs(e) &^ 1

@@ -142,3 +142,69 @@ func TestPacingKeepsUpWithPromotion(t *testing.T) {
 	}
 	t.Logf("%d rounds promoting 256 KiB each: %d cycles, file peak %d KiB, live %d KiB (%.2f×)", rounds, cycles, peak>>10, live>>10, float64(peak)/float64(live))
 }
+
+// TestEphemeronWaitsAgainstAMap runs random adds and takes on the waiting
+// table, past several growths and beyond the in-memory size (so that its
+// arrays become file mappings), against a map of key to its pairs.
+func TestEphemeronWaitsAgainstAMap(t *testing.T) {
+	steps := 200000
+	if os.Getenv("PSYCHE_SOAK") != "" {
+		steps = 2000000
+	}
+	tab := newEphemeronWaits(t.TempDir())
+	defer tab.release()
+	rng := rand.New(rand.NewPCG(5, 6))
+	model := map[Oop][]ephPair{}
+	var keys []Oop
+	for step := 0; step < steps; step++ {
+		if len(keys) == 0 || rng.IntN(3) > 0 {
+			key := Oop(dataStart + 8*rng.Uint64N(uint64(steps)))
+			if rng.IntN(4) == 0 && len(keys) > 0 {
+				key = keys[rng.IntN(len(keys))] // another pair for a waiting key
+			}
+			e, k := Oop(dataStart+8*rng.Uint64N(1<<30)), 2*rng.IntN(1000)
+			tab.add(key, e, k)
+			if _, ok := model[key]; !ok {
+				keys = append(keys, key)
+			}
+			model[key] = append(model[key], ephPair{e: e, k: k})
+			continue
+		}
+		j := rng.IntN(len(keys))
+		key := keys[j]
+		if rng.IntN(8) == 0 {
+			key++ // never added: nothing waits for it
+		}
+		first, ok := tab.take(key)
+		want, had := model[key]
+		if ok != had {
+			t.Fatalf("step %d: take %#x found %v, the model %v", step, uint64(key), ok, had)
+		}
+		if !had {
+			continue
+		}
+		var got []ephPair
+		for i := first; i >= 0; i = tab.pair(i).next {
+			p := tab.pair(i)
+			got = append(got, ephPair{e: p.e, k: p.k})
+		}
+		if len(got) != len(want) {
+			t.Fatalf("step %d: %d pairs waited for %#x, the model has %d", step, len(got), uint64(key), len(want))
+		}
+		for i := range got {
+			if got[i] != want[len(want)-1-i] { // chained newest first
+				t.Fatalf("step %d: pair %d for %#x is %+v, want %+v", step, i, uint64(key), got[i], want[len(want)-1-i])
+			}
+		}
+		delete(model, key)
+		keys[j] = keys[len(keys)-1]
+		keys = keys[:len(keys)-1]
+		if tab.empty() != (len(model) == 0) {
+			t.Fatalf("step %d: empty %v with %d keys", step, tab.empty(), len(model))
+		}
+	}
+	if tab.slots.f == nil && tab.pairs.f == nil {
+		t.Fatalf("the table never became a file mapping (%d slots, %d pairs)", tab.capacity(), tab.npairs)
+	}
+	t.Logf("%d steps, %d keys waiting at the end, %d slots", steps, len(model), tab.capacity())
+}

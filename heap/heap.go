@@ -85,12 +85,19 @@ func (o *Options) setDefaults() {
 		o.ObjectLimit = o.Reserve
 	}
 	if o.GCMinGarbage == 0 {
-		o.GCMinGarbage = 16 << 20
+		o.GCMinGarbage = DefaultGCMinGarbage
 	}
 	if o.GCGrowth == 0 {
-		o.GCGrowth = 50
+		o.GCGrowth = DefaultGCGrowth
 	}
 }
+
+// DefaultGCMinGarbage and DefaultGCGrowth are Options.GCMinGarbage and
+// Options.GCGrowth when they are not set.
+const (
+	DefaultGCMinGarbage = 16 << 20
+	DefaultGCGrowth     = 50
+)
 
 // Heap is an open persistent object heap: one file of pages mapped
 // copy-on-write, a redo log beside it (path + ".log") and a table of page
