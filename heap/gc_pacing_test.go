@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"errors"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -207,4 +208,65 @@ func TestEphemeronWaitsAgainstAMap(t *testing.T) {
 		t.Fatalf("the table never became a file mapping (%d slots, %d pairs)", tab.capacity(), tab.npairs)
 	}
 	t.Logf("%d steps, %d keys waiting at the end, %d slots", steps, len(model), tab.capacity())
+}
+
+// TestPromotionWhileSweeping: objects promoted between the slices of a
+// sweep that keeps the free lists are kept wherever they land, those of a
+// commit that then failed leave their chunks free, and the heap checks.
+func TestPromotionWhileSweeping(t *testing.T) {
+	h, _ := newHeap(t)
+	h.SetRoot(0, list(h, 500))
+	h.SetRoot(1, list(h, 2000))
+	mustCommit(t, h)
+	h.SetRoot(1, Nil)
+	mustCommit(t, h)
+	if _, err := h.Collect(); err != nil { // the dead list's cells are on the free lists
+		t.Fatal(err)
+	}
+	h.SetRoot(1, list(h, 1000))
+	mustCommit(t, h)
+	h.SetRoot(1, Nil)
+	mustCommit(t, h)
+	for h.gc == nil || h.gc.phase == gcMarking {
+		if _, finished, err := h.collect(&budget{units: 50}, nil); err != nil || finished {
+			t.Fatalf("a 50-unit slice: finished %v, err %v", finished, err)
+		}
+	}
+	refuse := errors.New("refused")
+	h.SetBeforeCommit(func([]uint64) error { return refuse })
+	h.SetRoot(2, list(h, 300))
+	if err := h.Commit(); !errors.Is(err, refuse) {
+		t.Fatalf("commit: %v", err)
+	}
+	h.SetBeforeCommit(nil)
+	ahead := 0 // lists promoted into chunks the sweep had yet to reach
+	for i := 0; h.gc != nil; i++ {
+		h.SetRoot(2, list(h, 100+i))
+		mustCommit(t, h)
+		if uint64(h.Root(2)) >= h.gc.sweepAt && uint64(h.Root(2)) < h.gc.sweepEnd {
+			ahead++
+		}
+		if _, _, err := h.collect(&budget{units: 50}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if vs := listValues(h, h.Root(0)); len(vs) != 500 {
+		t.Fatalf("the live list has %d cells after the sweep", len(vs))
+	}
+	if ahead == 0 {
+		t.Fatal("nothing was promoted ahead of the sweep: the test did not exercise it")
+	}
+	if r := h.Check(nil); len(r.Problems) > 0 {
+		t.Fatalf("check: %v", r.Problems[0])
+	}
+	n := len(listValues(h, h.Root(2)))
+	if _, err := h.Collect(); err != nil {
+		t.Fatal(err)
+	}
+	if vs := listValues(h, h.Root(2)); len(vs) != n || len(listValues(h, h.Root(0))) != 500 {
+		t.Fatalf("after a whole collection: root 2 has %d cells, want %d", len(vs), n)
+	}
+	if r := h.Check(nil); len(r.Problems) > 0 {
+		t.Fatalf("check after a whole collection: %v", r.Problems[0])
+	}
 }
