@@ -6,45 +6,35 @@ import (
 )
 
 // The collector's table of ephemeron pairs waiting for their keys to be
-// marked (gc.go): an open-addressing hash table from key to the first pair
-// waiting for it, and the pairs, chained per key. Both live in word arrays
-// that become file mappings beyond inMemoryBitmap, as the mark bitmap does,
-// so that a chain of millions of weakStore entries is collected in memory
-// bounded by a constant, the kernel paging the table in and out.
+// marked (gc.go): an open-addressing hash table of (key, the address of the
+// key's field) slots, a slot per pair, the value being the next word. It
+// lives in a word array that becomes a file mapping beyond inMemoryBitmap,
+// as the mark bitmap does, so that a chain of millions of weakStore entries
+// is collected in memory bounded by a constant, the kernel paging the
+// table; at 16 bytes a slot and at least half full, it is as small as such
+// a table gets, so that marking such a chain keeps a small working set.
 
 // ephWaitSlots is the table's first capacity, in slots.
 const ephWaitSlots = 1024
 
-// Word layout of a pair (ephPairWords words) and of a slot (ephSlotWords).
-const (
-	ephPairWords = 3 // the ephemeron, the key's field, the next pair + 1 (0: none)
-	ephSlotWords = 2 // the key (0: empty), the first pair + 1
-)
+// ephSlotWords is the size of a slot: the key (0: empty), and the address
+// of the key's field in its ephemeron.
+const ephSlotWords = 2
 
-// ephemeronWaits is the table. Invariant: a key is in at most one slot, at
-// or after its home slot with no empty slot between (linear probing), and
-// its chain holds exactly the pairs seen with it unmarked since it was
-// last taken.
+// ephemeronWaits is the table. Invariant: every slot holding a key is at or
+// after the key's home slot with no empty slot between (linear probing);
+// a key has a slot for each pair seen with it unmarked since it was last
+// taken.
 type ephemeronWaits struct {
-	dir    string
-	slots  *bitmap // nil until the first pair
-	pairs  *bitmap
-	nkeys  uint64
-	npairs uint64
-}
-
-// ephPair is pair k (the key's field) of ephemeron e, and the next pair
-// waiting for the same key (-1 for none).
-type ephPair struct {
-	e    Oop
-	k    int
-	next int
+	dir   string
+	slots *bitmap // nil until the first pair
+	n     uint64  // slots in use
 }
 
 func newEphemeronWaits(dir string) *ephemeronWaits { return &ephemeronWaits{dir: dir} }
 
-// empty reports whether no key has pairs waiting.
-func (t *ephemeronWaits) empty() bool { return t.nkeys == 0 }
+// empty reports whether no pair is waiting.
+func (t *ephemeronWaits) empty() bool { return t.n == 0 }
 
 func (t *ephemeronWaits) capacity() uint64 { return uint64(len(t.slots.words)) / ephSlotWords }
 
@@ -54,7 +44,8 @@ func (t *ephemeronWaits) home(key Oop) uint64 {
 	return (uint64(key) >> 3 * 0x9E3779B97F4A7C15) >> (65 - bits.Len64(t.capacity()))
 }
 
-// find answers the slot of key, or of the empty slot where it would go.
+// find answers the first slot of key, or the empty slot that ends its
+// probe run.
 func (t *ephemeronWaits) find(key Oop) uint64 {
 	mask := t.capacity() - 1
 	i := t.home(key)
@@ -67,29 +58,24 @@ func (t *ephemeronWaits) find(key Oop) uint64 {
 	}
 }
 
-// add records pair k of ephemeron e as waiting for key.
-func (t *ephemeronWaits) add(key, e Oop, k int) {
-	if t.slots == nil || (t.nkeys+1)*2 > t.capacity() {
+// add records that the pair whose key field is at field waits for key.
+func (t *ephemeronWaits) add(key Oop, field uint64) {
+	if t.slots == nil || (t.n+1)*2 > t.capacity() {
 		t.grow()
 	}
-	if (t.npairs+1)*ephPairWords > uint64(len(t.pairs.words)) {
-		t.resize(t.pairs, 2*uint64(len(t.pairs.words))*8)
+	mask := t.capacity() - 1
+	i := t.home(key)
+	for t.slots.words[i*ephSlotWords] != 0 {
+		i = (i + 1) & mask
 	}
-	i := t.find(key)
-	s := t.slots.words[i*ephSlotWords:]
-	if Oop(s[0]) != key {
-		s[0], s[1] = uint64(key), 0
-		t.nkeys++
-	}
-	p := t.pairs.words[t.npairs*ephPairWords:]
-	p[0], p[1], p[2] = uint64(e), uint64(k), s[1]
-	t.npairs++
-	s[1] = t.npairs
+	t.slots.words[i*ephSlotWords], t.slots.words[i*ephSlotWords+1] = uint64(key), field
+	t.n++
 }
 
-// take removes key and answers the first pair that waited for it, if any.
-func (t *ephemeronWaits) take(key Oop) (int, bool) {
-	if t.nkeys == 0 {
+// take removes one pair waiting for key and answers its key field's
+// address, if any is left.
+func (t *ephemeronWaits) take(key Oop) (uint64, bool) {
+	if t.n == 0 {
 		return 0, false
 	}
 	i := t.find(key)
@@ -97,8 +83,8 @@ func (t *ephemeronWaits) take(key Oop) (int, bool) {
 	if Oop(s[i*ephSlotWords]) != key {
 		return 0, false
 	}
-	first := int(s[i*ephSlotWords+1]) - 1
-	t.nkeys--
+	field := s[i*ephSlotWords+1]
+	t.n--
 	// Backward-shift deletion: move later keys of the probe run into the
 	// hole when the hole lies between their home and where they are.
 	mask := t.capacity() - 1
@@ -115,50 +101,36 @@ func (t *ephemeronWaits) take(key Oop) (int, bool) {
 		}
 	}
 	s[i*ephSlotWords], s[i*ephSlotWords+1] = 0, 0
-	return first, true
+	return field, true
 }
 
-// pair answers pair i.
-func (t *ephemeronWaits) pair(i int) ephPair {
-	p := t.pairs.words[uint64(i)*ephPairWords:]
-	return ephPair{e: Oop(p[0]), k: int(p[1]), next: int(p[2]) - 1}
-}
-
-// grow doubles the table (or makes it), reinserting its keys.
+// grow doubles the table (or makes it), reinserting its slots.
 func (t *ephemeronWaits) grow() {
 	old := t.slots
 	n := uint64(ephWaitSlots)
 	if old != nil {
 		n = 2 * t.capacity()
-	} else {
-		t.pairs = &bitmap{}
-		t.resize(t.pairs, ephWaitSlots*ephPairWords*8)
 	}
 	t.slots = &bitmap{}
-	t.resize(t.slots, n*ephSlotWords*8)
+	if err := t.slots.resize(t.dir, n*ephSlotWords*8); err != nil {
+		panic(&oomError{fmt.Sprintf("gc: growing the ephemeron table: %v", err)})
+	}
 	if old == nil {
 		return
 	}
+	t.n = 0
 	for i := 0; i+1 < len(old.words); i += ephSlotWords {
 		if key := Oop(old.words[i]); key != 0 {
-			j := t.find(key)
-			t.slots.words[j*ephSlotWords], t.slots.words[j*ephSlotWords+1] = old.words[i], old.words[i+1]
+			t.add(key, old.words[i+1])
 		}
 	}
 	old.release()
 }
 
-func (t *ephemeronWaits) resize(b *bitmap, nbytes uint64) {
-	if err := b.resize(t.dir, nbytes); err != nil {
-		panic(&oomError{fmt.Sprintf("gc: growing the ephemeron table: %v", err)})
-	}
-}
-
-// release gives back the table's memory and files.
+// release gives back the table's memory and file.
 func (t *ephemeronWaits) release() {
 	if t.slots != nil {
 		t.slots.release()
-		t.pairs.release()
 	}
-	t.slots, t.pairs, t.nkeys, t.npairs = nil, nil, 0, 0
+	t.slots, t.n = nil, 0
 }

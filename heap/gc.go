@@ -219,7 +219,7 @@ type collector struct {
 	chunk    uint64 // reference fields one marking step scans
 	fresh    []freshObject
 	waiting  *ephemeronWaits // unmarked keys and the pairs waiting for them
-	released []int           // chains of pairs whose key was marked, values still to shade
+	released []uint64        // key fields of pairs whose key was marked, values still to shade
 	ephs     []Oop           // ephemerons marked, cleared at the end of marking
 	weaks    []Oop           // weak objects marked, cleared at the end of marking
 	// allocAtStart is Space.Allocated when the cycle began: what was
@@ -438,10 +438,12 @@ func (h *Heap) shade(o Oop) {
 	c := h.gc
 	h.setMark(o)
 	h.pushWork(markWork{o: o})
-	if !c.waiting.empty() {
-		if i, ok := c.waiting.take(o); ok {
-			c.released = append(c.released, i) // not shaded here: a chain of keys must not recurse
+	for !c.waiting.empty() {
+		field, ok := c.waiting.take(o)
+		if !ok {
+			break
 		}
+		c.released = append(c.released, field) // not shaded here: a chain of keys must not recurse
 	}
 }
 
@@ -514,13 +516,10 @@ func (h *Heap) markSome(b *budget) bool {
 		c.fresh = c.fresh[:0]
 		for !c.stack.empty() || len(c.released) > 0 {
 			if n := len(c.released); n > 0 {
-				i := c.released[n-1]
+				field := c.released[n-1]
 				c.released = c.released[:n-1]
-				for ; i >= 0; i = c.waiting.pair(i).next {
-					c.st.EphemeronVisits++
-					p := c.waiting.pair(i)
-					h.shade(h.Field(p.e, p.k+1))
-				}
+				c.st.EphemeronVisits++
+				h.shade(Oop(h.word(field + wordSize))) // the pair's value, in the marked ephemeron
 				continue
 			}
 			w, err := c.stack.pop()
@@ -575,7 +574,7 @@ func (h *Heap) scan(w markWork) int {
 			if !key.IsOld() || h.markedOop(key) {
 				h.shade(h.Field(o, k+1))
 			} else {
-				c.waiting.add(key, o, k)
+				c.waiting.add(key, uint64(o)+headerSize+uint64(k)*wordSize)
 			}
 		}
 	} else {
