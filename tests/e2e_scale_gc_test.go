@@ -33,10 +33,11 @@ type scaleGCSizes struct {
 	churnLimit   uint64
 	churnRounds  int
 	churnObjects int
-	// The weakStore chain of chainEntries, built and collected under
-	// chainLimit.
+	// The weakStore chain of chainEntries, built chainBatch entries per
+	// evaluation and collected under chainLimit.
 	chainLimit   uint64
 	chainEntries int
+	chainBatch   int
 	timeout      time.Duration
 }
 
@@ -44,13 +45,13 @@ var (
 	scaleGCSmall = scaleGCSizes{
 		wideLimit: 48 << 20, buildLimit: 128 << 20, wideRecords: 1_000_000, wideRecordBytes: 500, wideBatch: 100_000,
 		churnLimit: 128 << 20, churnRounds: 24, churnObjects: 150_000,
-		chainLimit: 96 << 20, chainEntries: 200_000,
+		chainLimit: 96 << 20, chainEntries: 200_000, chainBatch: 100_000,
 		timeout: 5 * time.Minute,
 	}
 	scaleGCSoak = scaleGCSizes{
 		wideLimit: 256 << 20, buildLimit: 256 << 20, wideRecords: 8_000_000, wideRecordBytes: 340, wideBatch: 250_000,
 		churnLimit: 256 << 20, churnRounds: 300, churnObjects: 150_000,
-		chainLimit: 256 << 20, chainEntries: 2_000_000,
+		chainLimit: 256 << 20, chainEntries: 2_000_000, chainBatch: 250_000,
 		timeout: 40 * time.Minute,
 	}
 )
@@ -190,8 +191,14 @@ func TestE2EScaleWeakStoreChain(t *testing.T) {
 	w := s.path("w")
 	s.ok("new", "new", w)
 	n := strconv.Itoa(z.chainEntries)
-	s.expect("build the chain", w, "lobby _AddSlots: (| ws <- nil. head <- nil |). ws: weakStore copyRemoveAll. "+
-		"head: byteVector copySize: 1. (| p | p: head. 1 to: "+n+" Do: [|:i. k| k: byteVector copySize: 1. ws init: p With: k. p: k]). ws size", n)
+	s.expect("slots", w, "lobby _AddSlots: (| ws <- nil. head <- nil. tail <- nil |). ws: weakStore copyRemoveAll. "+
+		"head: byteVector copySize: 1. tail: head. 0", "0")
+	for at := 0; at < z.chainEntries; at += z.chainBatch {
+		count := min(z.chainBatch, z.chainEntries-at)
+		s.expect(fmt.Sprintf("chain entries %d to %d", at, at+count-1), w,
+			fmt.Sprintf("1 to: %d Do: [|:i. k| k: byteVector copySize: 1. ws init: tail With: k. tail: k]. ws size", count), strconv.Itoa(at+count))
+	}
+	s.expect("drop the tail", w, "tail: nil. 0", "0")
 	r := s.ok("gc of the live chain", "gc", "-w", w)
 	t.Logf("gc: %s", r.out())
 	s.expect("the chain after gc", w, "ws size", n)
