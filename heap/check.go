@@ -176,11 +176,13 @@ func (h *Heap) checkState(r *CheckReport, st *state, verify func(p uint64) error
 		return
 	}
 	defer seen.release()
-	var stack []uint64
+	stack := newMarkStack(h.scratchDir(), markStackSegment)
+	defer stack.release()
+	var stackErr error
 	follow := func(v Oop) {
-		if v.IsOld() && !seen.test(uint64(v)/wordSize) {
+		if v.IsOld() && !seen.test(uint64(v)/wordSize) && stackErr == nil {
 			seen.set(uint64(v) / wordSize)
-			stack = append(stack, uint64(v))
+			stackErr = stack.push(markWork{o: v})
 		}
 	}
 	for i, root := range st.Roots {
@@ -191,9 +193,13 @@ func (h *Heap) checkState(r *CheckReport, st *state, verify func(p uint64) error
 		}
 	}
 	var traced uint64
-	for len(stack) > 0 {
-		a := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	for !stack.empty() && stackErr == nil {
+		w, err := stack.pop()
+		if err != nil {
+			stackErr = err
+			break
+		}
+		a := uint64(w.o)
 		w0, w1 := word(a), word(a+8)
 		for i := uint64(0); i < h0Ptrs(w0); i++ {
 			fa := a + headerSize + i*wordSize
@@ -207,6 +213,9 @@ func (h *Heap) checkState(r *CheckReport, st *state, verify func(p uint64) error
 		if progress != nil && traced%(4096*PageSize) < 64 {
 			progress(pages+min(traced/PageSize, pages), 2*pages)
 		}
+	}
+	if stackErr != nil {
+		add(-1, "the references could not all be traced: %v", stackErr)
 	}
 	// Free lists: each link a free chunk of the list's class, no cycles.
 	for c, head := range st.Free {

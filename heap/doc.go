@@ -48,7 +48,8 @@
 //     to the heap file with their old contents in undo records.
 //   - viewspill.go: the same for heaps that never commit (read-only, views).
 //   - gc.go: incremental mark-sweep collection in slices between
-//     transactions, weak objects and ephemerons, giving the file's free tail back.
+//     transactions, paced by promotion, weak objects and ephemerons, giving
+//     the file's free tail back. markstack.go: the mark stack that spills.
 //   - check.go: the full consistency check, of the committed heap or of
 //     one a view installed (a checkpoint).
 //   - salvage.go: opening a damaged heap to read what can still be read
@@ -122,8 +123,12 @@
 //     it stores, objects promoted by a successful commit are shaded, and
 //     marking ends only in a slice that finds the roots marked and nothing
 //     queued. The sweep frees only what a finished mark left unmarked, and
-//     allocation during the sweep takes only chunks it has swept or space
-//     past the frontier where it stops.
+//     an object promoted while it sweeps is marked; a sliced sweep leaves
+//     listed free chunks as they are, and only a whole collection, with no
+//     allocation before its end, empties the lists to rebuild them.
+//   - A collection's mark stack holds at most two segments in memory and an
+//     object is scanned at most markChunk references at a time, so a slice's
+//     memory and a marking step's time do not grow with an object's fan-out.
 //   - The state's space counters are true: FreeBytes is the bytes on the
 //     free lists, so Info never walks the heap.
 package heap

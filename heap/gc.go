@@ -25,8 +25,18 @@ import (
 // succeeds, and marking ends only in a slice that finds the roots marked and
 // nothing left to scan. So no object reachable when marking ends is
 // unmarked. The sweep frees only what a finished mark found unmarked, which
-// nothing reachable refers to; while it runs, the free lists hold only
-// chunks it has swept, so transactions allocate behind it or past its end.
+// nothing reachable refers to.
+//
+// A sweep that runs in slices keeps the free lists: transactions between
+// its slices allocate from them, so that promotion while it sweeps does not
+// push the frontier up each cycle (it did: the file grew by what was
+// promoted during every sweep), and an object promoted during the sweep is
+// marked, so the sweep keeps it wherever it lies. The sweep coalesces runs
+// of dead objects (and free chunks too small to be listed), ending a run at
+// a listed free chunk, which it leaves as it is. A whole collection
+// (Collect) empties the lists when marking ends and coalesces every free
+// chunk too, rebuilding the lists from what it finds: nothing allocates
+// between its end of marking and its end of sweeping.
 //
 // The cycle lives in this process only. A process that ends mid-cycle leaves
 // a consistent heap (every slice commits its own work), and the next starts
@@ -35,7 +45,20 @@ import (
 // Mark bits live outside the objects, in a bitmap of one bit per word, so
 // marking writes nothing to the heap and dirties no page. A large heap's bitmap
 // is a mapping of an unlinked file beside the heap, which the kernel can page
-// out: collection works when the heap is larger than memory.
+// out: collection works when the heap is larger than memory. The objects
+// still to scan wait on a mark stack that spills to a file too
+// (markstack.go), and an object is scanned markChunk references at a time,
+// the rest of it pushed back: a slice's memory and time do not grow with
+// the number of references one object holds.
+//
+// Slices are paced by promotion, as Go's collector paces its assists: a
+// cycle that starts when the runway (the garbage GCWanted waits for) has
+// been promoted owes, for each word promoted while it runs, enough work
+// that it finishes before another runway's worth has been promoted
+// (owedPerWord). A slice works until its time is up and its debt is paid,
+// so the collector keeps up with any rate of promotion, each slice's extra
+// work proportional to what the evaluations before it promoted, and the
+// file stays within about the live data plus two runways.
 //
 // Ephemerons keep a value only while its key is marked from elsewhere. A
 // pair met with an unmarked key waits in a table keyed by that key, and is
@@ -45,6 +68,21 @@ import (
 
 // sweepBatch is how many dirty pages the sweep accumulates before it commits.
 const sweepBatch = 8192
+
+// markChunk is how many reference fields one step of marking scans in an
+// object; the rest of a larger object is pushed back to be scanned next.
+// Even, so that an ephemeron's pairs are never split.
+const markChunk = 4096
+
+// gcScale is the collector's unit sizes: markChunk and markStackSegment,
+// which tests make small so that chunked scanning and spilling happen in
+// small heaps.
+type gcScale struct {
+	chunk   uint64
+	segment int
+}
+
+var defaultGCScale = gcScale{chunk: markChunk, segment: markStackSegment}
 
 // DefaultGCSlice is the time a CollectSlice the layer above runs after each
 // evaluation may take.
@@ -78,7 +116,11 @@ type bitmap struct {
 	f     *os.File
 }
 
-const inMemoryBitmap = 64 << 20
+// inMemoryBitmap is the largest bitmap kept in anonymous memory (that of a
+// 64 MiB heap); a larger one is a file mapping the kernel can page out, so
+// that a slice or a check of a large heap fits a small memory limit (a
+// check has three bitmaps).
+const inMemoryBitmap = 1 << 20
 
 func newBitmap(dir string, nbits uint64) (*bitmap, error) {
 	b := &bitmap{}
@@ -148,13 +190,18 @@ const (
 	gcSweeping
 )
 
-// ephPair names pair k (the key's field) of ephemeron e, and the next pair
-// waiting for the same key (an index into collector.pairs, -1 for none).
-type ephPair struct {
-	e    Oop
-	k    int
-	next int
-}
+// sweepMode is whether a sweep coalesces listed free chunks.
+type sweepMode int
+
+const (
+	// keepLists leaves listed free chunks where they are, for transactions
+	// between the sweep's slices to allocate from.
+	keepLists sweepMode = iota
+	// rebuildLists empties the lists when marking ends and rebuilds them
+	// from everything free, coalesced; only when no transaction runs
+	// before the sweep ends.
+	rebuildLists
+)
 
 // freshObject is an object promoted while marking by the commit that is to
 // be transaction seq: it is shaded once that commit succeeded.
@@ -166,17 +213,25 @@ type freshObject struct {
 // collector is a cycle in progress.
 type collector struct {
 	phase    gcPhase
+	sweep    sweepMode
 	marks    *bitmap
-	stack    []Oop
+	stack    *markStack
+	chunk    uint64 // reference fields one marking step scans
 	fresh    []freshObject
-	waiting  map[Oop]int // unmarked key -> the first of the pairs waiting for it
-	pairs    []ephPair   // the waiting pairs, chained per key
-	released []int       // chains of pairs whose key was marked, values still to shade
-	ephs     []Oop       // ephemerons marked, cleared at the end of marking
-	weaks    []Oop       // weak objects marked, cleared at the end of marking
+	waiting  *ephemeronWaits // unmarked keys and the pairs waiting for them
+	released []uint64        // key fields of pairs whose key was marked, values still to shade
+	ephs     []Oop           // ephemerons marked, cleared at the end of marking
+	weaks    []Oop           // weak objects marked, cleared at the end of marking
 	// allocAtStart is Space.Allocated when the cycle began: what was
 	// promoted after that is not counted as collected by this cycle.
 	allocAtStart uint64
+	// Pacing: the cycle owes owedPerWord words of work for each word
+	// promoted since it began; promotedSeen is Space.Allocated when the
+	// debt was last brought up to date, owed what is still to do (less
+	// than 0 when slices ran ahead).
+	owedPerWord  float64
+	promotedSeen uint64
+	owed         int64
 	// The sweep: [sweepAt, sweepEnd) is still to sweep; runStart, when not
 	// 0, starts a run of dead objects and unlinked free chunks that ends at
 	// sweepAt. Nothing can touch such a run between slices: nothing
@@ -185,17 +240,26 @@ type collector struct {
 	st                          GCStats
 }
 
+// unbounded reports whether b lets the cycle run to its end.
+func (b *budget) unbounded() bool { return b.deadline.IsZero() && b.units == 0 }
+
 // budget bounds the work of one slice: a deadline checked now and then, or
-// (for tests) a count of work units. The zero budget is unbounded.
+// (for tests) a count of work units, and in either case no less than the
+// work the pacing says is owed. A unit is a word: a reference field
+// scanned, or a word of heap swept. The zero budget is unbounded.
 type budget struct {
 	deadline time.Time
 	units    int
+	owed     int
 	used     int
 }
 
 // spend counts n units of work and reports whether the slice must stop.
 func (b *budget) spend(n int) bool {
 	b.used += n
+	if b.used < b.owed {
+		return false
+	}
 	if b.units > 0 {
 		return b.used >= b.units
 	}
@@ -214,10 +278,13 @@ func (h *Heap) CollectProgress(progress func(done, total uint64)) (GCStats, erro
 	return st, err
 }
 
-// CollectSlice does at most about d of collection work: it starts a cycle
-// when enough has been promoted since the last one finished (GCWanted), or
-// goes on with the cycle in progress. It answers whether a cycle finished.
-// It must be called between transactions; it commits its own work.
+// CollectSlice does about d of collection work, and more when the
+// transactions since the last slice promoted more than d keeps up with (the
+// pacing: the extra work is proportional to what they promoted): it starts
+// a cycle when enough has been promoted since the last one finished
+// (GCWanted), or goes on with the cycle in progress. It answers whether a
+// cycle finished. It must be called between transactions; it commits its
+// own work.
 func (h *Heap) CollectSlice(d time.Duration) (finished bool, err error) {
 	return h.collectSlice(&budget{deadline: time.Now().Add(d)})
 }
@@ -226,16 +293,48 @@ func (h *Heap) collectSlice(b *budget) (bool, error) {
 	if h.gc == nil && !h.GCWanted() {
 		return false, nil
 	}
+	if c := h.gc; c != nil {
+		allocated := h.committed.Space.Allocated
+		c.owed += int64(c.owedPerWord * float64((allocated-min(allocated, c.promotedSeen))/wordSize))
+		c.promotedSeen = allocated
+		b.owed = int(max(c.owed, 0))
+	}
 	_, finished, err := h.collect(b, nil)
 	return finished, err
 }
 
 // GCWanted reports whether enough has been promoted since the last cycle
-// finished (Options.GCMinGarbage, or Options.GCGrowth percent of what it
-// found live, whichever is larger) for a new cycle to start.
-func (h *Heap) GCWanted() bool {
-	sp := h.committed.Space
-	return sp.Allocated >= max(h.opts.GCMinGarbage, sp.LiveBytes/100*h.opts.GCGrowth)
+// finished (the runway) for a new cycle to start.
+func (h *Heap) GCWanted() bool { return h.committed.Space.Allocated >= h.gcRunway() }
+
+// gcRunway is the garbage a cycle waits for, and the promotion it must
+// finish within: Options.GCMinGarbage, or Options.GCGrowth percent of what
+// the last cycle found live, whichever is larger.
+func (h *Heap) gcRunway() uint64 {
+	return max(h.opts.GCMinGarbage, h.committed.Space.LiveBytes/100*h.opts.GCGrowth)
+}
+
+// newCollector starts a cycle with marks as its bitmap, paced so that it
+// finishes before another runway has been promoted. The work it owes is at
+// most marking what the last cycle found live and all promoted since, and
+// sweeping the heap; and, for each word promoted while it runs, scanning
+// it (it is shaded) and sweeping it: two words.
+func (h *Heap) newCollector(marks *bitmap) *collector {
+	sp := h.state.Space
+	scale := h.gcScale
+	if scale == (gcScale{}) {
+		scale = defaultGCScale
+	}
+	work := sp.LiveBytes + sp.Allocated + h.state.Frontier
+	return &collector{
+		marks:        marks,
+		stack:        newMarkStack(h.scratchDir(), scale.segment),
+		chunk:        max(2, scale.chunk&^1),
+		waiting:      newEphemeronWaits(h.scratchDir()),
+		allocAtStart: sp.Allocated,
+		owedPerWord:  2 + float64(work)/float64(max(h.gcRunway(), 1)),
+		promotedSeen: sp.Allocated,
+	}
 }
 
 // Collecting reports whether a cycle is in progress.
@@ -258,7 +357,7 @@ func (h *Heap) collect(b *budget, progress func(done, total uint64)) (GCStats, b
 		if err != nil {
 			return GCStats{}, false, fmt.Errorf("gc: mark bitmap: %w", err)
 		}
-		h.gc = &collector{marks: marks, waiting: map[Oop]int{}, allocAtStart: h.state.Space.Allocated}
+		h.gc = h.newCollector(marks)
 	}
 	c := h.gc
 	c.st.Slices++
@@ -268,6 +367,7 @@ func (h *Heap) collect(b *budget, progress func(done, total uint64)) (GCStats, b
 		finished, err = h.step(b, progress)
 		return err
 	})
+	c.owed -= int64(b.used)
 	if err == nil {
 		err = h.Commit()
 	} else {
@@ -292,6 +392,8 @@ func (h *Heap) collect(b *budget, progress func(done, total uint64)) (GCStats, b
 func (h *Heap) cancelCollection() {
 	if h.gc != nil {
 		h.gc.marks.release()
+		h.gc.stack.release()
+		h.gc.waiting.release()
 		h.gc = nil
 	}
 }
@@ -303,6 +405,10 @@ func (h *Heap) step(b *budget, progress func(done, total uint64)) (bool, error) 
 	if c.phase == gcMarking {
 		if !h.markSome(b) {
 			return false, nil
+		}
+		c.sweep = keepLists
+		if b.unbounded() {
+			c.sweep = rebuildLists
 		}
 		h.endMarking()
 	}
@@ -327,6 +433,20 @@ func (h *Heap) shade(o Oop) {
 		return
 	}
 	c := h.gc
+	h.setMark(o)
+	h.pushWork(markWork{o: o})
+	for !c.waiting.empty() {
+		field, ok := c.waiting.take(o)
+		if !ok {
+			break
+		}
+		c.released = append(c.released, field) // not shaded here: a chain of keys must not recurse
+	}
+}
+
+// setMark sets o's mark bit, growing the bitmap when o lies past it.
+func (h *Heap) setMark(o Oop) {
+	c := h.gc
 	i := uint64(o) / wordSize
 	if i>>6 >= uint64(len(c.marks.words)) {
 		grown := max(2*uint64(len(c.marks.words))*8, (h.state.PageCount*PageSize/wordSize+63)/64*8)
@@ -335,12 +455,14 @@ func (h *Heap) shade(o Oop) {
 		}
 	}
 	c.marks.set(i)
-	c.stack = append(c.stack, o)
-	if len(c.waiting) > 0 {
-		if i, ok := c.waiting[o]; ok {
-			delete(c.waiting, o)
-			c.released = append(c.released, i) // not shaded here: a chain of keys must not recurse
-		}
+}
+
+// pushWork queues w for scanning. The stack spills to a file; failing to
+// write it is reported as running out of memory, as a bitmap that cannot
+// grow is.
+func (h *Heap) pushWork(w markWork) {
+	if err := h.gc.stack.push(w); err != nil {
+		panic(&oomError{msg: fmt.Sprintf("gc: %v", err)})
 	}
 }
 
@@ -352,10 +474,18 @@ func (h *Heap) barrierShade(v Oop) {
 	}
 }
 
-// noteFresh records o, just promoted, to be shaded once its commit succeeds.
+// noteFresh records o, just promoted, to be shaded once its commit succeeds
+// if marking; if sweeping, it marks o, which may lie in a listed chunk the
+// sweep has yet to reach, so that the sweep keeps it. Should the commit
+// fail, the chunk reads free again, and the sweep takes a free chunk for
+// free whatever its mark.
 func (h *Heap) noteFresh(o Oop) {
-	if h.gc != nil && h.gc.phase == gcMarking {
+	switch {
+	case h.gc == nil:
+	case h.gc.phase == gcMarking:
 		h.gc.fresh = append(h.gc.fresh, freshObject{o: o, seq: h.committed.Seq + 1})
+	case uint64(o) < h.gc.sweepEnd:
+		h.setMark(o)
 	}
 }
 
@@ -381,79 +511,86 @@ func (h *Heap) markSome(b *budget) bool {
 			h.shade(f.o)
 		}
 		c.fresh = c.fresh[:0]
-		for len(c.stack) > 0 || len(c.released) > 0 {
+		for !c.stack.empty() || len(c.released) > 0 {
 			if n := len(c.released); n > 0 {
-				i := c.released[n-1]
+				field := c.released[n-1]
 				c.released = c.released[:n-1]
-				for ; i >= 0; i = c.pairs[i].next {
-					c.st.EphemeronVisits++
-					h.shade(h.Field(c.pairs[i].e, c.pairs[i].k+1))
-				}
+				c.st.EphemeronVisits++
+				h.shade(Oop(h.word(field + wordSize))) // the pair's value, in the marked ephemeron
 				continue
 			}
-			o := c.stack[len(c.stack)-1]
-			c.stack = c.stack[:len(c.stack)-1]
-			if b.spend(1 + h.scan(o)) {
+			w, err := c.stack.pop()
+			if err != nil {
+				panic(&oomError{msg: fmt.Sprintf("gc: %v", err)})
+			}
+			if b.spend(1 + h.scan(w)) {
 				return false
 			}
 		}
 		for _, r := range h.state.Roots {
 			h.shade(r)
 		}
-		if len(c.stack) == 0 && len(c.released) == 0 {
+		if c.stack.empty() && len(c.released) == 0 {
 			return true
 		}
 	}
 }
 
-// scan traces marked object o's references and answers how many fields it
-// looked at.
-func (h *Heap) scan(o Oop) int {
+// scan traces at most a chunk of marked object w.o's references, from
+// field w.from on, pushing back what is left of the object below what the
+// chunk found, and answers how many fields it looked at.
+func (h *Heap) scan(w markWork) int {
 	c := h.gc
+	o := w.o
 	w0, w1 := h.header(o)
 	f := h0Flags(w0)
 	if f&flagFree != 0 {
 		panic(&CorruptError{File: h.path, Page: int64(uint64(o) >> pageShift), Offset: int64(o),
 			Msg: "reference to a free chunk"})
 	}
-	c.st.LiveObjects++
-	c.st.LiveBytes += objectSize(h0Ptrs(w0), h1Bytes(w1))
-	n := int(h0Ptrs(w0))
-	switch {
-	case f&FlagEphemeron != 0:
-		c.ephs = append(c.ephs, o)
-		for k := 0; k+1 < n; k += 2 {
+	if w.from == 0 {
+		c.st.LiveObjects++
+		c.st.LiveBytes += objectSize(h0Ptrs(w0), h1Bytes(w1))
+		switch {
+		case f&FlagEphemeron != 0:
+			c.ephs = append(c.ephs, o)
+		case f&FlagWeak != 0:
+			c.weaks = append(c.weaks, o)
+			return 0
+		}
+	}
+	n := h0Ptrs(w0)
+	end := min(n, w.from+c.chunk)
+	if end < n {
+		h.pushWork(markWork{o: o, from: end})
+	}
+	if f&FlagEphemeron != 0 {
+		for k := int(w.from); k+1 < int(end); k += 2 {
 			c.st.EphemeronVisits++
 			key := h.Field(o, k)
 			if !key.IsOld() || h.markedOop(key) {
 				h.shade(h.Field(o, k+1))
 			} else {
-				next, ok := c.waiting[key]
-				if !ok {
-					next = -1
-				}
-				c.waiting[key] = len(c.pairs)
-				c.pairs = append(c.pairs, ephPair{e: o, k: k, next: next})
+				c.waiting.add(key, uint64(o)+headerSize+uint64(k)*wordSize)
 			}
 		}
-	case f&FlagWeak != 0:
-		c.weaks = append(c.weaks, o)
-	default:
-		for i := 0; i < n; i++ {
+	} else {
+		for i := int(w.from); i < int(end); i++ {
 			h.shade(h.Field(o, i))
 		}
 	}
-	return n
+	return int(end - w.from)
 }
 
 // endMarking clears what marking proved dead in weak objects and
-// ephemerons, and starts the sweep: the free lists restart empty and are
-// rebuilt from what the sweep finds.
+// ephemerons, and starts the sweep; a sweep that rebuilds the lists starts
+// them empty.
 func (h *Heap) endMarking() {
 	c := h.gc
 	c.phase = gcSweeping
-	c.waiting, c.pairs, c.released = nil, nil, nil
-	c.stack = nil
+	c.waiting.release()
+	c.released = nil
+	c.stack.release()
 	for _, e := range c.ephs {
 		n := h.NumPtrs(e) &^ 1
 		for k := 0; k < n; k += 2 {
@@ -476,8 +613,10 @@ func (h *Heap) endMarking() {
 	}
 	c.ephs, c.weaks = nil, nil
 	c.sweepAt, c.sweepEnd = dataStart, h.state.Frontier
-	h.state.Free = [numClasses]uint64{}
-	h.state.Space.FreeBytes = 0
+	if c.sweep == rebuildLists {
+		h.state.Free = [numClasses]uint64{}
+		h.state.Space.FreeBytes = 0
+	}
 }
 
 // decrementCount lowers the live count an ephemeron table keeps in its
@@ -507,11 +646,15 @@ func (h *Heap) sweepSome(b *budget, progress func(done, total uint64)) (bool, er
 				Msg: fmt.Sprintf("object header %#x %#x gives a size of %d that does not fit the heap", w0, w1, size)}
 		}
 		free := h0Flags(w0)&flagFree != 0
-		if !free && c.marks.test(a/wordSize) {
+		listed := free && c.sweep == keepLists && size >= headerSize+wordSize
+		if listed || !free && c.marks.test(a/wordSize) {
 			if c.runStart != 0 {
 				h.makeFree(c.runStart, a-c.runStart)
 				c.st.FreeBytes += a - c.runStart
 				c.runStart = 0
+			}
+			if listed {
+				c.st.FreeBytes += size
 			}
 		} else {
 			if !free {
@@ -530,7 +673,7 @@ func (h *Heap) sweepSome(b *budget, progress func(done, total uint64)) (bool, er
 				return false, err
 			}
 		}
-		if b.spend(1) {
+		if b.spend(int(size / wordSize)) {
 			return false, nil
 		}
 	}

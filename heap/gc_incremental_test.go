@@ -131,7 +131,8 @@ func checkPairs(t *testing.T, h *Heap, m *graphModel, when string) (cleared int)
 // TestIncrementalCollectionKeepsEverythingLive interleaves random
 // transactions (new nodes, edges moved, slots cleared; some aborted) with
 // collection slices of random small budgets, so that cycles span many
-// transactions, and checks after each step that every node the model says
+// transactions, objects are scanned two fields at a time and the mark
+// stack spills to its file, and checks after each step that every node the model says
 // is reachable is in the heap, intact.
 func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 	steps := 2000
@@ -139,6 +140,7 @@ func TestIncrementalCollectionKeepsEverythingLive(t *testing.T) {
 		steps = 30000
 	}
 	h, _ := newHeap(t)
+	h.gcScale = gcScale{chunk: 2, segment: 4} // nodes and the table scanned in chunks, the stack spilled
 	rng := rand.New(rand.NewPCG(7, uint64(steps)))
 	h.SetRoot(0, h.Alloc(modelSlots, 0, 1, Nil))
 	h.SetRoot(1, h.Alloc(2*modelPairs, 0, 1, Nil))

@@ -93,12 +93,19 @@ func (o *Options) setDefaults() {
 		o.ObjectLimit = o.Reserve
 	}
 	if o.GCMinGarbage == 0 {
-		o.GCMinGarbage = 16 << 20
+		o.GCMinGarbage = DefaultGCMinGarbage
 	}
 	if o.GCGrowth == 0 {
-		o.GCGrowth = 50
+		o.GCGrowth = DefaultGCGrowth
 	}
 }
+
+// DefaultGCMinGarbage and DefaultGCGrowth are Options.GCMinGarbage and
+// Options.GCGrowth when they are not set.
+const (
+	DefaultGCMinGarbage = 16 << 20
+	DefaultGCGrowth     = 50
+)
 
 // Heap is an open persistent object heap: one file of pages mapped
 // copy-on-write, a redo log beside it (path + ".log") and a table of page
@@ -158,7 +165,8 @@ type Heap struct {
 	young      youngSpace
 	remembered []Oop // persistent objects holding young references
 
-	gc *collector // the collection cycle in progress, or nil
+	gc      *collector // the collection cycle in progress, or nil
+	gcScale gcScale    // the collector's unit sizes; zero: defaultGCScale
 
 	rootScanner  func(visit func(*Oop))
 	beforeCommit func(pages []uint64) error

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -82,6 +83,11 @@ type scaleStarted struct {
 // that moves itself into the cgroup and then execs psyche, so psyche's
 // first instruction already runs under the limit.
 func (cg *scaleCgroups) start(e *e2eEnv, timeout time.Duration, args ...string) (*scaleStarted, error) {
+	return cg.startInput(e, timeout, "", args...)
+}
+
+// startInput is start with stdin as the command's standard input.
+func (cg *scaleCgroups) startInput(e *e2eEnv, timeout time.Duration, stdin string, args ...string) (*scaleStarted, error) {
 	g, err := cg.h.New(cg.limit)
 	if err != nil {
 		return nil, err
@@ -93,6 +99,7 @@ func (cg *scaleCgroups) start(e *e2eEnv, timeout time.Duration, args ...string) 
 	cmd.WaitDelay = 5 * time.Second
 	s := &scaleStarted{cmd: cmd, cg: g, ctx: ctx, cancel: cancel, stdout: &e2eSyncBuffer{}, stderr: &e2eSyncBuffer{}, args: args}
 	cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
+	cmd.Stdin = strings.NewReader(stdin)
 	s.start = time.Now()
 	if err := cmd.Start(); err != nil {
 		cancel()
