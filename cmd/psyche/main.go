@@ -47,7 +47,7 @@ func init() {
 		{"recover", "psyche recover DIR NEWDIR", recoverHelp, cmdRecover},
 		{"gc", "psyche gc [-w DIR]", "Collect the world's garbage now.\n\nExample:\n  psyche gc -w ~/worlds/w1", cmdGC},
 		{"info", "psyche info [-w DIR]", "Show the world's sizes, counts and format version.\n\nExample:\n  psyche info", cmdInfo},
-		{"parse", "psyche parse FILE...", "Check the syntax of Self source files; report FILE:LINE:COL errors and exit 1 if any.\n\nExample:\n  psyche parse *.self", cmdParse},
+		{"parse", "psyche parse FILE...", "Check the syntax of Self source files; report FILE:LINE:COL errors and exit 1 if any.\nIt takes Self's own layout, top-level expressions separated by line breaks, which\npsyche run does not take yet: run wants statements separated by periods, so a file\nthat parse accepts may still be refused by run (\"expected '.' ... after the statement\").\n\nExample:\n  psyche parse *.self", cmdParse},
 	}
 }
 
