@@ -401,6 +401,10 @@ func e2eCliChange(e *e2eEnv, w string, round int) string {
 // e2eCliKeptName is the checkpoint a rollback to target keeps the present
 // in, given the checkpoints names.
 func e2eCliKeptName(names []string, target string) string {
+	const prefix = "before-rollback-to-" // a target that has it loses it first
+	for strings.HasPrefix(target, prefix) && len(target) > len(prefix) {
+		target = strings.TrimPrefix(target, prefix)
+	}
 	name := "before-rollback-to-" + target
 	for n := 2; slices.Contains(names, name); n++ {
 		name = "before-rollback-to-" + target + "-" + strconv.Itoa(n)

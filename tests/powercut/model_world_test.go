@@ -178,8 +178,13 @@ func (s state) names() []string {
 }
 
 // keptName is the name of the checkpoint a rollback to target keeps the
-// present in: before-rollback-to-TARGET, or with -2, -3, ... if taken.
+// present in: before-rollback-to-TARGET, or with -2, -3, ... if taken; a
+// target that is itself such a checkpoint loses the prefix first.
 func (s state) keptName(target string) string {
+	const prefix = "before-rollback-to-"
+	for strings.HasPrefix(target, prefix) && len(target) > len(prefix) {
+		target = strings.TrimPrefix(target, prefix)
+	}
 	name := "before-rollback-to-" + target
 	for n := 2; s.find(name) >= 0; n++ {
 		name = "before-rollback-to-" + target + "-" + strconv.Itoa(n)
