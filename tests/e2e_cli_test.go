@@ -250,16 +250,20 @@ func TestE2ECliRollbackKeepsEverything(t *testing.T) {
 			t.Errorf("at %s, expected x = %s:\n%s", name, want, r)
 		}
 	}
-	// Undo it.
-	e.ok("rollback", "-w", w, "before-rollback-to-a")
+	// Undo it: the present is kept under a name that does not nest.
+	if r := e.ok("rollback", "-w", w, "before-rollback-to-a"); !strings.Contains(r.stdout, "kept as checkpoint before-rollback-to-a-2:") {
+		t.Errorf("undoing the rollback should keep the present as before-rollback-to-a-2:\n%s", r)
+	}
 	e.expectEval(w, "x", "3")
 	// The same target again: the next free name.
-	if r := e.ok("rollback", "-w", w, "a"); !strings.Contains(r.stdout, "before-rollback-to-a-2") {
-		t.Errorf("a second rollback to a should keep the present as before-rollback-to-a-2:\n%s", r)
+	if r := e.ok("rollback", "-w", w, "a"); !strings.Contains(r.stdout, "before-rollback-to-a-3") {
+		t.Errorf("a second rollback to a should keep the present as before-rollback-to-a-3:\n%s", r)
 	}
 	e.expectEval(w, "x", "1")
-	if r := e.ok("eval", "-w", w, "--at", "before-rollback-to-a-2", "x"); r.out() != "3" {
-		t.Errorf("expected x = 3:\n%s", r)
+	for name, want := range map[string]string{"before-rollback-to-a-2": "1", "before-rollback-to-a-3": "3"} {
+		if r := e.ok("eval", "-w", w, "--at", name, "x"); r.out() != want {
+			t.Errorf("at %s, expected x = %s:\n%s", name, want, r)
+		}
 	}
 	// :rollback in the REPL says the same.
 	r = e.runInput(":rollback b\nx\n", "repl", "-w", w)
