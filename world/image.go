@@ -408,17 +408,60 @@ func (in *imageReader) end() error {
 	}
 }
 
-// pendingRef is a reference to resolve once every object exists.
-type pendingRef struct {
-	obj    uint64
-	field  int
-	target uint64
-}
+// Import streams the objects into the heap as it reads them, in memory
+// bounded whatever the image holds: the objects' oops (by number) are in a
+// mapped temporary table and the references to objects not yet made in a
+// temporary file (imagetable.go); the young space is scavenged as the
+// interpreter would, so what survives is tenured into the persistent heap,
+// whose dirty pages the transaction's budget bounds (heap/spill.go); a
+// large object's bytes are written to it a chunk at a time, straight to
+// the heap file. Nothing is usable before the graph is validated whole.
 
-// rootsObject stands for the roots in a pendingRef.
+// A pending reference is a record of pendingWidth words in the pending
+// file: the object holding it (rootsObject for a root), the field, and the
+// number of the object it names.
+const pendingWidth = 3
+
+// rootsObject stands for the roots in a pending reference.
 const rootsObject = ^uint64(0)
 
-func (in *imageReader) build(v *vm.VM) error {
+// importer is the state of one import's build.
+type importer struct {
+	in      *imageReader
+	h       *heap.Heap
+	count   uint64
+	objs    *oopTable
+	made    uint64     // objects made so far
+	young   uint64     // the first object that may still be young
+	large   []heap.Oop // the large objects made, which a scavenge must see live
+	pending *spillFile
+}
+
+// scanRoots shows Scavenge the objects the import holds.
+func (im *importer) scanRoots(visit func(*heap.Oop)) {
+	for i := im.young; i < im.made; i++ {
+		if im.objs.oops[i].IsYoung() {
+			visit(&im.objs.oops[i])
+		}
+	}
+	for i := range im.large {
+		visit(&im.large[i])
+	}
+}
+
+// scavenge runs a scavenge when the young space asks for one, and notes
+// which objects it tenured.
+func (im *importer) scavenge() {
+	if !im.h.ScavengeWanted() {
+		return
+	}
+	im.h.Scavenge()
+	for im.young < im.made && !im.objs.oops[im.young].IsYoung() {
+		im.young++
+	}
+}
+
+func (in *imageReader) build(v *vm.VM) (err error) {
 	h := v.Heap()
 	count := in.uvarint()
 	if in.err != nil {
@@ -427,56 +470,95 @@ func (in *imageReader) build(v *vm.VM) error {
 	if count == 0 || count > in.left/minObjectBytes {
 		return badImage("object count %d does not fit a body of %d bytes", count, in.left)
 	}
-	// objs grows as objects are read: count is only a claim.
-	objs := make([]heap.Oop, 0, min(count, imageChunk))
-	var pending []pendingRef
-	decode := func(obj uint64, field int) heap.Oop {
-		x := in.uvarint()
-		switch x & 3 {
-		case 0:
-			if x != 0 {
-				in.fail("a malformed reference")
-			}
-			return heap.Nil
-		case 1:
-			t := x>>2 - 1
-			if t >= count {
-				in.fail("a reference to object %d of %d", t, count)
-				return heap.Nil
-			}
-			pending = append(pending, pendingRef{obj, field, t})
-			return heap.Nil
-		case 2:
-			u := x >> 2
-			n := int64(u>>1) ^ -int64(u&1)
-			if !heap.FitsSmallInt(n) {
-				in.fail("a small integer out of range")
-			}
-			return heap.FromInt(n)
-		}
-		if x == immFloatRef {
-			var b [8]byte
-			for i := range b {
-				b[i] = in.byte()
-			}
-			f := math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
-			o, ok := heap.FromFloat(f)
-			if !ok && in.err == nil {
-				in.fail("an immediate float %g that has no immediate form", f)
-			}
-			return o
-		}
-		if o := heap.Oop(x >> 2); o == heap.Tombstone {
-			return o
-		}
-		in.fail("a malformed immediate")
-		return heap.Nil
+	im := &importer{in: in, h: h, count: count}
+	if im.objs, err = newOopTable(tempDir(h), count); err != nil {
+		return err
 	}
+	defer func() { err = errors.Join(err, im.objs.close()) }()
+	if im.pending, err = newSpillFile(tempDir(h)); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, im.pending.close()) }()
+	h.SetRootScanner(func(visit func(*heap.Oop)) { v.ScanRoots(visit); im.scanRoots(visit) })
+	defer h.SetRootScanner(v.ScanRoots)
+	// An image is not an evaluation: its size is what it is, and the disk
+	// (not the memory limit) bounds what it makes.
+	defer h.SetMemoryLimit(h.MemoryLimit())
+	h.SetMemoryLimit(0)
+	if err := im.read(); err != nil {
+		return err
+	}
+	if err := in.end(); err != nil {
+		return err
+	}
+	if in.progress != nil {
+		in.progress(int(count), int(count))
+	}
+	if err := im.resolve(); err != nil {
+		return err
+	}
+	return validateGraph(v, im.objs.oops)
+}
+
+// decode reads one reference of object obj's field; a reference to an
+// object goes to the pending file and reads as Nil for now.
+func (im *importer) decode(obj uint64, field int) heap.Oop {
+	in := im.in
+	x := in.uvarint()
+	switch x & 3 {
+	case 0:
+		if x != 0 {
+			in.fail("a malformed reference")
+		}
+		return heap.Nil
+	case 1:
+		t := x>>2 - 1
+		if t >= im.count {
+			in.fail("a reference to object %d of %d", t, im.count)
+			return heap.Nil
+		}
+		if err := im.pending.put(obj, uint64(field), t); err != nil && in.err == nil {
+			in.err = err
+		}
+		return heap.Nil
+	case 2:
+		u := x >> 2
+		n := int64(u>>1) ^ -int64(u&1)
+		if !heap.FitsSmallInt(n) {
+			in.fail("a small integer out of range")
+		}
+		return heap.FromInt(n)
+	}
+	if x == immFloatRef {
+		var b [8]byte
+		for i := range b {
+			b[i] = in.byte()
+		}
+		f := math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+		o, ok := heap.FromFloat(f)
+		if !ok && in.err == nil {
+			in.fail("an immediate float %g that has no immediate form", f)
+		}
+		return o
+	}
+	if o := heap.Oop(x >> 2); o == heap.Tombstone {
+		return o
+	}
+	in.fail("a malformed immediate")
+	return heap.Nil
+}
+
+// read reads the roots and every object, making each in the heap.
+func (im *importer) read() error {
+	in, h := im.in, im.h
 	var roots [heap.NumRoots]heap.Oop
 	for i := range roots {
-		roots[i] = decode(rootsObject, i)
+		roots[i] = im.decode(rootsObject, i)
 	}
-	for i := uint64(0); i < count && in.err == nil; i++ {
+	for i, r := range roots {
+		h.SetRoot(i, r)
+	}
+	for i := uint64(0); i < im.count && in.err == nil; i++ {
 		var kf [2]byte
 		kf[0], kf[1] = in.byte(), in.byte()
 		hash := in.uvarint()
@@ -490,50 +572,84 @@ func (in *imageReader) build(v *vm.VM) error {
 		// Every field takes at least a byte, so the loop ends with the body.
 		in.fields = in.fields[:0]
 		for f := 0; uint64(f) < nptrs && in.err == nil; f++ {
-			in.fields = append(in.fields, decode(i, f))
+			in.fields = append(in.fields, im.decode(i, f))
 		}
-		b := in.read(nbytes)
 		if in.err != nil {
 			break
 		}
-		o := h.Alloc(int(nptrs), int(nbytes), kf[0], heap.Nil)
-		h.SetIdentityHash(o, uint32(hash))
-		if kf[1] != 0 {
-			h.SetFlags(o, kf[1])
+		if err := h.CheckAlloc(int(nptrs), int(nbytes)); err != nil {
+			return badObject(int(i), err)
 		}
-		for f, val := range in.fields {
-			if val != heap.Nil {
-				h.SetField(o, f, val)
-			}
+		if !im.make(i, int(nptrs), nbytes, kf, uint32(hash)) {
+			break
 		}
-		if nbytes > 0 {
-			h.SetBytes(o, 0, b)
-		}
-		objs = append(objs, o)
 		if in.progress != nil && i%65536 == 0 {
-			in.progress(int(i), int(count))
+			in.progress(int(i), int(im.count))
 		}
 	}
-	if in.err != nil {
-		return in.err
+	return in.err
+}
+
+// make makes object i in the heap and reads its bytes into it: a young
+// object's at once, a large one's a chunk at a time. It answers false when
+// the body fails.
+func (im *importer) make(i uint64, nptrs int, nbytes uint64, kf [2]byte, hash uint32) bool {
+	in, h := im.in, im.h
+	var b []byte
+	small := !heap.IsLarge(nptrs, int(nbytes))
+	if small {
+		// Read before allocating: a young object's bytes are at most a
+		// large object's threshold, and nothing moves in between.
+		if b = in.read(nbytes); in.err != nil {
+			return false
+		}
 	}
-	if err := in.end(); err != nil {
-		return err
+	o := h.Alloc(nptrs, int(nbytes), kf[0], heap.Nil)
+	im.objs.oops[i] = o
+	im.made = i + 1
+	if !small {
+		im.large = append(im.large, o)
 	}
-	if in.progress != nil {
-		in.progress(int(count), int(count))
+	h.SetIdentityHash(o, hash)
+	if kf[1] != 0 {
+		h.SetFlags(o, kf[1])
 	}
-	for _, p := range pending {
-		if p.obj == rootsObject {
-			roots[p.field] = objs[p.target]
+	for f, val := range in.fields {
+		if val != heap.Nil {
+			h.SetField(o, f, val)
+		}
+	}
+	if small {
+		h.SetBytes(o, 0, b)
+	} else {
+		for at := uint64(0); at < nbytes; {
+			piece := in.read(min(nbytes-at, largeChunk))
+			if in.err != nil {
+				return false
+			}
+			h.SetBytes(o, int(at), piece)
+			at += uint64(len(piece))
+		}
+	}
+	im.scavenge()
+	return true
+}
+
+// largeChunk is how many bytes of a large object are read and written at a
+// time: the most of it in memory at once.
+const largeChunk = 1 << 20
+
+// resolve sets the references to objects, now that every object exists.
+func (im *importer) resolve() error {
+	h, objs := im.h, im.objs.oops
+	return im.pending.each(pendingWidth, func(p []uint64) error {
+		if p[0] == rootsObject {
+			h.SetRoot(int(p[1]), objs[p[2]])
 		} else {
-			h.SetField(objs[p.obj], p.field, objs[p.target])
+			h.SetField(objs[p[0]], int(p[1]), objs[p[2]])
 		}
-	}
-	for i, r := range roots {
-		h.SetRoot(i, r)
-	}
-	return validateGraph(v, objs)
+		return nil
+	})
 }
 
 // byte reads one byte of the body.
