@@ -71,27 +71,52 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	if h.InTransaction() {
 		return st, fmt.Errorf("export runs between evaluations")
 	}
-	// Number the live objects, breadth first from the roots.
-	index := map[heap.Oop]uint64{}
-	var order []heap.Oop
-	add := func(o heap.Oop) {
-		if o.IsPtr() {
-			if _, ok := index[o]; !ok {
-				index[o] = uint64(len(order))
-				order = append(order, o)
-			}
+	// Number the live objects, breadth first from the roots; the queue is
+	// the order they are written in.
+	dir := tempDir(h)
+	numbers, err := newNumberTable(dir, h.Info().FileBytes)
+	if err != nil {
+		return st, err
+	}
+	defer func() { err = errors.Join(err, numbers.close()) }()
+	queue, err := newSpillFile(dir, 1)
+	if err != nil {
+		return st, err
+	}
+	defer func() { err = errors.Join(err, queue.close()) }()
+	add := func(o heap.Oop) error {
+		if !o.IsPtr() {
+			return nil
 		}
+		p, err := numbers.place(o)
+		if err != nil || *p != 0 {
+			return err
+		}
+		if queue.n >= maxNumbered {
+			return fmt.Errorf("the world holds more than %d objects, more than an export numbers", maxNumbered)
+		}
+		*p = uint32(queue.n) + 1
+		return queue.put(uint64(o))
 	}
 	err = heap.Catch(func() error {
 		for i := 0; i < heap.NumRoots; i++ {
-			add(h.Root(i))
-		}
-		for i := 0; i < len(order); i++ {
-			for f, n := 0, h.NumPtrs(order[i]); f < n; f++ {
-				add(h.Field(order[i], f))
+			if err := add(h.Root(i)); err != nil {
+				return err
 			}
 		}
-		return nil
+		r, rec := queue.reader(), []uint64{0}
+		for {
+			ok, err := r.next(rec)
+			if err != nil || !ok {
+				return err
+			}
+			o := heap.Oop(rec[0])
+			for f, n := 0, h.NumPtrs(o); f < n; f++ {
+				if err := add(h.Field(o, f)); err != nil {
+					return err
+				}
+			}
+		}
 	})
 	if err != nil {
 		return st, err
@@ -100,7 +125,14 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	for i := range roots {
 		roots[i] = h.Root(i)
 	}
-	return writeImage(path, h, roots, order, func(_, o heap.Oop) (uint64, bool) { return index[o], true }, progress)
+	number := func(_, o heap.Oop) (uint64, bool) {
+		p, err := numbers.place(o)
+		if err != nil || *p == 0 {
+			return 0, false
+		}
+		return uint64(*p - 1), true
+	}
+	return writeImage(path, h, roots, spilledOrder{queue}, number, progress)
 }
 
 // writeImage writes an image of the given roots and objects, in order, to
@@ -108,7 +140,7 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 // the object o that holder (heap.Nil for the roots) refers to; a reference
 // it answers false for is written as nil (psyche recover cuts the objects
 // it lost so).
-func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order []heap.Oop,
+func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order objectOrder,
 	number func(holder, o heap.Oop) (uint64, bool), progress func(done, total int)) (_ ExportStats, err error) {
 	var st ExportStats
 	f, err := createAtomic(path)
@@ -153,11 +185,13 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 		}
 	}
 	err = heap.Catch(func() error {
-		put(uint64(len(order)))
+		total := int(order.count())
+		put(uint64(total))
 		for _, r := range roots {
 			ref(heap.Nil, r)
 		}
-		for i, o := range order {
+		i := 0
+		return order.each(func(o heap.Oop) error {
 			n := h.NumPtrs(o)
 			b := h.Bytes(o)
 			body.Write([]byte{h.Kind(o), h.Flags(o)})
@@ -169,10 +203,11 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 			}
 			body.Write(b)
 			if progress != nil && i%65536 == 0 {
-				progress(i, len(order))
+				progress(i, total)
 			}
-		}
-		return nil
+			i++
+			return nil
+		})
 	})
 	if err != nil {
 		return st, err
@@ -196,9 +231,9 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 		return st, err
 	}
 	if progress != nil {
-		progress(len(order), len(order))
+		progress(int(order.count()), int(order.count()))
 	}
-	return ExportStats{Objects: uint64(len(order)), BodyBytes: body.n, FileBytes: imageHeader + counter.n}, nil
+	return ExportStats{Objects: order.count(), BodyBytes: body.n, FileBytes: imageHeader + counter.n}, nil
 }
 
 type countingWriter struct {
@@ -475,7 +510,7 @@ func (in *imageReader) build(v *vm.VM) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, im.objs.close()) }()
-	if im.pending, err = newSpillFile(tempDir(h)); err != nil {
+	if im.pending, err = newSpillFile(tempDir(h), pendingWidth); err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, im.pending.close()) }()
@@ -642,7 +677,7 @@ const largeChunk = 1 << 20
 // resolve sets the references to objects, now that every object exists.
 func (im *importer) resolve() error {
 	h, objs := im.h, im.objs.oops
-	return im.pending.each(pendingWidth, func(p []uint64) error {
+	return im.pending.each(func(p []uint64) error {
 		if p[0] == rootsObject {
 			h.SetRoot(int(p[1]), objs[p[2]])
 		} else {
