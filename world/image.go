@@ -604,20 +604,18 @@ func (im *importer) read() error {
 		if nptrs > in.left || nbytes > in.left || hash == 0 || hash >= 1<<24 || kf[1]&^(heap.FlagWeak|heap.FlagEphemeron) != 0 {
 			return badObject(int(i), fmt.Errorf("an impossible header (%d fields, %d bytes, hash %d)", nptrs, nbytes, hash))
 		}
-		// Every field takes at least a byte, so the loop ends with the body.
-		in.fields = in.fields[:0]
-		for f := 0; uint64(f) < nptrs && in.err == nil; f++ {
-			in.fields = append(in.fields, im.decode(i, f))
+		if err := h.CheckAlloc(int(nptrs), int(nbytes)); err != nil {
+			return badObject(int(i), err)
+		}
+		if heap.IsLarge(int(nptrs), int(nbytes)) {
+			im.makeLarge(i, int(nptrs), nbytes, kf, uint32(hash))
+		} else {
+			im.makeSmall(i, int(nptrs), nbytes, kf, uint32(hash))
 		}
 		if in.err != nil {
 			break
 		}
-		if err := h.CheckAlloc(int(nptrs), int(nbytes)); err != nil {
-			return badObject(int(i), err)
-		}
-		if !im.make(i, int(nptrs), nbytes, kf, uint32(hash)) {
-			break
-		}
+		im.scavenge()
 		if in.progress != nil && i%65536 == 0 {
 			in.progress(int(i), int(im.count))
 		}
@@ -625,49 +623,59 @@ func (im *importer) read() error {
 	return in.err
 }
 
-// make makes object i in the heap and reads its bytes into it: a young
-// object's at once, a large one's a chunk at a time. It answers false when
-// the body fails.
-func (im *importer) make(i uint64, nptrs int, nbytes uint64, kf [2]byte, hash uint32) bool {
+// makeSmall reads object i, a young one, and makes it: its fields and
+// bytes are read first (a young object is smaller than a large one's
+// threshold), and nothing moves in between.
+func (im *importer) makeSmall(i uint64, nptrs int, nbytes uint64, kf [2]byte, hash uint32) {
 	in, h := im.in, im.h
-	var b []byte
-	small := !heap.IsLarge(nptrs, int(nbytes))
-	if small {
-		// Read before allocating: a young object's bytes are at most a
-		// large object's threshold, and nothing moves in between.
-		if b = in.read(nbytes); in.err != nil {
-			return false
-		}
+	// Every field takes at least a byte, so the loop ends with the body.
+	in.fields = in.fields[:0]
+	for f := 0; f < nptrs && in.err == nil; f++ {
+		in.fields = append(in.fields, im.decode(i, f))
 	}
-	o := h.Alloc(nptrs, int(nbytes), kf[0], heap.Nil)
-	im.objs.oops[i] = o
-	im.made = i + 1
-	if !small {
-		im.large = append(im.large, o)
+	b := in.read(nbytes)
+	if in.err != nil {
+		return
 	}
-	h.SetIdentityHash(o, hash)
-	if kf[1] != 0 {
-		h.SetFlags(o, kf[1])
-	}
+	o := im.record(i, h.Alloc(nptrs, int(nbytes), kf[0], heap.Nil), kf, hash)
 	for f, val := range in.fields {
 		if val != heap.Nil {
 			h.SetField(o, f, val)
 		}
 	}
-	if small {
-		h.SetBytes(o, 0, b)
-	} else {
-		for at := uint64(0); at < nbytes; {
-			piece := in.read(min(nbytes-at, largeChunk))
-			if in.err != nil {
-				return false
-			}
+	h.SetBytes(o, 0, b)
+}
+
+// makeLarge makes object i, a large one, in the heap file first, and then
+// reads its fields and bytes into it a piece at a time, so that none of it
+// is whole in memory.
+func (im *importer) makeLarge(i uint64, nptrs int, nbytes uint64, kf [2]byte, hash uint32) {
+	in, h := im.in, im.h
+	o := im.record(i, h.Alloc(nptrs, int(nbytes), kf[0], heap.Nil), kf, hash)
+	im.large = append(im.large, o)
+	for f := 0; f < nptrs && in.err == nil; f++ {
+		if val := im.decode(i, f); val != heap.Nil {
+			h.SetField(o, f, val)
+		}
+	}
+	for at := uint64(0); at < nbytes && in.err == nil; {
+		piece := in.read(min(nbytes-at, largeChunk))
+		if in.err == nil {
 			h.SetBytes(o, int(at), piece)
 			at += uint64(len(piece))
 		}
 	}
-	im.scavenge()
-	return true
+}
+
+// record records o as object i, with its hash and flags.
+func (im *importer) record(i uint64, o heap.Oop, kf [2]byte, hash uint32) heap.Oop {
+	im.objs.oops[i] = o
+	im.made = i + 1
+	im.h.SetIdentityHash(o, hash)
+	if kf[1] != 0 {
+		im.h.SetFlags(o, kf[1])
+	}
+	return o
 }
 
 // largeChunk is how many bytes of a large object are read and written at a
