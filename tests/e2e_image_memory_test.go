@@ -130,8 +130,9 @@ func TestE2EImageImportBeyondMemory(t *testing.T) {
 // (16 million in soak) is exported in a 48 MiB memory cgroup (96 MiB in
 // soak), more than 10 times less than the Go map export numbered them in
 // took; the image imports into a world that has them all and checks clean.
-// (The import is not confined: a transaction's memory still grows with the
-// count of small objects it tenures, a known limit in docs/world.md.)
+// (The import is not confined: the six vectors of a million references
+// that hold the strings stay in memory until the import commits, a known
+// limit in docs/world.md.)
 func TestE2EImageExportManySmallObjects(t *testing.T) {
 	t.Parallel()
 	sz := imageExportSizes()
