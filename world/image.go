@@ -516,10 +516,6 @@ func (in *imageReader) build(v *vm.VM) (err error) {
 	defer func() { err = errors.Join(err, im.pending.close()) }()
 	h.SetRootScanner(func(visit func(*heap.Oop)) { v.ScanRoots(visit); im.scanRoots(visit) })
 	defer h.SetRootScanner(v.ScanRoots)
-	// An image is not an evaluation: its size is what it is, and the disk
-	// (not the memory limit) bounds what it makes.
-	defer h.SetMemoryLimit(h.MemoryLimit())
-	h.SetMemoryLimit(0)
 	if err := im.read(); err != nil {
 		return err
 	}
