@@ -57,6 +57,11 @@ import (
 // copy in a 16 MiB young space.
 const largeObject = 1 << 20
 
+// IsLarge reports whether an object of nptrs fields and nbytes bytes is a
+// large one, which Alloc makes directly in the heap file, not in the young
+// space.
+func IsLarge(nptrs, nbytes int) bool { return objectSize(uint64(nptrs), uint64(nbytes)) >= largeObject }
+
 // Checksum-table values with a meaning of their own. A real checksum has
 // bit 32 set (pageSum), so these cannot be one.
 const (

@@ -19,6 +19,10 @@ const (
 	wordSize   = 8
 )
 
+// MinObjectBytes is the least an object takes in the heap file, its
+// header: two objects start at least this far apart.
+const MinObjectBytes = headerSize
+
 // Object flags.
 const (
 	// FlagWeak: the pointer fields do not keep their referents alive; the

@@ -131,6 +131,11 @@ func (vm *VM) FlushCaches() {
 	vm.m.Refresh()
 }
 
+// ScanRoots visits every oop the VM holds, as Scavenge must see them; code
+// that installs a root scanner of its own for a while calls it from there
+// and puts it back after.
+func (vm *VM) ScanRoots(visit func(*heap.Oop)) { vm.scanRoots(visit) }
+
 func (vm *VM) scanRoots(visit func(*heap.Oop)) {
 	for i := 0; i < vm.sp; i++ {
 		visit(&vm.stack[i])

@@ -71,27 +71,52 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	if h.InTransaction() {
 		return st, fmt.Errorf("export runs between evaluations")
 	}
-	// Number the live objects, breadth first from the roots.
-	index := map[heap.Oop]uint64{}
-	var order []heap.Oop
-	add := func(o heap.Oop) {
-		if o.IsPtr() {
-			if _, ok := index[o]; !ok {
-				index[o] = uint64(len(order))
-				order = append(order, o)
-			}
+	// Number the live objects, breadth first from the roots; the queue is
+	// the order they are written in.
+	dir := tempDir(h)
+	numbers, err := newNumberTable(dir, h.Info().FileBytes)
+	if err != nil {
+		return st, err
+	}
+	defer func() { err = errors.Join(err, numbers.close()) }()
+	queue, err := newSpillFile(dir, 1)
+	if err != nil {
+		return st, err
+	}
+	defer func() { err = errors.Join(err, queue.close()) }()
+	add := func(o heap.Oop) error {
+		if !o.IsPtr() {
+			return nil
 		}
+		p, err := numbers.place(o)
+		if err != nil || *p != 0 {
+			return err
+		}
+		if queue.n >= maxNumbered {
+			return fmt.Errorf("the world holds more than %d objects, more than an export numbers", maxNumbered)
+		}
+		*p = uint32(queue.n) + 1
+		return queue.put(uint64(o))
 	}
 	err = heap.Catch(func() error {
 		for i := 0; i < heap.NumRoots; i++ {
-			add(h.Root(i))
-		}
-		for i := 0; i < len(order); i++ {
-			for f, n := 0, h.NumPtrs(order[i]); f < n; f++ {
-				add(h.Field(order[i], f))
+			if err := add(h.Root(i)); err != nil {
+				return err
 			}
 		}
-		return nil
+		r, rec := queue.reader(), []uint64{0}
+		for {
+			ok, err := r.next(rec)
+			if err != nil || !ok {
+				return err
+			}
+			o := heap.Oop(rec[0])
+			for f, n := 0, h.NumPtrs(o); f < n; f++ {
+				if err := add(h.Field(o, f)); err != nil {
+					return err
+				}
+			}
+		}
 	})
 	if err != nil {
 		return st, err
@@ -100,7 +125,14 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 	for i := range roots {
 		roots[i] = h.Root(i)
 	}
-	return writeImage(path, h, roots, order, func(_, o heap.Oop) (uint64, bool) { return index[o], true }, progress)
+	number := func(_, o heap.Oop) (uint64, bool) {
+		p, err := numbers.place(o)
+		if err != nil || *p == 0 {
+			return 0, false
+		}
+		return uint64(*p - 1), true
+	}
+	return writeImage(path, h, roots, spilledOrder{queue}, number, progress)
 }
 
 // writeImage writes an image of the given roots and objects, in order, to
@@ -108,7 +140,7 @@ func (w *World) Export(path string, progress func(done, total int)) (_ ExportSta
 // the object o that holder (heap.Nil for the roots) refers to; a reference
 // it answers false for is written as nil (psyche recover cuts the objects
 // it lost so).
-func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order []heap.Oop,
+func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order objectOrder,
 	number func(holder, o heap.Oop) (uint64, bool), progress func(done, total int)) (_ ExportStats, err error) {
 	var st ExportStats
 	f, err := createAtomic(path)
@@ -153,11 +185,13 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 		}
 	}
 	err = heap.Catch(func() error {
-		put(uint64(len(order)))
+		total := int(order.count())
+		put(uint64(total))
 		for _, r := range roots {
 			ref(heap.Nil, r)
 		}
-		for i, o := range order {
+		i := 0
+		return order.each(func(o heap.Oop) error {
 			n := h.NumPtrs(o)
 			b := h.Bytes(o)
 			body.Write([]byte{h.Kind(o), h.Flags(o)})
@@ -169,10 +203,11 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 			}
 			body.Write(b)
 			if progress != nil && i%65536 == 0 {
-				progress(i, len(order))
+				progress(i, total)
 			}
-		}
-		return nil
+			i++
+			return nil
+		})
 	})
 	if err != nil {
 		return st, err
@@ -196,9 +231,9 @@ func writeImage(path string, h *heap.Heap, roots [heap.NumRoots]heap.Oop, order 
 		return st, err
 	}
 	if progress != nil {
-		progress(len(order), len(order))
+		progress(int(order.count()), int(order.count()))
 	}
-	return ExportStats{Objects: uint64(len(order)), BodyBytes: body.n, FileBytes: imageHeader + counter.n}, nil
+	return ExportStats{Objects: order.count(), BodyBytes: body.n, FileBytes: imageHeader + counter.n}, nil
 }
 
 type countingWriter struct {
@@ -408,17 +443,60 @@ func (in *imageReader) end() error {
 	}
 }
 
-// pendingRef is a reference to resolve once every object exists.
-type pendingRef struct {
-	obj    uint64
-	field  int
-	target uint64
-}
+// Import streams the objects into the heap as it reads them, in memory
+// bounded whatever the image holds: the objects' oops (by number) are in a
+// mapped temporary table and the references to objects not yet made in a
+// temporary file (imagetable.go); the young space is scavenged as the
+// interpreter would, so what survives is tenured into the persistent heap,
+// whose dirty pages the transaction's budget bounds (heap/spill.go); a
+// large object's bytes are written to it a chunk at a time, straight to
+// the heap file. Nothing is usable before the graph is validated whole.
 
-// rootsObject stands for the roots in a pendingRef.
+// A pending reference is a record of pendingWidth words in the pending
+// file: the object holding it (rootsObject for a root), the field, and the
+// number of the object it names.
+const pendingWidth = 3
+
+// rootsObject stands for the roots in a pending reference.
 const rootsObject = ^uint64(0)
 
-func (in *imageReader) build(v *vm.VM) error {
+// importer is the state of one import's build.
+type importer struct {
+	in      *imageReader
+	h       *heap.Heap
+	count   uint64
+	objs    *oopTable
+	made    uint64     // objects made so far
+	young   uint64     // the first object that may still be young
+	large   []heap.Oop // the large objects made, which a scavenge must see live
+	pending *spillFile
+}
+
+// scanRoots shows Scavenge the objects the import holds.
+func (im *importer) scanRoots(visit func(*heap.Oop)) {
+	for i := im.young; i < im.made; i++ {
+		if im.objs.oops[i].IsYoung() {
+			visit(&im.objs.oops[i])
+		}
+	}
+	for i := range im.large {
+		visit(&im.large[i])
+	}
+}
+
+// scavenge runs a scavenge when the young space asks for one, and notes
+// which objects it tenured.
+func (im *importer) scavenge() {
+	if !im.h.ScavengeWanted() {
+		return
+	}
+	im.h.Scavenge()
+	for im.young < im.made && !im.objs.oops[im.young].IsYoung() {
+		im.young++
+	}
+}
+
+func (in *imageReader) build(v *vm.VM) (err error) {
 	h := v.Heap()
 	count := in.uvarint()
 	if in.err != nil {
@@ -427,56 +505,91 @@ func (in *imageReader) build(v *vm.VM) error {
 	if count == 0 || count > in.left/minObjectBytes {
 		return badImage("object count %d does not fit a body of %d bytes", count, in.left)
 	}
-	// objs grows as objects are read: count is only a claim.
-	objs := make([]heap.Oop, 0, min(count, imageChunk))
-	var pending []pendingRef
-	decode := func(obj uint64, field int) heap.Oop {
-		x := in.uvarint()
-		switch x & 3 {
-		case 0:
-			if x != 0 {
-				in.fail("a malformed reference")
-			}
-			return heap.Nil
-		case 1:
-			t := x>>2 - 1
-			if t >= count {
-				in.fail("a reference to object %d of %d", t, count)
-				return heap.Nil
-			}
-			pending = append(pending, pendingRef{obj, field, t})
-			return heap.Nil
-		case 2:
-			u := x >> 2
-			n := int64(u>>1) ^ -int64(u&1)
-			if !heap.FitsSmallInt(n) {
-				in.fail("a small integer out of range")
-			}
-			return heap.FromInt(n)
-		}
-		if x == immFloatRef {
-			var b [8]byte
-			for i := range b {
-				b[i] = in.byte()
-			}
-			f := math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
-			o, ok := heap.FromFloat(f)
-			if !ok && in.err == nil {
-				in.fail("an immediate float %g that has no immediate form", f)
-			}
-			return o
-		}
-		if o := heap.Oop(x >> 2); o == heap.Tombstone {
-			return o
-		}
-		in.fail("a malformed immediate")
-		return heap.Nil
+	im := &importer{in: in, h: h, count: count}
+	if im.objs, err = newOopTable(tempDir(h), count); err != nil {
+		return err
 	}
+	defer func() { err = errors.Join(err, im.objs.close()) }()
+	if im.pending, err = newSpillFile(tempDir(h), pendingWidth); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, im.pending.close()) }()
+	h.SetRootScanner(func(visit func(*heap.Oop)) { v.ScanRoots(visit); im.scanRoots(visit) })
+	defer h.SetRootScanner(v.ScanRoots)
+	if err := im.read(); err != nil {
+		return err
+	}
+	if err := in.end(); err != nil {
+		return err
+	}
+	if in.progress != nil {
+		in.progress(int(count), int(count))
+	}
+	if err := im.resolve(); err != nil {
+		return err
+	}
+	return validateGraph(v, im.objs.oops)
+}
+
+// decode reads one reference of object obj's field; a reference to an
+// object goes to the pending file and reads as Nil for now.
+func (im *importer) decode(obj uint64, field int) heap.Oop {
+	in := im.in
+	x := in.uvarint()
+	switch x & 3 {
+	case 0:
+		if x != 0 {
+			in.fail("a malformed reference")
+		}
+		return heap.Nil
+	case 1:
+		t := x>>2 - 1
+		if t >= im.count {
+			in.fail("a reference to object %d of %d", t, im.count)
+			return heap.Nil
+		}
+		if err := im.pending.put(obj, uint64(field), t); err != nil && in.err == nil {
+			in.err = err
+		}
+		return heap.Nil
+	case 2:
+		u := x >> 2
+		n := int64(u>>1) ^ -int64(u&1)
+		if !heap.FitsSmallInt(n) {
+			in.fail("a small integer out of range")
+		}
+		return heap.FromInt(n)
+	}
+	if x == immFloatRef {
+		var b [8]byte
+		for i := range b {
+			b[i] = in.byte()
+		}
+		f := math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+		o, ok := heap.FromFloat(f)
+		if !ok && in.err == nil {
+			in.fail("an immediate float %g that has no immediate form", f)
+		}
+		return o
+	}
+	if o := heap.Oop(x >> 2); o == heap.Tombstone {
+		return o
+	}
+	in.fail("a malformed immediate")
+	return heap.Nil
+}
+
+// read reads the roots and every object, making each in the heap.
+func (im *importer) read() error {
+	in, h := im.in, im.h
 	var roots [heap.NumRoots]heap.Oop
 	for i := range roots {
-		roots[i] = decode(rootsObject, i)
+		roots[i] = im.decode(rootsObject, i)
 	}
-	for i := uint64(0); i < count && in.err == nil; i++ {
+	for i, r := range roots {
+		h.SetRoot(i, r)
+	}
+	for i := uint64(0); i < im.count && in.err == nil; i++ {
 		var kf [2]byte
 		kf[0], kf[1] = in.byte(), in.byte()
 		hash := in.uvarint()
@@ -487,53 +600,95 @@ func (in *imageReader) build(v *vm.VM) error {
 		if nptrs > in.left || nbytes > in.left || hash == 0 || hash >= 1<<24 || kf[1]&^(heap.FlagWeak|heap.FlagEphemeron) != 0 {
 			return badObject(int(i), fmt.Errorf("an impossible header (%d fields, %d bytes, hash %d)", nptrs, nbytes, hash))
 		}
-		// Every field takes at least a byte, so the loop ends with the body.
-		in.fields = in.fields[:0]
-		for f := 0; uint64(f) < nptrs && in.err == nil; f++ {
-			in.fields = append(in.fields, decode(i, f))
+		if err := h.CheckAlloc(int(nptrs), int(nbytes)); err != nil {
+			return badObject(int(i), err)
 		}
-		b := in.read(nbytes)
+		if heap.IsLarge(int(nptrs), int(nbytes)) {
+			im.makeLarge(i, int(nptrs), nbytes, kf, uint32(hash))
+		} else {
+			im.makeSmall(i, int(nptrs), nbytes, kf, uint32(hash))
+		}
 		if in.err != nil {
 			break
 		}
-		o := h.Alloc(int(nptrs), int(nbytes), kf[0], heap.Nil)
-		h.SetIdentityHash(o, uint32(hash))
-		if kf[1] != 0 {
-			h.SetFlags(o, kf[1])
-		}
-		for f, val := range in.fields {
-			if val != heap.Nil {
-				h.SetField(o, f, val)
-			}
-		}
-		if nbytes > 0 {
-			h.SetBytes(o, 0, b)
-		}
-		objs = append(objs, o)
+		im.scavenge()
 		if in.progress != nil && i%65536 == 0 {
-			in.progress(int(i), int(count))
+			in.progress(int(i), int(im.count))
 		}
 	}
+	return in.err
+}
+
+// makeSmall reads object i, a young one, and makes it: its fields and
+// bytes are read first (a young object is smaller than a large one's
+// threshold), and nothing moves in between.
+func (im *importer) makeSmall(i uint64, nptrs int, nbytes uint64, kf [2]byte, hash uint32) {
+	in, h := im.in, im.h
+	// Every field takes at least a byte, so the loop ends with the body.
+	in.fields = in.fields[:0]
+	for f := 0; f < nptrs && in.err == nil; f++ {
+		in.fields = append(in.fields, im.decode(i, f))
+	}
+	b := in.read(nbytes)
 	if in.err != nil {
-		return in.err
+		return
 	}
-	if err := in.end(); err != nil {
-		return err
-	}
-	if in.progress != nil {
-		in.progress(int(count), int(count))
-	}
-	for _, p := range pending {
-		if p.obj == rootsObject {
-			roots[p.field] = objs[p.target]
-		} else {
-			h.SetField(objs[p.obj], p.field, objs[p.target])
+	o := im.record(i, h.Alloc(nptrs, int(nbytes), kf[0], heap.Nil), kf, hash)
+	for f, val := range in.fields {
+		if val != heap.Nil {
+			h.SetField(o, f, val)
 		}
 	}
-	for i, r := range roots {
-		h.SetRoot(i, r)
+	h.SetBytes(o, 0, b)
+}
+
+// makeLarge makes object i, a large one, in the heap file first, and then
+// reads its fields and bytes into it a piece at a time, so that none of it
+// is whole in memory.
+func (im *importer) makeLarge(i uint64, nptrs int, nbytes uint64, kf [2]byte, hash uint32) {
+	in, h := im.in, im.h
+	o := im.record(i, h.Alloc(nptrs, int(nbytes), kf[0], heap.Nil), kf, hash)
+	im.large = append(im.large, o)
+	for f := 0; f < nptrs && in.err == nil; f++ {
+		if val := im.decode(i, f); val != heap.Nil {
+			h.SetField(o, f, val)
+		}
 	}
-	return validateGraph(v, objs)
+	for at := uint64(0); at < nbytes && in.err == nil; {
+		piece := in.read(min(nbytes-at, largeChunk))
+		if in.err == nil {
+			h.SetBytes(o, int(at), piece)
+			at += uint64(len(piece))
+		}
+	}
+}
+
+// record records o as object i, with its hash and flags.
+func (im *importer) record(i uint64, o heap.Oop, kf [2]byte, hash uint32) heap.Oop {
+	im.objs.oops[i] = o
+	im.made = i + 1
+	im.h.SetIdentityHash(o, hash)
+	if kf[1] != 0 {
+		im.h.SetFlags(o, kf[1])
+	}
+	return o
+}
+
+// largeChunk is how many bytes of a large object are read and written at a
+// time: the most of it in memory at once.
+const largeChunk = 1 << 20
+
+// resolve sets the references to objects, now that every object exists.
+func (im *importer) resolve() error {
+	h, objs := im.h, im.objs.oops
+	return im.pending.each(func(p []uint64) error {
+		if p[0] == rootsObject {
+			h.SetRoot(int(p[1]), objs[p[2]])
+		} else {
+			h.SetField(objs[p[0]], int(p[1]), objs[p[2]])
+		}
+		return nil
+	})
 }
 
 // byte reads one byte of the body.

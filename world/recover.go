@@ -289,7 +289,7 @@ func recoverState(dir, name, img string, w **World, r *RecoveryReport, out io.Wr
 		g.nilObj = sv.w.vm.Model().Nil
 	}
 	for round := 0; ; round++ {
-		if _, err := writeImage(img, sv.h, g.roots(), g.order, g.number, nil); err != nil {
+		if _, err := writeImage(img, sv.h, g.roots(), oopList(g.order), g.number, nil); err != nil {
 			return st, err
 		}
 		err := importInto(w, r.To, img, out)
