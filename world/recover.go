@@ -537,21 +537,17 @@ func (g *graph) cuts(m *object.Model, f func(Loss)) {
 	}
 }
 
-// writeReport writes the report into the new world, durably.
+// writeReport writes the report into the new world, durably (atomicFile).
 func writeReport(dir, report string) error {
-	f, err := os.Create(filepath.Join(dir, RecoveryFile))
+	f, err := createAtomic(filepath.Join(dir, RecoveryFile))
 	if err != nil {
 		return err
 	}
+	defer f.discard()
 	if _, err := f.WriteString(report); err != nil {
-		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return f.commit()
 }
 
 // DamageError is an error that found a world's files damaged, with the
