@@ -156,26 +156,36 @@ func TestE2ELimitsInterruptInPrimitive(t *testing.T) {
 	}
 	defer writer.Close()
 
-	cmd := e.command("eval", "-w", w, "x: 2. 'reading' printLine. (file named: 'fifo') contents")
+	e.interruptRead(w, heap, "fifo", nil)
+}
+
+// interruptRead evaluates, in w (whose heap file was heap), a read of
+// path's contents that prints 'reading' first, sends SIGINT once the read
+// has begun, and checks that the evaluation failed as interrupted and left
+// the world as it was. flags come before the expression.
+func (e *e2eEnv) interruptRead(w string, heap []byte, path string, flags []string) {
+	e.t.Helper()
+	args := append(append([]string{"eval", "-w", w}, flags...), "x: 2. 'reading' printLine. (file named: '"+path+"') contents")
+	cmd := e.command(args...)
 	var stdout e2eSyncBuffer
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	for deadline := time.Now().Add(e2eTimeout); !strings.Contains(stdout.String(), "reading"); {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatalf("psyche never started reading:\n%s", stderr.String())
+			e.t.Fatalf("psyche never started reading %s:\n%s", path, stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond) // inside the read
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	code, sig := e2eWait(t, cmd, 15*time.Second, "psyche eval after SIGINT")
+	code, sig := e2eWait(e.t, cmd, 15*time.Second, "psyche eval after SIGINT")
 	r := e2eResult{args: cmd.Args[1:], stdout: stdout.String(), stderr: stderr.String(), code: code, signal: sig}
 	e.checkFailure(r, "interrupted")
-	e.limitsIntact(w, heap, "an interrupted read")
+	e.limitsIntact(w, heap, "an interrupted read of "+path)
 }

@@ -7,7 +7,6 @@ package tests
 // that fills up.
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,28 +156,7 @@ func TestE2EMemoryEndlessStreamInterrupted(t *testing.T) {
 	e2eUnignoreSigint()
 	e := newE2E(t)
 	w, heap := e.limitsWorld()
-	cmd := e.command("eval", "-w", w, "--memory", "64G", "x: 2. 'reading' printLine. (file named: '/dev/zero') contents")
-	var stdout e2eSyncBuffer
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(e2eTimeout); !strings.Contains(stdout.String(), "reading"); {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("psyche never started reading:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(200 * time.Millisecond) // inside the read
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	code, sig := e2eWait(t, cmd, 15*time.Second, "psyche eval after SIGINT")
-	r := e2eResult{args: cmd.Args[1:], stdout: stdout.String(), stderr: stderr.String(), code: code, signal: sig}
-	e.checkFailure(r, "interrupted")
-	e.limitsIntact(w, heap, "an interrupted read of /dev/zero")
+	e.interruptRead(w, heap, "/dev/zero", []string{"--memory", "64G"})
 }
 
 // A world on a small file system (a 72 MiB tmpfs): an object that does not
