@@ -49,7 +49,8 @@
 //   - viewspill.go: the same for heaps that never commit (read-only, views).
 //   - gc.go: incremental mark-sweep collection in slices between
 //     transactions, paced by promotion, weak objects and ephemerons, giving
-//     the file's free tail back. markstack.go: the mark stack that spills.
+//     the file's free tail back. markstack.go: the mark stack that spills;
+//     bitmap.go: the mark bits, in memory or in a file.
 //   - check.go: the full consistency check, of the committed heap or of
 //     one a view installed (a checkpoint).
 //   - salvage.go: opening a damaged heap to read what can still be read
