@@ -222,7 +222,11 @@ func (m *rollbackModel) rollback() {
 	if err != nil {
 		m.fail("rollback %s: %v", to, err)
 	}
-	if !strings.HasPrefix(kept, keptPrefix+to) || m.cps[kept] != (modelState{}) {
+	base := to // undoing a rollback: the kept name drops the target's own prefix
+	for strings.HasPrefix(base, keptPrefix) && len(base) > len(keptPrefix) {
+		base = strings.TrimPrefix(base, keptPrefix)
+	}
+	if !strings.HasPrefix(kept, keptPrefix+base) || m.cps[kept] != (modelState{}) {
 		m.fail("rollback %s kept the present as %q", to, kept)
 	}
 	m.cps[kept] = m.present
