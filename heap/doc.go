@@ -37,7 +37,8 @@
 //   - access.go: reading objects (with lazy page verification) and the write barrier.
 //   - young.go: the young space, scavenging, and promotion at commit.
 //   - alloc.go: the persistent heap's free lists and frontier.
-//   - large.go: large objects, made and filled directly in the heap file.
+//   - large.go: large objects, made and filled directly in the heap file;
+//     largeplace.go: where one goes.
 //   - largefree.go: large objects that die during their transaction, found
 //     by a scavenge, their pages given to the next ones.
 //   - stream.go: byte objects read from a stream, grown in the heap file.
